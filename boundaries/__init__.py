@@ -1,0 +1,1 @@
+"""Footprints data layer: sources, download and cache, loading, validation, units."""

@@ -1,0 +1,395 @@
+"""The dataset registry: one entry per source file, and the regions built from them.
+
+Loading, validation, downloading and the ``status`` command are all driven by
+these entries, not by code per file.  Adding a region (or all of England) is a
+new :class:`Region` value, not new code.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+__all__ = ["Dataset", "Join", "Region", "REGISTRY", "REGIONS", "get_dataset", "get_region"]
+
+OGL = "Open Government Licence v3.0"
+ONS_ATTRIBUTION = (
+    "Source: Office for National Statistics licensed under the Open Government "
+    "Licence v3.0. Contains OS data © Crown copyright and database right 2011–2022."
+)
+PHE_ATTRIBUTION = (
+    "Contains public sector information from Public Health England / OHID (NHS Acute "
+    "Trust Catchment Populations) and NHS Digital (ODS), licensed under the Open "
+    "Government Licence v3.0."
+)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One source file.
+
+    Parameters
+    ----------
+    id : str
+        Registry id, used on the command line.
+    description : str
+        What the file holds.
+    publisher : str
+        Official publisher of the underlying data.
+    licence : str
+        Licence of the data.
+    year : int
+        Reference year of the data.
+    url : str
+        Official page or download address at the publisher.
+    path : str
+        File path relative to the data directory (the mirror's layout).
+    records : int
+        Expected number of records.
+    code_column : str
+        Column holding the area (or trust) code.
+    code_pattern : str
+        Regular expression every code must match.
+    layer : str, optional
+        Layer name inside a GeoPackage.
+    kind : {"vector", "csv"}
+        How the file is read.
+    crs : int, optional
+        EPSG code the file is expected to be in (vector files only).
+    attribution : str
+        Attribution line the licence asks for.
+    """
+
+    id: str
+    description: str
+    publisher: str
+    licence: str
+    year: int
+    url: str
+    path: str
+    records: int
+    code_column: str
+    code_pattern: str
+    layer: str | None = None
+    kind: str = "vector"
+    crs: int | None = None
+    unique_codes: bool = True
+    attribution: str = ONS_ATTRIBUTION
+
+    @property
+    def code_regex(self) -> re.Pattern[str]:
+        """Compiled :attr:`code_pattern`."""
+        return re.compile(self.code_pattern)
+
+
+LONDON_GPKG = "london/london_2011_geographies.gpkg"
+NHS_GPKG = "nhs/boundaries/london_ccg18_stp18_from_lsoa11.gpkg"
+
+_DATASETS = [
+    Dataset(
+        id="london_lsoa",
+        description="London LSOA 2011 boundaries (20 m generalised) with census 2011 and mid-2017/2019/2020 population",
+        publisher="ONS (boundaries, population estimates); GLA London Datastore (census attributes)",
+        licence=OGL, year=2011,
+        url="https://geoportal.statistics.gov.uk/search?q=LSOA%202011%20boundaries",
+        path=LONDON_GPKG, layer="lsoa11", records=4835,
+        code_column="LSOA11CD", code_pattern=r"^E01\d{6}$", crs=27700,
+    ),
+    Dataset(
+        id="london_msoa",
+        description="London MSOA 2011 boundaries (dissolved from the LSOAs)",
+        publisher="ONS", licence=OGL, year=2011,
+        url="https://geoportal.statistics.gov.uk/search?q=MSOA%202011%20boundaries",
+        path=LONDON_GPKG, layer="msoa11", records=983,
+        code_column="MSOA11CD", code_pattern=r"^E02\d{6}$", crs=27700,
+    ),
+    Dataset(
+        id="london_borough_gla",
+        description="London borough boundaries as published by the GLA (excluding the Thames foreshore)",
+        publisher="GLA London Datastore (Statistical GIS Boundary Files for London)",
+        licence=OGL, year=2011,
+        url="https://data.london.gov.uk/dataset/statistical-gis-boundary-files-london",
+        path=LONDON_GPKG, layer="borough_gla", records=33,
+        code_column="GSS_CODE", code_pattern=r"^E09\d{6}$", crs=27700,
+    ),
+    Dataset(
+        id="london_ccg18",
+        description="London CCG boundaries, April 2018 (built from LSOAs and the ONS lookup)",
+        publisher="ONS Open Geography Portal", licence=OGL, year=2018,
+        url="https://geoportal.statistics.gov.uk/search?q=Clinical%20Commissioning%20Groups%20April%202018",
+        path=NHS_GPKG, layer="ccg18", records=32,
+        code_column="CCG18CD", code_pattern=r"^E38\d{6}$", crs=27700,
+    ),
+    Dataset(
+        id="london_stp18",
+        description="London STP boundaries, April 2018 (built from LSOAs and the ONS lookup)",
+        publisher="ONS Open Geography Portal", licence=OGL, year=2018,
+        url="https://geoportal.statistics.gov.uk/search?q=Sustainability%20and%20Transformation%20Partnerships%20April%202018",
+        path=NHS_GPKG, layer="stp18", records=5,
+        code_column="STP18CD", code_pattern=r"^E54\d{6}$", crs=27700,
+    ),
+    Dataset(
+        id="england_stp20",
+        description="England STP boundaries, April 2020 (ultra generalised)",
+        publisher="ONS Open Geography Portal", licence=OGL, year=2020,
+        url="https://geoportal.statistics.gov.uk/search?q=Sustainability%20and%20Transformation%20Partnerships%20April%202020",
+        path="nhs/boundaries/england_stp20_geographr.gpkg", layer="stp20", records=42,
+        code_column="stp_code", code_pattern=r"^E54\d{6}$", crs=4326,
+    ),
+    Dataset(
+        id="lsoa_ccg_stp_lookup",
+        description="LSOA (2011) to CCG to STP (April 2018) to LAD lookup in England, version 3",
+        publisher="ONS Open Geography Portal", licence=OGL, year=2018,
+        url="https://geoportal.statistics.gov.uk/search?q=LSOA%20(2011)%20to%20Clinical%20Commissioning%20Groups%20to%20Sustainability%20and%20Transformation%20Partnerships%20(April%202018)%20Lookup%20in%20England",
+        path="nhs/lookups/lsoa11_ccg18_stp18_lad18_en_v3.csv", kind="csv", records=32844,
+        code_column="LSOA11CD", code_pattern=r"^E01\d{6}$",
+    ),
+    Dataset(
+        id="ccg_stp_lookup",
+        description="CCG to STP lookup (April 2018), England",
+        publisher="ONS Open Geography Portal", licence=OGL, year=2018,
+        url="https://geoportal.statistics.gov.uk/search?q=CCG%20to%20STP%20April%202018",
+        path="nhs/lookups/ccg18_stp18_en.csv", kind="csv", records=195,
+        code_column="CCG18CD", code_pattern=r"^E38\d{6}$",
+    ),
+    Dataset(
+        id="ccg_pop_mid2018",
+        description="CCG mid-2018 population estimates, persons by single year of age (SAPE21DT6b)",
+        publisher="ONS", licence=OGL, year=2018,
+        url="https://www.ons.gov.uk/peoplepopulationandcommunity/populationandmigration/populationestimates/datasets/clinicalcommissioninggroupmidyearpopulationestimates",
+        path="nhs/population/ccg18_pop_mid2018_persons_syoa_en.csv", kind="csv", records=195,
+        code_column="CCG18CD", code_pattern=r"^E38\d{6}$",
+    ),
+    Dataset(
+        id="london_lsoa_pop_syoa_2017",
+        description="London LSOA mid-2017 population by single year of age (SAPE20DT1)",
+        publisher="ONS", licence=OGL, year=2017,
+        url="https://www.ons.gov.uk/peoplepopulationandcommunity/populationandmigration/populationestimates/datasets/lowersuperoutputareamidyearpopulationestimates",
+        path="london/london_lsoa11_pop_mid2017_syoa.csv", kind="csv", records=4835,
+        code_column="LSOA11CD", code_pattern=r"^E01\d{6}$",
+    ),
+    Dataset(
+        id="trust_flows_2018",
+        description="NHS acute trust catchments: share of each MSOA's admitted patients by trust, catchment year 2018",
+        publisher="PHE / OHID (NHS Acute (Hospital) Trust Catchment Populations)", licence=OGL, year=2018,
+        url="https://www.gov.uk/government/publications/nhs-acute-hospital-trust-catchment-populations",
+        path="nhs/flows/phe_trust_msoa_proportions_catchment2018_successor_updated.csv", kind="csv",
+        records=59660, code_column="msoa_code", code_pattern=r"^E02\d{6}$", unique_codes=False,
+        attribution=PHE_ATTRIBUTION,
+    ),
+    Dataset(
+        id="trust_flows_2019",
+        description="NHS acute trust catchments: share of each MSOA's admitted patients by trust, catchment year 2019",
+        publisher="PHE / OHID (NHS Acute (Hospital) Trust Catchment Populations)", licence=OGL, year=2019,
+        url="https://www.gov.uk/government/publications/nhs-acute-hospital-trust-catchment-populations",
+        path="nhs/flows/phe_trust_msoa_proportions_catchment2019_successor_updated.csv", kind="csv",
+        records=60187, code_column="msoa_code", code_pattern=r"^E02\d{6}$", unique_codes=False,
+        attribution=PHE_ATTRIBUTION,
+    ),
+    Dataset(
+        id="trust_points",
+        description="NHS trust headquarters locations (ODS postcodes, geocoded), March 2021",
+        publisher="NHS Digital (ODS)", licence=OGL, year=2021,
+        url="https://digital.nhs.uk/services/organisation-data-service/export-data-files/csv-downloads/other-nhs-organisations",
+        path="nhs/trusts/nhs_trusts_points_geographr_2021-03.csv", kind="csv", records=228,
+        code_column="nhs_trust_code", code_pattern=r"^[A-Z0-9]{3,5}$", attribution=PHE_ATTRIBUTION,
+    ),
+    Dataset(
+        id="england_lsoa",
+        description="England LSOA 2011 boundaries (super generalised)",
+        publisher="ONS Open Geography Portal", licence=OGL, year=2011,
+        url="https://geoportal.statistics.gov.uk/search?q=LSOA%202011%20super%20generalised",
+        path="england/england_lsoa11_bsc.gpkg", layer="lsoa11", records=32844,
+        code_column="LSOA11CD", code_pattern=r"^E01\d{6}$", crs=27700,
+    ),
+    Dataset(
+        id="england_msoa",
+        description="England MSOA 2011 boundaries (super generalised)",
+        publisher="ONS Open Geography Portal", licence=OGL, year=2011,
+        url="https://geoportal.statistics.gov.uk/search?q=MSOA%202011%20super%20generalised",
+        path="england/england_msoa11_bsc.gpkg", layer="msoa11", records=6791,
+        code_column="MSOA11CD", code_pattern=r"^E02\d{6}$", crs=27700,
+    ),
+    Dataset(
+        id="england_lad19",
+        description="England local authority districts, December 2019 (super generalised)",
+        publisher="ONS Open Geography Portal", licence=OGL, year=2019,
+        url="https://geoportal.statistics.gov.uk/search?q=Local%20Authority%20Districts%20December%202019",
+        path="england/england_lad19_bsc.gpkg", layer="lad19", records=317,
+        code_column="LAD19CD", code_pattern=r"^E0[6-9]\d{6}$", crs=27700,
+    ),
+    Dataset(
+        id="lsoa_msoa_lookup",
+        description="LSOA 2011 to MSOA 2011 lookup, England and Wales",
+        publisher="ONS Open Geography Portal", licence=OGL, year=2011,
+        url="https://geoportal.statistics.gov.uk/search?q=LSOA%202011%20to%20MSOA%202011%20lookup",
+        path="england/lsoa11_msoa11_lookup_ew.csv", kind="csv", records=34753,
+        code_column="LSOA11CD", code_pattern=r"^[EW]01\d{6}$",
+    ),
+    Dataset(
+        id="lsoa_pop_mid2017",
+        description="LSOA mid-2017 population estimates, persons, England and Wales (SAPE20DT1)",
+        publisher="ONS", licence=OGL, year=2017,
+        url="https://www.ons.gov.uk/peoplepopulationandcommunity/populationandmigration/populationestimates/datasets/lowersuperoutputareamidyearpopulationestimates",
+        path="england/lsoa11_pop_mid2017_ew.csv", kind="csv", records=34753,
+        code_column="LSOA11CD", code_pattern=r"^[EW]01\d{6}$",
+    ),
+]
+
+#: Every dataset, by id (read-only).
+REGISTRY: Mapping[str, Dataset] = MappingProxyType({d.id: d for d in _DATASETS})
+
+
+@dataclass(frozen=True)
+class Join:
+    """Attributes joined onto the units from another dataset.
+
+    Parameters
+    ----------
+    dataset : str
+        Registry id of the table to join.
+    on : str
+        Column of that table holding the unit code.
+    columns : mapping
+        Source column -> standard column name.
+    """
+
+    dataset: str
+    on: str
+    columns: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Published:
+    """A published boundary layer kept beside the layer dissolved from units."""
+
+    dataset: str
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Region:
+    """How to build the units and layers of one region from registry datasets.
+
+    Parameters
+    ----------
+    name : str
+        Region name (``"london"``, ``"england"``).
+    units : str
+        Registry id of the unit geometry.
+    unit_columns : mapping
+        Columns of the unit dataset -> standard names.
+    joins : tuple of Join
+        Further attributes joined by unit code.
+    code_prefix : str
+        Units kept are those whose borough code starts with this prefix.
+    expected : mapping
+        Expected record count per layer after building.
+    published : mapping
+        Layer name -> :class:`Published` boundary.
+    flows : mapping
+        Catchment year -> registry id of the trust flow table.
+    """
+
+    name: str
+    units: str
+    unit_columns: Mapping[str, str]
+    joins: tuple[Join, ...]
+    code_prefix: str
+    expected: Mapping[str, int]
+    published: Mapping[str, Published] = field(default_factory=dict)
+    flows: Mapping[int, str] = field(default_factory=dict)
+
+    def datasets(self) -> list[str]:
+        """Registry ids this region reads."""
+        ids = [self.units, *(j.dataset for j in self.joins)]
+        ids += [p.dataset for p in self.published.values()]
+        ids += list(self.flows.values())
+        return list(dict.fromkeys(ids))
+
+
+_NHS_JOIN = Join(
+    "lsoa_ccg_stp_lookup",
+    on="LSOA11CD",
+    columns={"CCG18CD": "ccg", "CCG18NM": "ccg_name", "STP18CD": "stp", "STP18NM": "stp_name", "LAD18CD": "lad18"},
+)
+_FLOWS = {2018: "trust_flows_2018", 2019: "trust_flows_2019"}
+
+_REGIONS = [
+    Region(
+        name="london",
+        units="london_lsoa",
+        unit_columns={
+            "LSOA11CD": "code", "LSOA11NM": "name", "MSOA11CD": "msoa", "MSOA11NM": "msoa_name",
+            "LAD11CD": "borough", "LAD11NM": "borough_name",
+            "pop_census2011": "pop_2011", "pop_mid2017": "pop_2017",
+            "pop_mid2019": "pop_2019", "pop_mid2020": "pop_2020",
+        },
+        joins=(_NHS_JOIN,),
+        code_prefix="E09",
+        expected={"units": 4835, "msoa": 983, "borough": 33, "ccg": 32, "stp": 5},
+        published={
+            "msoa": Published("london_msoa", "MSOA11CD", "MSOA11NM"),
+            "borough": Published("london_borough_gla", "GSS_CODE", "NAME"),
+            "ccg": Published("london_ccg18", "CCG18CD", "CCG18NM"),
+            "stp": Published("london_stp18", "STP18CD", "STP18NM"),
+        },
+        flows=_FLOWS,
+    ),
+    Region(
+        name="england",
+        units="england_lsoa",
+        unit_columns={"LSOA11CD": "code", "LSOA11NM": "name"},
+        joins=(
+            Join("lsoa_msoa_lookup", on="LSOA11CD", columns={"MSOA11CD": "msoa", "MSOA11NM": "msoa_name"}),
+            Join(
+                "lsoa_ccg_stp_lookup", on="LSOA11CD",
+                columns={"CCG18CD": "ccg", "CCG18NM": "ccg_name", "STP18CD": "stp", "STP18NM": "stp_name",
+                         "LAD18CD": "borough", "LAD18NM": "borough_name"},
+            ),
+            Join("lsoa_pop_mid2017", on="LSOA11CD", columns={"pop_mid2017": "pop_2017"}),
+        ),
+        code_prefix="E",
+        expected={"units": 32844, "msoa": 6791, "borough": 326, "ccg": 195, "stp": 42},
+        published={"msoa": Published("england_msoa", "MSOA11CD", "MSOA11NM")},
+        flows=_FLOWS,
+    ),
+]
+
+#: Every region, by name (read-only).
+REGIONS: Mapping[str, Region] = MappingProxyType({r.name: r for r in _REGIONS})
+
+
+def _closest(name: str, choices) -> str:
+    import difflib
+
+    near = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.5)
+    return f" Did you mean: {', '.join(near)}?" if near else ""
+
+
+def get_dataset(dataset_id: str) -> Dataset:
+    """Return the registry entry ``dataset_id``.
+
+    Raises
+    ------
+    KeyError
+        With the known ids and the closest match.
+    """
+    try:
+        return REGISTRY[dataset_id]
+    except KeyError:
+        raise KeyError(
+            f"unknown dataset {dataset_id!r}.{_closest(dataset_id, REGISTRY)} "
+            f"Known: {', '.join(REGISTRY)}"
+        ) from None
+
+
+def get_region(name: str) -> Region:
+    """Return the region ``name`` (``"london"`` or ``"england"``)."""
+    try:
+        return REGIONS[name]
+    except KeyError:
+        raise KeyError(f"unknown region {name!r}.{_closest(name, REGIONS)} Known: {', '.join(REGIONS)}") from None
