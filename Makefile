@@ -1,0 +1,38 @@
+# Footprints: two commands do all the set-up on a fresh machine.
+#   make run    create the virtual environment, install, start the app
+#   make test   create/refresh the environment, run the whole test suite
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8501
+
+.PHONY: run test bench venv chromium status clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+# Headless Chromium renders PNG/PDF board exports and drives the browser tests.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; fi; }
+
+run: venv chromium
+	$(PY) -m streamlit run app.py --server.headless true --server.port $(PORT) --browser.gatherUsageStats false
+
+test: venv chromium
+	$(PY) -m pytest -q
+
+bench: venv
+	$(PY) bench/run_all.py
+
+status: venv
+	$(PY) -m boundaries status
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts

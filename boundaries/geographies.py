@@ -1,0 +1,369 @@
+"""Build the unit table and the layers above it from registry datasets.
+
+The **unit** is the smallest area that nests in every higher boundary (LSOA
+2011).  Every higher layer (MSOA, borough, CCG, STP) is dissolved from the
+units, so units and layers always agree; the published boundary of a layer is
+kept beside it where the data has one, for analysts to compare.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .config import DEFAULT_YEAR, Settings, settings as default_settings
+from .errors import ConsistencyError, DataError, PopulationError
+from .readers import Loaded, read_dataset
+from .registry import REGISTRY, Region, get_dataset, get_region
+
+__all__ = [
+    "LEVEL_LAYERS",
+    "Geographies",
+    "build_geographies",
+    "dissolve_units",
+    "available_years",
+]
+
+#: Layers built above the units, finest first.
+LEVEL_LAYERS = ("msoa", "borough", "ccg", "stp")
+#: For each layer, the columns of the layers above it that it nests in when
+#: the data says it nests (checked, not assumed).
+_PARENTS = {"msoa": ("borough", "ccg", "stp"), "borough": ("stp",), "ccg": ("stp",), "stp": ()}
+POP_RE = re.compile(r"^pop_(\d{4})$")
+
+Progress = Callable[[float, str], None]
+
+
+def available_years(frame: pd.DataFrame) -> list[int]:
+    """Population years present as ``pop_YYYY`` columns, ascending."""
+    return sorted(int(m.group(1)) for c in frame.columns if (m := POP_RE.match(str(c))))
+
+
+@dataclass
+class Geographies:
+    """Units and layers of one region, ready for the engine.
+
+    Attributes
+    ----------
+    region : str
+    year : int
+        Population year copied into each table's ``population`` column.
+    units : geopandas.GeoDataFrame
+        One row per unit: ``code, name, msoa, msoa_name, borough, borough_name,
+        ccg, ccg_name, stp, stp_name, pop_YYYY..., population, area_m2, geometry``.
+    layers : dict of str to GeoDataFrame
+        ``msoa``, ``borough``, ``ccg``, ``stp`` dissolved from the units.
+    published : dict of str to GeoDataFrame
+        Published boundaries (``code, name, geometry``) where the data has them.
+    notes : list of str
+        Repairs and warnings met while building, for the status panel.
+    key : str
+        Fingerprint of the source files the tables were built from.
+    """
+
+    region: str
+    year: int
+    units: gpd.GeoDataFrame
+    layers: dict[str, gpd.GeoDataFrame]
+    published: dict[str, gpd.GeoDataFrame]
+    notes: list[str] = field(default_factory=list)
+    key: str = ""
+
+    @property
+    def years(self) -> list[int]:
+        """Population years available for this region."""
+        return available_years(self.units)
+
+    def layer(self, name: str, source: str = "dissolved") -> gpd.GeoDataFrame:
+        """Return a layer by name.
+
+        Parameters
+        ----------
+        name : {"unit", "units", "msoa", "borough", "ccg", "stp"}
+        source : {"dissolved", "published"}
+            Dissolved from units (default) or the published boundary.
+        """
+        if name in ("unit", "units"):
+            return self.units
+        table = self.layers if source == "dissolved" else self.published
+        if source not in ("dissolved", "published"):
+            raise ValueError(f"source must be 'dissolved' or 'published', not {source!r}")
+        if name not in table:
+            known = ", ".join(["unit", *table])
+            raise KeyError(f"no {source} layer {name!r} for region {self.region}; known: {known}")
+        return table[name]
+
+    def with_year(self, year: int) -> "Geographies":
+        """Copy whose ``population`` columns hold ``pop_<year>``.
+
+        Raises
+        ------
+        PopulationError
+            When the year is not in the data; the message lists the years that are.
+        """
+        if year == self.year:
+            return self
+        col = f"pop_{year}"
+        if col not in self.units:
+            raise PopulationError(
+                f"no population for {year} in region {self.region}",
+                fix=f"choose one of {', '.join(map(str, self.years))}",
+            )
+        def setyear(df):
+            out = df.copy()
+            if col in out:
+                out["population"] = out[col]
+            return out
+        return replace(
+            self,
+            year=year,
+            units=setyear(self.units),
+            layers={k: setyear(v) for k, v in self.layers.items()},
+        )
+
+
+def _report(progress: Progress | None, frac: float, msg: str) -> None:
+    if progress is not None:
+        progress(frac, msg)
+
+
+def build_geographies(
+    region: str | Region = "london",
+    *,
+    year: int = DEFAULT_YEAR,
+    config: Settings | None = None,
+    progress: Progress | None = None,
+) -> Geographies:
+    """Read the region's datasets, validate them and build units and layers.
+
+    This reads the source files; :func:`boundaries.load_geographies` wraps it
+    with the processed cache, which is what callers normally want.
+
+    Parameters
+    ----------
+    region : str or Region
+    year : int
+        Population year for the ``population`` columns.
+    config : Settings, optional
+        Paths; default from the environment.
+    progress : callable, optional
+        ``progress(fraction, message)``.
+
+    Returns
+    -------
+    Geographies
+
+    Raises
+    ------
+    DataError
+        Any problem with the source files (a subclass says which).
+    """
+    reg = get_region(region) if isinstance(region, str) else region
+    config = config or default_settings()
+    notes: list[str] = []
+
+    def read(ds_id: str) -> Loaded:
+        loaded = read_dataset(get_dataset(ds_id), config.data_dir)
+        notes.extend(f"{ds_id}: {n}" for n in loaded.notes)
+        return loaded
+
+    _report(progress, 0.05, "reading unit boundaries")
+    src = read(reg.units)
+    units = _select(src, reg.unit_columns)
+    for i, join in enumerate(reg.joins):
+        _report(progress, 0.15 + 0.1 * i, f"joining {join.dataset}")
+        units = _join(units, read(join.dataset), join)
+    units = units[units["borough"].astype(str).str.startswith(reg.code_prefix)].reset_index(drop=True)
+    _check_lookup_borough(units, src)
+    _check_population(units, src)
+    _report(progress, 0.45, "cleaning the unit coverage")
+    units = _clean_coverage(units, notes)
+    units["area_m2"] = units.geometry.area
+    units = _set_population(units, year, src)
+    front = [c for c in ("code", "name", "msoa", "msoa_name", "borough", "borough_name",
+                         "ccg", "ccg_name", "stp", "stp_name") if c in units]
+    pops = [c for c in units.columns if POP_RE.match(c)]
+    units = units[front + pops + ["population", "area_m2", "geometry"]]
+
+    published: dict[str, gpd.GeoDataFrame] = {}
+    for name, pub in reg.published.items():
+        _report(progress, 0.55, f"reading published {name} boundaries")
+        loaded = read(pub.dataset)
+        published[name] = gpd.GeoDataFrame(
+            {"code": loaded.frame[pub.code].astype(str).to_numpy(),
+             "name": loaded.frame[pub.name].astype(str).to_numpy()},
+            geometry=loaded.frame.geometry.to_numpy(), crs=27700,
+        ).sort_values("code", ignore_index=True)
+    if "borough" in published:
+        _check_units_in_boroughs(units, published["borough"], src)
+
+    _report(progress, 0.7, "dissolving layers from units")
+    layers = {name: dissolve_units(units, name) for name in LEVEL_LAYERS}
+    for name, n in reg.expected.items():
+        table = units if name == "units" else layers[name]
+        if len(table) != n:
+            raise ConsistencyError(
+                f"region {reg.name} should have {n:,} {name}, the data gives {len(table):,}",
+                dataset=reg.units, fix="check the unit file and the lookup are the editions SOURCES.md names",
+            )
+    _report(progress, 1.0, "done")
+    return Geographies(reg.name, year, units, layers, published, notes)
+
+
+def _select(loaded: Loaded, columns) -> gpd.GeoDataFrame:
+    frame = loaded.frame
+    missing = [c for c in columns if c not in frame]
+    if missing:
+        raise DataError(
+            f"columns missing: {', '.join(missing)}", dataset=loaded.dataset.id, path=loaded.path,
+            fix="use the file named in SOURCES.md",
+        )
+    out = frame[list(columns)].rename(columns=dict(columns))
+    out = gpd.GeoDataFrame(out, geometry=frame.geometry.to_numpy(), crs=frame.crs)
+    for c in out.columns:
+        if c != "geometry" and not c.startswith("pop_"):
+            out[c] = out[c].astype(str)
+    return out
+
+
+def _join(units: gpd.GeoDataFrame, loaded: Loaded, join) -> gpd.GeoDataFrame:
+    table = loaded.frame
+    missing = [c for c in [join.on, *join.columns] if c not in table]
+    if missing:
+        raise DataError(f"columns missing: {', '.join(missing)}", dataset=loaded.dataset.id,
+                        path=loaded.path, fix="use the file named in SOURCES.md")
+    table = table[[join.on, *join.columns]].rename(columns={join.on: "code", **join.columns})
+    table = table.drop_duplicates("code")
+    for c in table.columns:
+        if not c.startswith("pop_"):
+            table[c] = table[c].astype(str)
+    merged = units.merge(table, on="code", how="left", validate="one_to_one")
+    new = list(join.columns.values())[0]
+    unmatched = merged.loc[merged[new].isna() | (merged[new] == "nan"), "code"].tolist()
+    if unmatched:
+        raise ConsistencyError(
+            f"{len(unmatched)} unit(s) are missing from {loaded.dataset.id}: {', '.join(unmatched[:10])}",
+            dataset=loaded.dataset.id, path=loaded.path,
+            fix="use the lookup edition SOURCES.md names (it must cover every unit)",
+        )
+    return merged
+
+
+def _check_lookup_borough(units: gpd.GeoDataFrame, src: Loaded) -> None:
+    if "lad18" not in units:
+        return
+    bad = units["lad18"] != units["borough"]
+    if bad.any():
+        rows = units.loc[bad, ["code", "borough", "lad18"]].head(10)
+        listed = ", ".join(f"{r.code} ({r.borough} vs lookup {r.lad18})" for r in rows.itertuples())
+        raise ConsistencyError(
+            f"{int(bad.sum())} unit(s) have a borough that disagrees with the ONS lookup: {listed}",
+            dataset=src.dataset.id, path=src.path, fix="use matching editions of the unit file and the lookup",
+        )
+    del units["lad18"]
+
+
+def _check_population(units: gpd.GeoDataFrame, src: Loaded) -> None:
+    for col in [c for c in units.columns if POP_RE.match(c)]:
+        values = pd.to_numeric(units[col], errors="coerce")
+        bad = values.isna() | (values < 0)
+        if bad.any():
+            listed = ", ".join(f"{c} ({v})" for c, v in zip(units.loc[bad, "code"][:10], units.loc[bad, col][:10]))
+            raise PopulationError(
+                f"{int(bad.sum())} unit(s) have a missing or negative {col}: {listed}",
+                dataset=src.dataset.id, path=src.path, fix="restore the figures from the ONS estimates",
+            )
+        units[col] = values.round().astype("int64")
+
+
+def _set_population(units: gpd.GeoDataFrame, year: int, src: Loaded) -> gpd.GeoDataFrame:
+    col = f"pop_{year}"
+    if col not in units:
+        raise PopulationError(
+            f"no population for {year}", dataset=src.dataset.id, path=src.path,
+            fix=f"choose one of {', '.join(map(str, available_years(units)))}",
+        )
+    units["population"] = units[col]
+    return units
+
+
+def _clean_coverage(units: gpd.GeoDataFrame, notes: list[str]) -> gpd.GeoDataFrame:
+    geoms = units.geometry.to_numpy()
+    if shapely.coverage_is_valid(geoms):
+        return units
+    invalid = ~shapely.is_empty(shapely.coverage_invalid_edges(geoms))
+    cleaned = shapely.coverage_clean(geoms)
+    if not shapely.coverage_is_valid(cleaned):
+        raise DataError("the unit boundaries do not form a clean coverage even after coverage_clean",
+                        fix="fetch the published unit boundaries again")
+    codes = units.loc[invalid, "code"].tolist()
+    notes.append(
+        f"unit coverage cleaned (shapely.coverage_clean): {len(codes)} unit(s) had edges that did not "
+        f"match their neighbours: {', '.join(codes[:10])}"
+    )
+    units = units.copy()
+    units.geometry = gpd.GeoSeries(cleaned, crs=units.crs, index=units.index)
+    return units
+
+
+def _check_units_in_boroughs(units: gpd.GeoDataFrame, boroughs: gpd.GeoDataFrame, src: Loaded) -> None:
+    """Each unit's representative point should lie in the published borough it names."""
+    points = shapely.point_on_surface(units.geometry.to_numpy())
+    tree = shapely.STRtree(boroughs.geometry.to_numpy())
+    pt_idx, b_idx = tree.query(points, predicate="within")
+    found = np.full(len(units), "", dtype=object)
+    found[pt_idx] = boroughs["code"].to_numpy()[b_idx]
+    # A point can fall just outside the published shape (foreshore, generalisation): then it has no
+    # borough, which is not a disagreement. Only a different borough is.
+    bad = (found != "") & (found != units["borough"].to_numpy())
+    if bad.any():
+        rows = units.loc[bad, ["code", "borough"]].assign(found=found[bad]).head(10)
+        listed = ", ".join(f"{r.code} (says {r.borough}, lies in {r.found})" for r in rows.itertuples())
+        raise ConsistencyError(
+            f"{int(bad.sum())} unit(s) lie in a different borough than their code says: {listed}",
+            dataset=src.dataset.id, path=src.path, fix="use matching editions of the unit and borough files",
+        )
+
+
+def dissolve_units(units: gpd.GeoDataFrame, by: str) -> gpd.GeoDataFrame:
+    """Dissolve units into the areas of column ``by`` with coverage union.
+
+    Parameters
+    ----------
+    units : GeoDataFrame
+        The unit table (a valid coverage).
+    by : str
+        Column of area codes (``"msoa"``, ``"borough"``, ``"ccg"``, ``"stp"``);
+        its names are in ``<by>_name``.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``code, name, pop_YYYY..., population, n_units, area_m2`` and a parent
+        code column for each layer above that every area nests in, sorted by code.
+    """
+    codes = units[by].to_numpy()
+    order = np.argsort(codes, kind="stable")
+    keys, starts = np.unique(codes[order], return_index=True)
+    groups = np.split(order, starts[1:])
+    geoms = units.geometry.to_numpy()
+    merged = [shapely.coverage_union_all(geoms[g]) for g in groups]
+    pops = [c for c in units.columns if POP_RE.match(c)] + ["population", "area_m2"]
+    sums = units.groupby(by, sort=True)[pops].sum()
+    names = units.groupby(by, sort=True)[f"{by}_name"].first()
+    out = pd.DataFrame({"code": keys, "name": names.loc[keys].to_numpy()})
+    for c in pops:
+        out[c] = sums.loc[keys, c].to_numpy()
+    out["n_units"] = [len(g) for g in groups]
+    for parent in _PARENTS[by]:
+        per = units.groupby(by, sort=True)[parent].nunique()
+        if (per == 1).all():
+            out[parent] = units.groupby(by, sort=True)[parent].first().loc[keys].to_numpy()
+    return gpd.GeoDataFrame(out, geometry=merged, crs=units.crs)
