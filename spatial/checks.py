@@ -1,0 +1,387 @@
+"""The checks a footprint gets, each with a verdict and a reason in plain words.
+
+Every check works on unit ids and precomputed arrays (:class:`UnitIndex`):
+no geometry is touched, so re-checking a footprint after one click takes well
+under a millisecond on London's 4,835 units.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+from scipy.sparse.csgraph import connected_components
+
+from .footprints import Footprint, Scenario, resolve_members
+from .index import UnitIndex
+from .thresholds import LEVEL_LABELS, Thresholds, level_above
+
+__all__ = [
+    "CheckResult",
+    "FootprintReport",
+    "ScenarioReport",
+    "CareFlowModel",
+    "check_footprint",
+    "check_scenario",
+    "contiguity_pieces",
+    "coverage",
+]
+
+#: The rules in the order they are shown.
+RULES = ("population", "boroughs", "contiguity", "nesting", "coterminosity_borough",
+         "coterminosity_ccg", "care_flow")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One rule's verdict for one footprint.
+
+    ``passed`` is ``None`` when the rule is shown for information only at this
+    level (or could not be measured); the ``reason`` says which.
+    """
+
+    rule: str
+    passed: bool | None
+    value: Any
+    threshold: Any
+    reason: str
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict."""
+        return asdict(self)
+
+
+@dataclass
+class FootprintReport:
+    """All checks of one footprint, with the figures the app shows."""
+
+    name: str
+    level: str
+    population: int
+    boroughs: list[str]
+    ccgs: list[str]
+    stps: list[str]
+    n_units: int
+    contiguous: bool
+    checks: list[CheckResult]
+    units: np.ndarray = field(repr=False, default=None)
+    parent: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        """True when no rule with a verdict failed."""
+        return all(c.passed is not False for c in self.checks)
+
+    @property
+    def verdict(self) -> str:
+        """``"pass"`` or ``"fail"``."""
+        return "pass" if self.passed else "fail"
+
+    def check(self, rule: str) -> CheckResult:
+        """The result of one rule."""
+        for c in self.checks:
+            if c.rule == rule:
+                return c
+        raise KeyError(rule)
+
+    def failures(self) -> list[CheckResult]:
+        """Rules that failed."""
+        return [c for c in self.checks if c.passed is False]
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict, the shape ``python -m spatial check --json`` prints."""
+        return {
+            "name": self.name, "level": self.level, "parent": self.parent, "population": int(self.population),
+            "n_units": int(self.n_units), "boroughs": self.boroughs, "ccgs": self.ccgs, "stps": self.stps,
+            "contiguous": bool(self.contiguous), "passed": self.passed,
+            "checks": [c.to_dict() for c in self.checks],
+        }
+
+
+@dataclass
+class ScenarioReport:
+    """Checks of every footprint of a scenario plus coverage per level."""
+
+    scenario: Scenario
+    footprints: list[FootprintReport]
+    coverage: dict[str, dict]
+
+    def get(self, name: str) -> FootprintReport:
+        """Report of one footprint."""
+        for r in self.footprints:
+            if r.name == name:
+                return r
+        raise KeyError(name)
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict."""
+        return {
+            "scenario": self.scenario.name, "year": self.scenario.year,
+            "thresholds": asdict(self.scenario.thresholds),
+            "footprints": [r.to_dict() for r in self.footprints],
+            "coverage": self.coverage,
+        }
+
+
+class CareFlowModel(Protocol):
+    """What the checks need from a care-flow model (see :mod:`spatial.careflows`)."""
+
+    def care_flow_check(self, footprint: Footprint, units: np.ndarray, index: UnitIndex,
+                        thresholds: Thresholds) -> CheckResult:  # pragma: no cover - protocol
+        ...
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def _fmt(n: float) -> str:
+    return f"{int(round(n)):,}"
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def _names(index: UnitIndex, layer: str, ids) -> list[str]:
+    return [str(index.layer_names[layer][i]) for i in ids]
+
+
+def contiguity_pieces(index: UnitIndex, units: np.ndarray) -> list[np.ndarray]:
+    """Connected pieces of a set of units on the unit adjacency, largest first."""
+    if len(units) == 0:
+        return []
+    sub = index.adjacency[units][:, units]
+    n, labels = connected_components(sub, directed=False)
+    pieces = [units[labels == k] for k in range(n)]
+    pieces.sort(key=lambda p: (-index.population[p].sum(), -len(p)))
+    return pieces
+
+
+def _piece_label(index: UnitIndex, piece: np.ndarray) -> str:
+    msoas = np.unique(index.membership["msoa"][piece])
+    if len(piece) == 1:
+        return f"{index.codes[piece[0]]} ({index.layer_names['unit'][piece[0]]})"
+    where = ", ".join(_names(index, "msoa", msoas[:3])) + ("…" if len(msoas) > 3 else "")
+    return f"{len(piece)} units in {where}"
+
+
+# --- the rules -------------------------------------------------------------------------------
+
+def _population(level: str, pop: int, t: Thresholds) -> CheckResult:
+    if level == "locality":
+        lo, hi = t.locality_min, t.locality_max
+    elif level == "stp":
+        lo, hi = t.stp_min, t.stp_max
+    elif level == "multi_borough":
+        lo, hi = t.system_min_population, None
+    else:
+        return CheckResult("population", None, int(pop), None,
+                           f"population {_fmt(pop)} (no population test at borough level)")
+    if pop < lo:
+        return CheckResult("population", False, int(pop), [lo, hi] if hi else lo,
+                           f"population {_fmt(pop)} is below {_fmt(lo)} by {_fmt(lo - pop)}")
+    if hi is not None and pop > hi:
+        return CheckResult("population", False, int(pop), [lo, hi],
+                           f"population {_fmt(pop)} is above {_fmt(hi)} by {_fmt(pop - hi)}")
+    rng = f"within {_fmt(lo)}–{_fmt(hi)}" if hi is not None else f"at least {_fmt(lo)}"
+    return CheckResult("population", True, int(pop), [lo, hi] if hi else lo, f"population {_fmt(pop)} is {rng}")
+
+
+def _boroughs(level: str, index: UnitIndex, units: np.ndarray, t: Thresholds) -> CheckResult:
+    ids = np.unique(index.membership["borough"][units])
+    names = _names(index, "borough", ids)
+    listed = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+    n = len(ids)
+    if level != "multi_borough":
+        return CheckResult("boroughs", None, n, None, f"{n} borough(s): {listed}")
+    lo, hi = t.system_min_boroughs, t.system_max_boroughs
+    ok = lo <= n <= hi
+    word = "within" if ok else ("fewer than" if n < lo else "more than")
+    bound = f"{lo}–{hi}" if ok else (lo if n < lo else hi)
+    return CheckResult("boroughs", ok, n, [lo, hi], f"{n} borough(s) ({listed}): {word} {bound}")
+
+
+def _contiguity(index: UnitIndex, units: np.ndarray) -> tuple[CheckResult, list[np.ndarray]]:
+    pieces = contiguity_pieces(index, units)
+    if len(pieces) <= 1:
+        return CheckResult("contiguity", True, 1, 1, "one connected piece"), pieces
+    islands = "; ".join(_piece_label(index, p) for p in pieces[1:6])
+    more = f" and {len(pieces) - 6} more" if len(pieces) > 6 else ""
+    return CheckResult("contiguity", False, len(pieces), 1,
+                       f"in {len(pieces)} pieces: the main piece has {len(pieces[0])} units; "
+                       f"separate: {islands}{more}"), pieces
+
+
+def _nesting(fp: Footprint, index: UnitIndex, units: np.ndarray, parent_units: np.ndarray | None,
+             t: Thresholds) -> CheckResult:
+    pop = index.population[units].sum()
+    if parent_units is not None:
+        inside = np.isin(units, parent_units)
+        share = index.population[units[inside]].sum() / pop if pop else float(inside.all())
+        if inside.all():
+            return CheckResult("nesting", True, 1.0, 1.0, f"inside its parent {fp.parent!r}")
+        return CheckResult("nesting", False, float(share), 1.0,
+                           f"{int((~inside).sum())} unit(s) ({_pct(1 - share)} of residents) lie outside "
+                           f"its parent {fp.parent!r}")
+    layer = {"locality": "borough", "borough": "stp", "multi_borough": "stp"}.get(fp.level)
+    if layer is None:
+        return CheckResult("nesting", None, None, None, "STPs are the top level")
+    counts = index.area_counts(layer, units)
+    ids = np.flatnonzero(counts)
+    word = "borough" if layer == "borough" else "STP"
+    if len(ids) == 1:
+        return CheckResult("nesting", True, 1.0, 1.0, f"inside one {word}: {index.layer_names[layer][ids[0]]}")
+    order = ids[np.argsort(-counts[ids])]
+    shares = counts[order] / counts.sum() if counts.sum() else np.zeros(len(order))
+    listed = ", ".join(f"{index.layer_names[layer][i]} ({_pct(s)})" for i, s in zip(order, shares))
+    return CheckResult("nesting", False, float(shares[0]), 1.0, f"crosses {len(ids)} {word}s: {listed}")
+
+
+def _coterminosity(layer: str, fp: Footprint, index: UnitIndex, units: np.ndarray, t: Thresholds) -> CheckResult:
+    rule = f"coterminosity_{layer}"
+    word = "borough" if layer == "borough" else "CCG"
+    inside = index.area_counts(layer, units)
+    totals = index.area_totals(layer)
+    pop = inside.sum()
+    ids = np.flatnonzero(inside)
+    share_of_area = np.divide(inside, totals, out=np.zeros_like(inside), where=totals > 0)
+    whole = ids[share_of_area[ids] >= t.coterminous_min]
+    value = float(inside[whole].sum() / pop) if pop else 0.0
+    split = [i for i in ids if share_of_area[i] < t.coterminous_min]
+    split_txt = "; ".join(f"{index.layer_names[layer][i]} is {_pct(share_of_area[i])} inside"
+                          for i in sorted(split, key=lambda i: -inside[i])[:4])
+    if fp.level == "locality":
+        return CheckResult(rule, None, value, t.coterminous_min,
+                           f"localities are parts of boroughs: {word} coterminosity shown for information "
+                           f"({_pct(value)} of residents in whole {word}s)")
+    ok = value >= t.coterminous_min
+    if ok and not split:
+        reason = f"coterminous with {len(whole)} whole {word}(s)"
+    elif ok:
+        reason = f"{_pct(value)} of residents live in whole {word}s (at least {_pct(t.coterminous_min)}); {split_txt}"
+    else:
+        reason = f"only {_pct(value)} of residents live in {word}s wholly inside (needs {_pct(t.coterminous_min)}); {split_txt}"
+    return CheckResult(rule, ok, value, t.coterminous_min, reason)
+
+
+def _care_flow_missing(fp: Footprint) -> CheckResult:
+    return CheckResult("care_flow", None, None, None, "care flows not measured (no care-flow model loaded)")
+
+
+# --- entry points ----------------------------------------------------------------------------
+
+def check_footprint(
+    footprint: Footprint,
+    index: UnitIndex,
+    *,
+    thresholds: Thresholds | None = None,
+    units: np.ndarray | None = None,
+    parent_units: np.ndarray | None = None,
+    flows: CareFlowModel | None = None,
+) -> FootprintReport:
+    """Run every rule on one footprint.
+
+    Parameters
+    ----------
+    footprint : Footprint
+    index : UnitIndex
+    thresholds : Thresholds, optional
+        Defaults from the seeds.
+    units : ndarray, optional
+        The footprint's unit ids when already expanded (the sketch page keeps
+        them as it edits); expanded from the members otherwise.
+    parent_units : ndarray, optional
+        Unit ids of the parent footprint, for the nesting rule.
+    flows : CareFlowModel, optional
+        Adds the ``care_flow`` verdict; without it the rule says it was not measured.
+
+    Returns
+    -------
+    FootprintReport
+
+    Examples
+    --------
+    >>> fp = Footprint("Kingston and Richmond", "multi_borough", ("E09000021", "E09000027"))
+    >>> report = check_footprint(fp, index)            # doctest: +SKIP
+    >>> report.check("population").reason               # doctest: +SKIP
+    'population 372,049 is below 500,000 by 127,951'
+    """
+    t = thresholds or Thresholds()
+    if units is None:
+        units = index.expand(footprint.members, where=f"footprint {footprint.name!r}")
+    units = np.asarray(units, dtype=np.int64)
+    pop = int(index.population[units].sum())
+    contiguity, pieces = _contiguity(index, units)
+    checks = [
+        _population(footprint.level, pop, t),
+        _boroughs(footprint.level, index, units, t),
+        contiguity,
+        _nesting(footprint, index, units, parent_units, t),
+        _coterminosity("borough", footprint, index, units, t),
+        _coterminosity("ccg", footprint, index, units, t),
+    ]
+    if flows is not None:
+        cf = flows.care_flow_check(footprint, units, index, t)
+    else:
+        cf = _care_flow_missing(footprint)
+    if footprint.level not in ("multi_borough", "stp") and cf.passed is not None:
+        cf = CheckResult(cf.rule, None, cf.value, cf.threshold,
+                         f"{cf.reason} (shown for information at {LEVEL_LABELS[footprint.level]} level)")
+    checks.append(cf)
+
+    def codes(layer):
+        return [str(c) for c in index.layer_codes[layer][np.unique(index.membership[layer][units])]]
+
+    return FootprintReport(
+        name=footprint.name, level=footprint.level, population=pop, boroughs=codes("borough"),
+        ccgs=codes("ccg"), stps=codes("stp"), n_units=len(units), contiguous=len(pieces) <= 1,
+        checks=checks, units=units, parent=footprint.parent,
+    )
+
+
+def coverage(scenario: Scenario, index: UnitIndex, members: dict[str, np.ndarray]) -> dict[str, dict]:
+    """Per level: units in no footprint and units in more than one.
+
+    Overlapping candidates are allowed while sketching, so this is a finding,
+    not an error.  Gaps are summarised by borough.
+    """
+    out: dict[str, dict] = {}
+    for level in dict.fromkeys(fp.level for fp in scenario.footprints):
+        count = np.zeros(index.n, dtype=np.int64)
+        for fp in scenario.footprints:
+            if fp.level == level:
+                count[members[fp.name]] += 1
+        gaps = np.flatnonzero(count == 0)
+        double = np.flatnonzero(count > 1)
+        gap_boroughs = np.unique(index.membership["borough"][gaps])
+        out[level] = {
+            "units_unassigned": int(len(gaps)),
+            "population_unassigned": int(index.population[gaps].sum()),
+            "boroughs_with_gaps": _names(index, "borough", gap_boroughs),
+            "units_in_two_or_more": int(len(double)),
+            "double_counted": [str(c) for c in index.codes[double][:50]],
+            "complete": bool(len(gaps) == 0 and len(double) == 0),
+        }
+    return out
+
+
+def check_scenario(scenario: Scenario, index: UnitIndex, *, flows: CareFlowModel | None = None) -> ScenarioReport:
+    """Check every footprint of a scenario, with coverage per level.
+
+    The index's population year is used; build the index with
+    ``index.with_year(scenario.year)`` when they differ (:func:`spatial.api.check`
+    does this for you).
+    """
+    members = resolve_members(scenario, index)
+    reports = []
+    for fp in scenario.footprints:
+        parent_units = members.get(fp.parent) if fp.parent else None
+        reports.append(check_footprint(fp, index, thresholds=scenario.thresholds, units=members[fp.name],
+                                       parent_units=parent_units, flows=flows))
+    return ScenarioReport(scenario, reports, coverage(scenario, index, members))
+
+
+def level_above_name(level: str) -> str | None:  # pragma: no cover - convenience
+    """Human label of the level above."""
+    above = level_above(level)
+    return LEVEL_LABELS.get(above) if above else None

@@ -1,0 +1,84 @@
+"""Typed errors for bad scenarios, footprints and thresholds.
+
+All derive from :class:`boundaries.errors.FootprintsError`, so one ``except``
+catches every user error.  Messages say what is wrong, where (file, line or
+field, code) and how to fix it.
+"""
+
+from __future__ import annotations
+
+from boundaries.errors import FootprintsError
+
+__all__ = [
+    "ScenarioError",
+    "ScenarioFormatError",
+    "UnknownCodeError",
+    "FootprintError",
+    "ThresholdError",
+    "AssignmentError",
+]
+
+
+class ScenarioError(FootprintsError):
+    """Base of all scenario problems.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong.
+    where : str, optional
+        File, line or field.
+    fix : str, optional
+        What to do about it.
+    """
+
+    def __init__(self, message: str, *, where: str | None = None, fix: str | None = None) -> None:
+        self.where = where
+        self.fix = fix
+        self.message = message
+        text = f"{where}: {message}" if where else message
+        if fix:
+            text += f". Fix: {fix}"
+        super().__init__(text)
+
+
+class ScenarioFormatError(ScenarioError):
+    """Malformed JSON, wrong ``format``/``version``, wrong types."""
+
+
+class UnknownCodeError(ScenarioError):
+    """Codes that name no unit, MSOA, borough, CCG or STP.
+
+    Attributes
+    ----------
+    codes : list of str
+        The unknown codes.
+    suggestions : dict
+        Code -> closest known codes.
+    """
+
+    def __init__(self, codes, suggestions, *, where: str | None = None) -> None:
+        self.codes = list(codes)
+        self.suggestions = dict(suggestions)
+        listed = "; ".join(
+            f"{c!r}" + (f" (did you mean {', '.join(s)}?)" if s else "")
+            for c, s in list(self.suggestions.items())[:10]
+        )
+        more = f" and {len(self.codes) - 10} more" if len(self.codes) > 10 else ""
+        super().__init__(
+            f"{len(self.codes)} unknown code(s): {listed}{more}", where=where,
+            fix="use GSS codes of LSOAs (E01), MSOAs (E02), boroughs (E09), CCGs (E38) or STPs (E54), "
+                "or their names",
+        )
+
+
+class FootprintError(ScenarioError):
+    """A footprint that cannot be built: no members, unknown level, bad parent, duplicate name."""
+
+
+class ThresholdError(ScenarioError):
+    """Thresholds that make no sense (negative, min above max, a share above 100%)."""
+
+
+class AssignmentError(ScenarioError):
+    """An assignment CSV with missing columns or blank codes."""
