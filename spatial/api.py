@@ -1,0 +1,80 @@
+"""The Python API: one object that holds a dataset's precomputed engine state.
+
+>>> from spatial.api import Engine
+>>> from spatial.footprints import Footprint
+>>> engine = Engine.load()                                       # doctest: +SKIP
+>>> fp = Footprint("K&R", "multi_borough", ("E09000021", "E09000027"))
+>>> engine.check_footprint(fp).check("population").passed        # doctest: +SKIP
+False
+
+The app, the command line and notebooks all go through this object, so they
+see the same numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from boundaries import DEFAULT_YEAR, Geographies, Settings, load_geographies
+
+from .checks import CareFlowModel, FootprintReport, ScenarioReport, check_footprint, check_scenario
+from .footprints import Footprint, Scenario
+from .index import UnitIndex
+from .thresholds import Thresholds
+
+__all__ = ["Engine"]
+
+
+@dataclass(eq=False)
+class Engine:
+    """Geographies, unit index and (optionally) care flows for one region and year.
+
+    Attributes
+    ----------
+    geo : Geographies
+    index : UnitIndex
+    flows : CareFlowModel or None
+        Care-flow model used by the ``care_flow`` rule, when one is attached.
+    """
+
+    geo: Geographies
+    index: UnitIndex
+    flows: CareFlowModel | None = None
+    _by_year: dict[int, "Engine"] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def load(
+        cls,
+        region: str = "london",
+        *,
+        year: int = DEFAULT_YEAR,
+        config: Settings | None = None,
+        progress: Callable[[float, str], None] | None = None,
+    ) -> "Engine":
+        """Load a region's data (processed cache) and build the index."""
+        geo = load_geographies(region, year=year, config=config, progress=progress)
+        return cls(geo, UnitIndex.from_geographies(geo))
+
+    @property
+    def year(self) -> int:
+        """Population year."""
+        return self.geo.year
+
+    def for_year(self, year: int) -> "Engine":
+        """Engine for another population year (shares the adjacency; memoised per engine)."""
+        if year == self.year:
+            return self
+        if year not in self._by_year:
+            index = self.index.with_year(year)
+            self._by_year[year] = Engine(index.geo, index, self.flows)
+        return self._by_year[year]
+
+    def check_footprint(self, footprint: Footprint, *, thresholds: Thresholds | None = None, **kw) -> FootprintReport:
+        """Check one footprint (see :func:`spatial.checks.check_footprint`)."""
+        return check_footprint(footprint, self.index, thresholds=thresholds, flows=self.flows, **kw)
+
+    def check(self, scenario: Scenario) -> ScenarioReport:
+        """Check a scenario in its own population year."""
+        eng = self.for_year(scenario.year)
+        return check_scenario(scenario, eng.index, flows=self.flows)
