@@ -34,3 +34,17 @@ def data_dir():
 def geo(data_dir):
     """London units and layers, population year mid-2017 (the default)."""
     return load_geographies()
+
+
+@pytest.fixture(scope="session")
+def engine(geo):
+    """The engine (unit index with adjacency) over the real London data, mid-2017."""
+    from spatial import Engine, UnitIndex
+
+    return Engine(geo, UnitIndex.from_geographies(geo))
+
+
+@pytest.fixture(scope="session")
+def index(engine):
+    """The unit index of :func:`engine`."""
+    return engine.index
