@@ -1,0 +1,72 @@
+"""Editing with brushes on the real units: compacting, toggles, locks, undo/redo."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from spatial import Footprint, Scenario
+from spatial.editing import History, apply_brush, brush_units, compact_members
+from spatial.errors import UnknownCodeError
+
+KINGSTON, RICHMOND, MERTON = "E09000021", "E09000027", "E09000024"
+
+
+def test_compact_members_round_trips(index, geo):
+    rng = np.random.default_rng(0)
+    kingston = np.flatnonzero(geo.units.borough.to_numpy() == KINGSTON)
+    assert compact_members(kingston, index) == (KINGSTON,)
+    some = np.sort(rng.choice(index.n, 300, replace=False))
+    for units in (some, np.union1d(kingston, some), np.arange(index.n)):
+        members = compact_members(units, index)
+        assert np.array_equal(index.expand(members), np.sort(units))
+    assert len(compact_members(np.arange(index.n), index)) == 5  # the five STPs
+
+
+def test_brushes_take_the_right_areas(index, geo):
+    u = geo.units
+    code = u.loc[u.borough == MERTON, "code"].iloc[0]
+    msoa = u.loc[u.code == code, "msoa"].iloc[0]
+    assert list(index.codes[brush_units(index, code, "unit")]) == [code]
+    assert set(index.codes[brush_units(index, code, "msoa")]) == set(u.loc[u.msoa == msoa, "code"])
+    assert set(index.codes[brush_units(index, code, "borough")]) == set(u.loc[u.borough == MERTON, "code"])
+    with pytest.raises(UnknownCodeError, match="E01999999"):
+        brush_units(index, "E01999999", "unit")
+
+
+def test_toggle_add_then_remove_borough(index, geo):
+    s = Scenario("s", (Footprint("K&R", "multi_borough", (KINGSTON, RICHMOND)),))
+    merton_unit = geo.units.loc[geo.units.borough == MERTON, "code"].iloc[3]
+    s2 = apply_brush(s, index, "K&R", merton_unit, "borough")
+    assert set(s2.get("K&R").members) == {KINGSTON, RICHMOND, MERTON}
+    expected = int(geo.units.loc[geo.units.borough.isin([KINGSTON, RICHMOND, MERTON]), "population"].sum())
+    assert int(index.population[index.expand(s2.get("K&R").members)].sum()) == expected
+    s3 = apply_brush(s2, index, "K&R", merton_unit, "borough")
+    assert set(s3.get("K&R").members) == {KINGSTON, RICHMOND}
+    # removing one unit from a whole borough leaves explicit units
+    s4 = apply_brush(s, index, "K&R", geo.units.loc[geo.units.borough == KINGSTON, "code"].iloc[0], "unit")
+    units = index.expand(s4.get("K&R").members)
+    assert len(units) == int((geo.units.borough.isin([KINGSTON, RICHMOND])).sum()) - 1
+
+
+def test_lock_protects_other_footprints(index, geo):
+    s = Scenario("s", (Footprint("A", "multi_borough", (KINGSTON,)), Footprint("B", "multi_borough", (RICHMOND,))))
+    k_unit = geo.units.loc[geo.units.borough == KINGSTON, "code"].iloc[0]
+    locked = apply_brush(s, index, "B", k_unit, "borough", mode="add", lock=True)
+    assert locked.get("B").members == (RICHMOND,)
+    unlocked = apply_brush(s, index, "B", k_unit, "borough", mode="add", lock=False)
+    assert set(unlocked.get("B").members) == {KINGSTON, RICHMOND}
+
+
+def test_history_undo_redo():
+    h = History()
+    a, b, c = (Scenario(n) for n in "abc")
+    h.push(a, "start")
+    h.push(b, "edit 1")
+    h.push(c, "edit 2")
+    assert h.undo() == "edit 2" and h.current == b
+    assert h.undo() == "edit 1" and h.current == a
+    assert h.undo() is None and h.current == a
+    assert h.redo() == "edit 1" and h.current == b
+    h.push(c, "edit 3")
+    assert h.redo() is None and h.current == c
