@@ -1,0 +1,20 @@
+"""Footprints: plan health and care partnership footprints in London.
+
+Run with ``make run`` (or ``streamlit run app.py``).  Pages live in ``ui/``;
+drawing in ``layers/``; every number comes from ``spatial/``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+st.set_page_config(page_title="Footprints", page_icon="🗺️", layout="wide")
+
+from ui.state import get_engine  # noqa: E402  (set_page_config must run first)
+
+get_engine()  # first load shows a progress bar; later reruns are instant
+
+PAGES = [
+    st.Page("ui/home.py", title="Data and boundaries", icon="🗺️", default=True),
+]
+st.navigation(PAGES).run()

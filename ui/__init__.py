@@ -1,0 +1,1 @@
+"""Streamlit pages of the Footprints app (wiring only: numbers come from ``spatial``)."""

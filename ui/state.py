@@ -1,0 +1,97 @@
+"""Per-browser-session state of the app, and the shared read-only engine.
+
+The engine (units, index, adjacency) is loaded once per server process with
+``st.cache_resource`` and never mutated, so sessions share it safely.  Each
+browser session keeps its own :class:`AppState` in ``st.session_state``: two
+people editing at once never see each other's edits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from boundaries.errors import FootprintsError
+from spatial import Engine, Scenario
+from spatial.editing import History
+
+__all__ = ["get_engine", "get_state", "AppState", "commit", "show_error"]
+
+STATE_KEY = "footprints_state"
+
+
+@st.cache_resource(show_spinner=False)
+def _load_engine(region: str) -> Engine:
+    bar = st.progress(0.0, text="Loading boundaries and population…")
+    try:
+        engine = Engine.load(region, progress=lambda f, msg: bar.progress(min(f, 1.0), text=msg))
+    finally:
+        bar.empty()
+    return engine
+
+
+def get_engine(region: str = "london") -> Engine:
+    """The engine for ``region`` (loaded once per server process)."""
+    return _load_engine(region)
+
+
+@dataclass
+class AppState:
+    """What one browser session is editing.
+
+    Attributes
+    ----------
+    history : History
+        Scenario versions; ``history.current`` is the scenario on screen.
+    editing : str or None
+        Name of the footprint the map clicks go to.
+    level : str
+        Level of new footprints.
+    brush : str
+        ``unit``, ``msoa``, ``borough`` or ``ccg``.
+    lock : bool
+        Clicks do not take units already in another footprint of the same level.
+    compare_with : Scenario or None
+        A scenario to compare against (Scenarios page).
+    message : str
+        Last notice for the user (e.g. what was undone).
+    """
+
+    history: History = field(default_factory=History)
+    editing: str | None = None
+    level: str = "multi_borough"
+    brush: str = "borough"
+    lock: bool = True
+    compare_with: Scenario | None = None
+    message: str = ""
+
+    @property
+    def scenario(self) -> Scenario:
+        """The scenario on screen."""
+        return self.history.current
+
+
+def get_state() -> AppState:
+    """This browser session's state (created with a blank scenario on first use)."""
+    if STATE_KEY not in st.session_state:
+        state = AppState()
+        state.history.push(Scenario("Untitled scenario"), "new scenario")
+        st.session_state[STATE_KEY] = state
+    return st.session_state[STATE_KEY]
+
+
+def commit(scenario: Scenario, label: str) -> None:
+    """Make ``scenario`` current, recording ``label`` for undo."""
+    state = get_state()
+    state.history.push(scenario, label)
+    if state.editing not in scenario.names():
+        state.editing = scenario.names()[0] if scenario.footprints else None
+
+
+def show_error(exc: Exception) -> None:
+    """Show a user error as a message on the page (never a traceback)."""
+    if isinstance(exc, FootprintsError):
+        st.error(str(exc))
+    else:  # pragma: no cover - unexpected errors are still shown without a traceback
+        st.error(f"Something went wrong: {type(exc).__name__}: {exc}")
