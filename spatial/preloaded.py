@@ -1,0 +1,98 @@
+"""Preloaded scenarios: the named partnerships of the two 2018 London papers.
+
+Each scenario is a scenario file (``docs/SCENARIO_FORMAT.md``) in
+``spatial/scenarios/<id>.json``; its ``source`` field cites the paper and
+slide, its ``description`` says what it holds.  Users start from these and
+save their own copies.
+
+>>> from spatial.preloaded import list_preloaded, load_preloaded
+>>> [sid for sid, _, _ in list_preloaded()][:2]
+['borough-systems', 'devolution-pilots']
+>>> load_preloaded("kingston-richmond").names()
+['South West London', 'Kingston and Richmond']
+"""
+
+from __future__ import annotations
+
+import difflib
+from importlib import resources
+from pathlib import Path
+
+from .errors import ScenarioError
+from .footprints import Scenario
+from .scenario_io import loads
+
+__all__ = ["UnknownPreloadedError", "list_preloaded", "load_preloaded", "preloaded_path", "PRELOADED_DIR"]
+
+#: Folder of the preloaded scenario files.
+PRELOADED_DIR = Path(str(resources.files(__package__) / "scenarios"))
+
+
+class UnknownPreloadedError(ScenarioError, KeyError):
+    """No preloaded scenario has that id or name (a ``KeyError`` too).
+
+    Attributes
+    ----------
+    key : str
+        What was asked for.
+    suggestions : list of str
+        The closest ids.
+    """
+
+    __str__ = Exception.__str__  # KeyError would quote the message
+
+    def __init__(self, key: str, suggestions: list[str], known: list[str]) -> None:
+        self.key = key
+        self.suggestions = list(suggestions)
+        hint = f" (did you mean {', '.join(map(repr, suggestions))}?)" if suggestions else ""
+        super().__init__(f"no preloaded scenario {key!r}{hint}", where="preloaded scenarios",
+                         fix=f"use one of {', '.join(known)}")
+
+
+def _ids() -> list[str]:
+    return sorted(p.stem for p in PRELOADED_DIR.glob("*.json"))
+
+
+def preloaded_path(scenario_id: str) -> Path:
+    """Path of a preloaded scenario file by id."""
+    return PRELOADED_DIR / f"{scenario_id}.json"
+
+
+def _load(scenario_id: str) -> Scenario:
+    path = preloaded_path(scenario_id)
+    return loads(path.read_bytes(), where=f"preloaded/{path.name}")
+
+
+def list_preloaded() -> list[tuple[str, str, str]]:
+    """``(id, name, description)`` of every preloaded scenario, sorted by id."""
+    out = []
+    for sid in _ids():
+        s = _load(sid)
+        out.append((sid, s.name, s.description))
+    return out
+
+
+def load_preloaded(id_or_name: str) -> Scenario:
+    """A preloaded scenario by id (``"kingston-richmond"``) or name (case-insensitive).
+
+    Raises
+    ------
+    UnknownPreloadedError
+        When nothing matches; the message suggests the closest ids.
+    """
+    key = str(id_or_name).strip()
+    ids = _ids()
+    folded = key.casefold()
+    for sid in ids:
+        if sid.casefold() == folded or sid.casefold() == folded.replace(" ", "-").replace("_", "-"):
+            return _load(sid)
+    names = {}
+    for sid in ids:
+        s = _load(sid)
+        if s.name.casefold() == folded:
+            return s
+        names[s.name.casefold()] = sid
+    near = difflib.get_close_matches(folded, ids, n=3, cutoff=0.5)
+    near += [names[n] for n in difflib.get_close_matches(folded, list(names), n=2, cutoff=0.6)
+             if names[n] not in near]
+    raise UnknownPreloadedError(key, near, ids)
