@@ -14,7 +14,17 @@ from ui.state import get_engine  # noqa: E402  (set_page_config must run first)
 
 get_engine()  # first load shows a progress bar; later reruns are instant
 
+from layers.clickmap import prepare_clickmap  # noqa: E402
+
+prepare_clickmap()  # Leaflet for the Sketch map, copied once from the installed package (offline)
+
 PAGES = [
     st.Page("ui/home.py", title="Data and boundaries", icon="🗺️", default=True),
+    st.Page("ui/sketch.py", title="Sketch", icon="✏️"),
+    st.Page("ui/check.py", title="Check", icon="✅"),
+    st.Page("ui/overlaps.py", title="Overlaps", icon="🔀"),
+    st.Page("ui/proposals.py", title="Proposals", icon="🧭"),
+    st.Page("ui/scenarios.py", title="Scenarios", icon="💾"),
+    st.Page("ui/export.py", title="Board export", icon="🖨️"),
 ]
 st.navigation(PAGES).run()

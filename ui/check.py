@@ -1,0 +1,146 @@
+"""Check page: every footprint of the scenario against every rule, as a table and a map.
+
+The table is sortable (click a column header) and filtered by level and STP;
+the map colours each footprint by its verdict.  Below, one footprint's rules
+in full and, when the data has care flows, where its residents go to hospital.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from spatial.thresholds import LEVEL_LABELS
+from ui.state import get_state
+from ui.widgets import (
+    RULE_LABELS,
+    checking_engine,
+    level_options,
+    report_or_error,
+    report_table,
+    scenario_map,
+    show_map,
+    source_line,
+    stp_options,
+    verdict_text,
+)
+
+state = get_state()
+engine, flows_note = checking_engine()
+scenario = state.scenario
+
+st.title("Check")
+st.caption(f"Scenario **{scenario.name}** · population mid-{scenario.year} · "
+           f"{len(scenario.footprints)} footprint(s). Each footprint is checked against the rules of the "
+           "Healthy London Partnership papers (2018); thresholds can be changed per scenario.")
+if state.message:
+    st.info(state.message)
+
+if not scenario.footprints:
+    st.info("This scenario has no footprints yet. Load one on the **Scenarios** page (for example "
+            "“Kingston and Richmond”) or draw one on the **Sketch** page.")
+    st.stop()
+
+with st.spinner("Checking every footprint…"):
+    report = report_or_error(engine, scenario)
+if report is None:
+    st.stop()
+
+# --- filters ---------------------------------------------------------------------------------
+stps = stp_options(engine)
+present_levels = level_options(scenario)
+present_stps = sorted({c for r in report.footprints for c in r.stps}, key=lambda c: stps.get(c, c))
+c1, c2 = st.columns(2)
+levels = c1.multiselect("Level", present_levels, default=present_levels,
+                        format_func=lambda lv: LEVEL_LABELS.get(lv, lv), key="check_levels",
+                        help="Show footprints of these levels.")
+stp_pick = c2.multiselect("STP", present_stps, default=[], format_func=lambda c: stps.get(c, c),
+                          key="check_stps", placeholder="All STPs",
+                          help="Show footprints that lie (partly) in these STPs; empty shows all.")
+shown = [r for r in report.footprints
+         if r.level in levels and (not stp_pick or set(r.stps) & set(stp_pick))]
+names = [r.name for r in shown]
+
+n_pass = sum(r.passed for r in shown)
+m1, m2, m3 = st.columns(3)
+m1.metric("Footprints shown", len(shown))
+m2.metric("Pass every rule", n_pass)
+m3.metric("Fail a rule", len(shown) - n_pass)
+if flows_note:
+    st.caption(flows_note)
+
+# --- the table -------------------------------------------------------------------------------
+table = report_table(report, engine)
+table = table[table["Footprint"].isin(names)].reset_index(drop=True)
+st.subheader("Rules and reasons")
+st.dataframe(
+    table, hide_index=True, width="stretch", key="check_table",
+    column_config={
+        "Population": st.column_config.NumberColumn("Population", format="localized"),
+        **{f"{label}: why": st.column_config.TextColumn(f"{label}: why", width="large")
+           for label in RULE_LABELS.values()},
+    },
+)
+st.caption("Click a column header to sort. pass / fail per rule; n/a = no verdict at this level "
+           "(shown for information) or not measured.")
+
+with st.expander("Coverage: units in no footprint, or in two", expanded=False):
+    for level, cov in report.coverage.items():
+        label = LEVEL_LABELS.get(level, level)
+        if cov["complete"]:
+            st.write(f"**{label}**: every unit is in exactly one footprint.")
+            continue
+        st.write(f"**{label}**: {cov['units_unassigned']:,} unit(s) in no footprint "
+                 f"({cov['population_unassigned']:,} residents); {cov['units_in_two_or_more']:,} unit(s) in "
+                 "two or more footprints.")
+        if cov["boroughs_with_gaps"]:
+            st.caption("Boroughs with gaps: " + ", ".join(cov["boroughs_with_gaps"]))
+
+# --- the map ---------------------------------------------------------------------------------
+st.subheader("Map by verdict")
+if shown:
+    with st.spinner("Drawing the map…"):
+        m = scenario_map(engine, scenario, report, names, title=scenario.name,
+                         subtitle=f"Checks, population mid-{scenario.year}")
+        show_map(m, height=560)
+else:
+    st.info("No footprint matches the filters.")
+
+# --- one footprint in full -------------------------------------------------------------------
+st.subheader("One footprint in full")
+if shown:
+    pick = st.selectbox("Footprint", names, key="check_footprint")
+    r = report.get(pick)
+    st.write(f"**{r.name}** ({LEVEL_LABELS.get(r.level, r.level)}): {r.population:,} residents in "
+             f"{r.n_units:,} units — **{r.verdict}**.")
+    for c in r.checks:
+        icon = {"pass": "✅", "fail": "❌", "n/a": "➖"}[verdict_text(c.passed)]
+        st.markdown(f"{icon} **{RULE_LABELS.get(c.rule, c.rule)}** ({verdict_text(c.passed)}): {c.reason}")
+
+    if engine.flows is not None:
+        st.markdown("#### Where the residents go to hospital")
+        try:
+            fp = scenario.get(pick)
+            index = engine.for_year(scenario.year).index
+            measures = engine.flows.measure(fp, index, r.units, thresholds=scenario.thresholds)
+        except Exception as exc:  # noqa: BLE001 - shown, never a traceback
+            from ui.state import show_error
+
+            show_error(exc)
+        else:
+            st.write(measures.reasons["containment"])
+            st.caption(measures.reasons.get("catchment", ""))
+            dest = [{"Trust": d.name, "Code": d.code, "Share of residents' activity": round(100 * d.share, 1),
+                     "Core provider": "yes" if d.core else "no", "Where": d.location} for d in measures.top]
+            st.dataframe(dest, hide_index=True, width="stretch", key="check_destinations")
+            try:
+                from layers.careflows import flow_map
+            except ImportError:
+                flow_map = None
+            if flow_map is not None:
+                try:
+                    with st.spinner("Drawing the flow map…"):
+                        fm = flow_map(engine.for_year(scenario.year), fp,
+                                      title=f"Where {pick} residents go to hospital")
+                        show_map(fm, height=480)
+                except Exception as exc:  # noqa: BLE001 - shown, never a traceback
+                    st.caption(f"The flow map could not be drawn ({type(exc).__name__}: {exc}).")

@@ -1,0 +1,4 @@
+"""overlaps page (being built)."""
+import streamlit as st
+
+st.title("overlaps")

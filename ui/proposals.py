@@ -1,0 +1,4 @@
+"""proposals page (being built)."""
+import streamlit as st
+
+st.title("proposals")
