@@ -16,7 +16,7 @@ from boundaries.errors import FootprintsError
 __all__ = ["main", "COMMAND_MODULES"]
 
 #: Modules under ``spatial.cli`` that each register one command.
-COMMAND_MODULES: list[str] = ["check", "scenarios"]
+COMMAND_MODULES: list[str] = ["check", "scenarios", "overlap"]
 
 
 def build_parser() -> argparse.ArgumentParser:

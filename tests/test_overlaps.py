@@ -1,0 +1,350 @@
+"""Overlaps between layers, on the real London data, against independent pandas/geopandas computations.
+
+Published facts used (``shared/data/nhs/SOURCES.md``, from the ONS April 2018
+lookup): every London CCG has exactly one borough except NHS City and Hackney
+CCG (City of London + Hackney) and the split of Westminster between NHS Central
+London (Westminster) CCG and NHS West London CCG (Kensington and Chelsea + part
+of Westminster).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from spatial import Footprint, Scenario
+from spatial.overlaps import (
+    SLIVER_M2,
+    OverlapError,
+    UnknownLayerError,
+    area_overlap,
+    layer_geometries,
+    overlap_layer,
+    overlap_summary,
+    overlap_table,
+    population_overlap,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CITY, HACKNEY, WESTMINSTER, KENSINGTON = "E09000001", "E09000012", "E09000033", "E09000020"
+TOWER_HAMLETS = "E09000030"
+CITY_HACKNEY_CCG, CENTRAL_LONDON_CCG, WEST_LONDON_CCG = "E38000035", "E38000031", "E38000202"
+#: CCG -> boroughs it covers, where that is not one borough (SOURCES.md).
+NOT_ONE_TO_ONE = {CITY_HACKNEY_CCG: {CITY, HACKNEY}, WEST_LONDON_CCG: {KENSINGTON, WESTMINSTER}}
+
+
+def _pairs(table: pd.DataFrame, col: str) -> pd.Series:
+    return table.set_index(["a_code", "b_code"])[col].sort_index()
+
+
+def _overlay_areas(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame) -> pd.Series:
+    ov = gpd.overlay(a[["code", "geometry"]], b[["code", "geometry"]], how="intersection", keep_geom_type=True)
+    s = ov.assign(area=ov.geometry.area).groupby(["code_1", "code_2"])["area"].sum()
+    s.index.names = ["a_code", "b_code"]
+    return s[s >= SLIVER_M2].sort_index()
+
+
+# --- population ----------------------------------------------------------------------------------
+
+def test_ccg_by_borough_population_matches_a_pandas_groupby(index, geo):
+    table = population_overlap("ccg", "borough", index)
+    u = geo.units
+    expected = u.groupby(["ccg", "borough"])["population"].sum().sort_index()
+    got = _pairs(table, "overlap_population")
+    assert list(got.index) == list(expected.index)
+    assert (got.to_numpy() == expected.to_numpy()).all()
+    ccg_tot, bor_tot = u.groupby("ccg")["population"].sum(), u.groupby("borough")["population"].sum()
+    exp_a = expected / ccg_tot.reindex(expected.index.get_level_values(0)).to_numpy()
+    exp_b = expected / bor_tot.reindex(expected.index.get_level_values(1)).to_numpy()
+    np.testing.assert_allclose(_pairs(table, "share_of_a").to_numpy(), exp_a.to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(_pairs(table, "share_of_b").to_numpy(), exp_b.to_numpy(), rtol=1e-12)
+    counts = u.groupby(["ccg", "borough"]).size().sort_index()
+    assert (_pairs(table, "shared_units").to_numpy() == counts.to_numpy()).all()
+    assert "ONS" in table.attrs["assignment"] and "not by point-in-polygon" in table.attrs["assignment"]
+    assert table.attrs["year"] == 2017
+
+
+def test_ccg_borough_pairs_are_one_to_one_except_the_published_exceptions(index, geo):
+    table = population_overlap("ccg", "borough", index)
+    per_ccg = table.groupby("a_code")["b_code"].apply(set)
+    assert len(per_ccg) == 32
+    for ccg, boroughs in per_ccg.items():
+        if ccg in NOT_ONE_TO_ONE:
+            assert boroughs == NOT_ONE_TO_ONE[ccg], ccg
+        elif ccg == CENTRAL_LONDON_CCG:
+            assert boroughs == {WESTMINSTER}
+        else:
+            assert len(boroughs) == 1, ccg
+            row = table[table.a_code == ccg].iloc[0]
+            assert row.share_of_a == 1.0 and row.share_of_b == 1.0, ccg
+    per_borough = table.groupby("b_code")["a_code"].apply(set)
+    assert len(per_borough) == 33
+    assert per_borough[WESTMINSTER] == {CENTRAL_LONDON_CCG, WEST_LONDON_CCG}
+    assert all(len(v) == 1 for k, v in per_borough.items() if k != WESTMINSTER)
+
+
+@pytest.mark.parametrize("a,b", [("ccg", "borough"), ("borough", "ccg"), ("msoa", "ccg"), ("borough", "stp"),
+                                 ("unit", "msoa")])
+def test_shares_of_a_sum_to_one_when_b_is_a_partition(index, geo, a, b):
+    table = population_overlap(a, b, index)
+    sums = table.groupby("a_code")["share_of_a"].sum()
+    n_a = geo.units["code" if a == "unit" else a].nunique()
+    assert len(sums) == n_a
+    np.testing.assert_allclose(sums.to_numpy(), 1.0, rtol=0, atol=1e-9)
+    assert table["overlap_population"].sum() == geo.units["population"].sum()
+
+
+def _expected_class(share_a: float, share_b: float, t: float) -> str:
+    if share_a >= t and share_b >= t:
+        return "coterminous"
+    if share_a >= t:
+        return "within"
+    return "mostly" if share_a >= 0.5 else "split"
+
+
+@pytest.mark.parametrize("a,b", [("ccg", "borough"), ("borough", "ccg")])
+def test_summary_classes_match_an_independent_computation(index, geo, a, b):
+    summary = overlap_summary(population_overlap(a, b, index), "population")
+    u = geo.units
+    pair = u.groupby([a, b])["population"].sum().rename("pop").reset_index()
+    pair["sa"] = pair["pop"] / pair[a].map(u.groupby(a)["population"].sum())
+    pair["sb"] = pair["pop"] / pair[b].map(u.groupby(b)["population"].sum())
+    best = pair.sort_values("sa", ascending=False).drop_duplicates(a).set_index(a).sort_index()
+    got = summary.set_index("a_code").sort_index()
+    assert list(got.index) == list(best.index)
+    assert list(got["b_code"]) == list(best[b])
+    expected = [_expected_class(r.sa, r.sb, 0.95) for r in best.itertuples()]
+    assert list(got["match"]) == expected
+    assert got["reason"].str.len().gt(20).all()
+
+
+def test_summary_names_the_westminster_split_and_the_city_of_london(index, geo):
+    ccg = overlap_summary(population_overlap("ccg", "borough", index), "population").set_index("a_code")
+    assert ccg.loc[CENTRAL_LONDON_CCG, "match"] == "within"      # all of it in Westminster, not all of Westminster
+    assert ccg.loc[WEST_LONDON_CCG, "match"] == "mostly"         # K&C plus part of Westminster
+    assert ccg.loc[WEST_LONDON_CCG, "b_code"] == KENSINGTON
+    assert "Westminster" in ccg.loc[WEST_LONDON_CCG, "reason"]
+    others = ccg.drop([CENTRAL_LONDON_CCG, WEST_LONDON_CCG, CITY_HACKNEY_CCG])
+    assert (others["match"] == "coterminous").all() and (others["share_of_a"] == 1.0).all()
+    bor = overlap_summary(population_overlap("borough", "ccg", index), "population").set_index("a_code")
+    assert bor.loc[CITY, "match"] == "within" and bor.loc[CITY, "b_code"] == CITY_HACKNEY_CCG
+    assert bor.loc[WESTMINSTER, "match"] == "mostly" and bor.loc[WESTMINSTER, "n_overlaps"] == 2
+    # a stricter threshold turns City and Hackney CCG (97% Hackney by residents) from coterminous to within-ish
+    u = geo.units
+    share = u[u.ccg == CITY_HACKNEY_CCG].groupby("borough").population.sum()
+    share_hackney = share[HACKNEY] / share.sum()
+    strict = overlap_summary(population_overlap("ccg", "borough", index), "population",
+                             coterminous_min=min(1.0, share_hackney + 0.001)).set_index("a_code")
+    assert strict.loc[CITY_HACKNEY_CCG, "match"] == "mostly"
+    assert strict.loc[CITY_HACKNEY_CCG, "share_of_a"] == pytest.approx(share_hackney)
+
+
+# --- area ----------------------------------------------------------------------------------------
+
+def test_published_ccg_by_borough_area_matches_geopandas_overlay(geo):
+    ccg, bor = geo.layer("ccg", "published"), geo.layer("borough", "published")
+    table = area_overlap(ccg, bor)
+    expected = _overlay_areas(ccg, bor)
+    got = _pairs(table, "overlap_area_m2")
+    assert list(got.index) == list(expected.index)
+    np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=1e-6)
+    area_a = ccg.set_index("code").area
+    area_b = bor.set_index("code").area
+    np.testing.assert_allclose(_pairs(table, "share_of_a").to_numpy(),
+                               (expected / area_a.reindex(expected.index.get_level_values(0)).to_numpy()).to_numpy(),
+                               rtol=1e-6)
+    np.testing.assert_allclose(_pairs(table, "share_of_b").to_numpy(),
+                               (expected / area_b.reindex(expected.index.get_level_values(1)).to_numpy()).to_numpy(),
+                               rtol=1e-6)
+    assert (table["overlap_area_m2"] >= SLIVER_M2).all()
+
+
+def test_overlap_table_has_both_measures_and_uses_published_shapes(engine, geo):
+    table = overlap_table("ccg", "borough", engine)
+    assert list(table.columns) == ["a_code", "a_name", "b_code", "b_name", "shared_units", "overlap_population",
+                                   "share_of_a_pop", "share_of_b_pop", "overlap_area_m2", "share_of_a_area",
+                                   "share_of_b_area"]
+    expected = _overlay_areas(geo.layer("ccg", "published"), geo.layer("borough", "published"))
+    got = _pairs(table[table.overlap_area_m2 > 0], "overlap_area_m2")
+    assert list(got.index) == list(expected.index)
+    np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=1e-6)
+    # pairs that only touch along generalised edges have area but no residents by the lookup
+    assert ((table.overlap_population == 0) & (table.overlap_area_m2 > 0)).any()
+    assert table.overlap_population.sum() == geo.units.population.sum()
+    assert table.attrs["source"] == "published" and "assignment" in table.attrs
+    assert not table.isna().any().any()
+
+
+def test_dissolved_area_overlap_matches_overlay_of_dissolved_layers(engine, geo):
+    table = overlap_table("ccg", "borough", engine, by="area", source="dissolved")
+    expected = _overlay_areas(geo.layer("ccg"), geo.layer("borough"))
+    got = _pairs(table, "overlap_area_m2")
+    assert list(got.index) == list(expected.index)
+    np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=1e-6)
+    assert "overlap_population" not in table
+
+
+# --- footprints ----------------------------------------------------------------------------------
+
+def _overlapping_scenario() -> Scenario:
+    return Scenario("overlapping", (
+        Footprint("City+Hackney", "multi_borough", (CITY, HACKNEY)),
+        Footprint("Hackney+TH", "multi_borough", ("Hackney", TOWER_HAMLETS)),
+        Footprint("NEL", "stp", ("E54000029",)),
+    ))
+
+
+def test_overlapping_footprints_share_units(index, geo):
+    scn = _overlapping_scenario()
+    systems = overlap_layer(scn, index, level="multi_borough")
+    assert list(systems.codes) == ["City+Hackney", "Hackney+TH"]
+    table = population_overlap(systems, systems, index)
+    u = geo.units
+    sets = {"City+Hackney": set(u.index[u.borough.isin([CITY, HACKNEY])]),
+            "Hackney+TH": set(u.index[u.borough.isin([HACKNEY, TOWER_HAMLETS])])}
+    for row in table.itertuples():
+        shared = sets[row.a_code] & sets[row.b_code]
+        assert row.shared_units == len(shared)
+        assert row.overlap_population == u.loc[sorted(shared), "population"].sum()
+        total_a = u.loc[sorted(sets[row.a_code]), "population"].sum()
+        assert row.share_of_a == pytest.approx(row.overlap_population / total_a)
+    cross = table[(table.a_code == "City+Hackney") & (table.b_code == "Hackney+TH")].iloc[0]
+    assert cross.overlap_population == u.loc[u.borough == HACKNEY, "population"].sum()
+    # every footprint against boroughs: shares of A sum to 1; NEL holds both systems
+    by_borough = population_overlap(scn, "borough", index)
+    np.testing.assert_allclose(by_borough.groupby("a_code").share_of_a.sum(), 1.0, atol=1e-9)
+    in_nel = population_overlap(systems, overlap_layer(scn, index, level="stp"), index)
+    assert (in_nel.share_of_a == 1.0).all()
+
+
+def test_footprint_area_overlap_with_published_boroughs_matches_overlay(engine, geo):
+    scn = _overlapping_scenario()
+    table = overlap_table(scn, "borough", engine, by="area")
+    u = geo.units
+    shapes = []
+    for fp in scn.footprints:
+        ids = engine.index.expand(fp.members)
+        shapes.append({"code": fp.name, "geometry": u.iloc[ids].dissolve().geometry.iloc[0]})
+    fps = gpd.GeoDataFrame(shapes, crs=27700)
+    expected = _overlay_areas(fps, geo.layer("borough", "published"))
+    got = _pairs(table, "overlap_area_m2")
+    assert list(got.index) == list(expected.index)
+    np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=1e-6)
+    # the dissolved shapes used are the footprints' units
+    geoms = layer_geometries(overlap_layer(scn, engine.index), engine.index)
+    for fp, g in zip(scn.footprints, geoms.geometry):
+        assert g.area == pytest.approx(u.iloc[engine.index.expand(fp.members)].area.sum(), rel=1e-9)
+
+
+# --- bad input -----------------------------------------------------------------------------------
+
+def test_empty_layers_are_clear_errors(index):
+    with pytest.raises(OverlapError, match="has no footprints") as err:
+        population_overlap(Scenario("empty"), "borough", index)
+    assert "add footprints" in str(err.value)
+    with pytest.raises(OverlapError, match="of level locality") as err:
+        overlap_layer(_overlapping_scenario(), index, level="locality")
+    assert "multi_borough" in str(err.value) and "stp" in str(err.value)
+    empty = gpd.GeoDataFrame({"code": []}, geometry=[], crs=27700)
+    square = gpd.GeoDataFrame({"code": ["x"]}, geometry=[shapely.box(0, 0, 1, 1)], crs=27700)
+    with pytest.raises(OverlapError, match="a_gdf has no areas"):
+        area_overlap(empty, square)
+
+
+def test_unknown_layer_names_suggest_the_closest(index):
+    with pytest.raises(UnknownLayerError) as err:
+        population_overlap("borugh", "ccg", index)
+    assert err.value.suggestions[0] == "borough"
+    assert "did you mean 'borough'" in str(err.value) and "Fix:" in str(err.value)
+    assert population_overlap("CCGs", "Boroughs", index).attrs["a"] == "ccg"  # plurals and case accepted
+    with pytest.raises(OverlapError, match="only applies to scenario"):
+        overlap_layer("ccg", index, level="stp")
+
+
+def test_bad_geometry_input_is_reported():
+    square = gpd.GeoDataFrame({"code": ["x"]}, geometry=[shapely.box(0, 0, 10, 10)], crs=27700)
+    with pytest.raises(OverlapError, match="no coordinate reference system"):
+        area_overlap(gpd.GeoDataFrame({"code": ["y"]}, geometry=[shapely.box(0, 0, 1, 1)]), square)
+    bowtie = shapely.Polygon([(0, 0), (10, 10), (10, 0), (0, 10)])
+    with pytest.raises(OverlapError, match="invalid geometries: y"):
+        area_overlap(gpd.GeoDataFrame({"code": ["y"]}, geometry=[bowtie], crs=27700), square)
+    with pytest.raises(OverlapError, match="no 'code' column"):
+        area_overlap(gpd.GeoDataFrame({"id": ["y"]}, geometry=[shapely.box(0, 0, 1, 1)], crs=27700), square)
+
+
+def test_area_overlap_small_cases():
+    a = gpd.GeoDataFrame({"code": ["A", "A", "C"], "name": ["a", "a", "c"]},
+                         geometry=[shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10),
+                                   shapely.box(0, 10.00001, 10, 20)], crs=27700)
+    b = gpd.GeoDataFrame({"code": ["B"]}, geometry=[shapely.box(5, 0, 15, 10.00005)], crs=27700)
+    t = area_overlap(a, b).set_index("a_code")
+    # A is two rows with one code: one area of 200 m², 100 m² of it in B
+    assert t.loc["A", "overlap_area_m2"] == pytest.approx(100.0)
+    assert t.loc["A", "share_of_a"] == pytest.approx(0.5)
+    assert t.loc["A", "share_of_b"] == pytest.approx(100.0 / (10 * 10.00005))
+    assert "C" not in t.index  # a 10 x 0.00004 m sliver is under the tolerance
+    assert "C" in area_overlap(a, b, min_area_m2=0.0).set_index("a_code").index
+
+
+def test_summary_classes_on_a_small_table():
+    table = pd.DataFrame({
+        "a_code": ["p", "q", "r", "r", "s", "s", "s"], "a_name": ["P", "Q", "R", "R", "S", "S", "S"],
+        "b_code": ["x", "x", "x", "y", "x", "y", "z"], "b_name": ["X", "X", "X", "Y", "X", "Y", "Z"],
+        "share_of_a": [0.97, 1.0, 0.6, 0.4, 0.4, 0.35, 0.25], "share_of_b": [0.99, 0.3, 0.5, 0.2, 0.1, 0.1, 0.1],
+    })
+    table.attrs["measure"] = "overlap_population"
+    s = overlap_summary(table, "population").set_index("a_code")
+    assert list(s["match"]) == ["coterminous", "within", "mostly", "split"]
+    assert s.loc["s", "n_overlaps"] == 3 and "split" in s.loc["s", "reason"]
+    assert list(overlap_summary(table, "population", coterminous_min=0.98)["match"])[0] == "mostly"  # 97% < 98%
+    with pytest.raises(OverlapError, match="no area shares"):
+        overlap_summary(table, "area")
+
+
+# --- command line --------------------------------------------------------------------------------
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "spatial", "overlap", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_cli_csv_parses_and_matches_the_units(geo):
+    res = _cli("ccg", "borough", "--csv")
+    assert res.returncode == 0, res.stderr
+    table = pd.read_csv(io.StringIO(res.stdout))
+    assert {"a_code", "b_code", "overlap_population", "share_of_a_pop", "overlap_area_m2"} <= set(table.columns)
+    assert table.overlap_population.sum() == geo.units.population.sum()
+    hackney = table[(table.a_code == CITY_HACKNEY_CCG) & (table.overlap_population > 0)]
+    assert set(hackney.b_code) == {CITY, HACKNEY}
+
+
+def test_cli_summary_json_and_a_scenario_file(tmp_path, geo):
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps({"format": "footprints-scenario", "version": 1, "name": "plan", "footprints": [
+        {"name": "K&R", "level": "multi_borough", "members": ["E09000021", "E09000027"]}]}))
+    res = _cli(str(path), "stp", "--summary", "--json", "--by", "population")
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    row = out["rows"][0]
+    assert row["a_code"] == "K&R" and row["b_code"] == "E54000031" and row["match"] == "within"
+    u = geo.units
+    kr = u.loc[u.borough.isin(["E09000021", "E09000027"]), "population"].sum()
+    assert row["share_of_b"] == pytest.approx(kr / u.loc[u.stp == "E54000031", "population"].sum())
+    assert "ONS" in out["metadata"]["assignment"]
+
+
+def test_cli_unknown_layer_exits_2_without_traceback():
+    res = _cli("ccg", "borugh")
+    assert res.returncode == 2
+    assert "did you mean 'borough'" in res.stderr and "Traceback" not in res.stderr
+    assert res.stdout == ""
