@@ -61,6 +61,12 @@ def round_coordinates(geoms: np.ndarray, decimals: int = DEFAULT_DECIMALS) -> np
     return rounded
 
 
+def _changed_shapes(before: np.ndarray, after: np.ndarray, rel: float = 0.01) -> bool:
+    """Whether coverage cleaning changed any polygon's area by more than ``rel``."""
+    a0, a1 = shapely.area(before), shapely.area(after)
+    return bool((np.abs(a1 - a0) > rel * np.maximum(a0, 1.0)).any())
+
+
 def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
     if geom.geom_type in ("Polygon", "MultiPolygon"):
         return geom
@@ -73,6 +79,7 @@ def to_map_geometry(
     tolerance_m: float = DEFAULT_TOLERANCE_M,
     *,
     decimals: int = DEFAULT_DECIMALS,
+    coverage: bool | None = None,
 ) -> gpd.GeoDataFrame:
     """Simplify a coverage for drawing and convert it to EPSG:4326.
 
@@ -87,6 +94,13 @@ def to_map_geometry(
         coverage is still cleaned and rounded).
     decimals : int
         Decimal places kept in the EPSG:4326 coordinates.
+    coverage : bool, optional
+        ``True``: treat the polygons as a coverage (clean, then simplify
+        together).  ``False``: simplify each polygon on its own (for layers
+        whose shapes overlap on purpose, e.g. catchments).  ``None``
+        (default): a coverage unless cleaning would change some polygon's
+        area by more than 1% -- then the shapes overlap for real and are
+        simplified one by one.
 
     Returns
     -------
@@ -107,10 +121,17 @@ def to_map_geometry(
     kinds = set(shapely.get_type_id(geoms).tolist())
     if not kinds <= {3, 6}:  # Polygon, MultiPolygon
         raise ValueError("to_map_geometry draws polygons only; got other geometry types")
-    if len(geoms) and not shapely.coverage_is_valid(geoms):
-        geoms = shapely.coverage_clean(geoms)
+    if coverage is not False and len(geoms) and not shapely.coverage_is_valid(geoms):
+        cleaned = shapely.coverage_clean(geoms)
+        if coverage is None and _changed_shapes(geoms, cleaned):
+            coverage = False  # overlapping shapes, not a coverage with slivers
+        else:
+            geoms = cleaned
     if tolerance_m > 0 and len(geoms):
-        geoms = shapely.coverage_simplify(geoms, tolerance_m, simplify_boundary=True)
+        if coverage is False:
+            geoms = shapely.simplify(geoms, tolerance_m, preserve_topology=True)
+        else:
+            geoms = shapely.coverage_simplify(geoms, tolerance_m, simplify_boundary=True)
     lonlat = gpd.GeoSeries(geoms, crs=27700, index=gdf.index).to_crs(4326)
     rounded = round_coordinates(lonlat.values, decimals)
     empty = shapely.is_empty(rounded)

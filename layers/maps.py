@@ -177,6 +177,7 @@ def polygon_layer(
     label_col: str | None = None,
     highlight: bool | Mapping[str, Any] = True,
     tolerance_m: float = DEFAULT_TOLERANCE_M,
+    coverage: bool | None = None,
     show: bool = True,
 ) -> folium.FeatureGroup:
     """Polygons as one compact layer, with tooltips and optional labels.
@@ -200,6 +201,9 @@ def polygon_layer(
         Emphasise the polygon under the mouse (``True``: :data:`HIGHLIGHT`).
     tolerance_m : float
         Simplification tolerance for EPSG:27700 input.
+    coverage : bool, optional
+        Passed to :func:`layers.geometry.to_map_geometry` (``None``: detect
+        whether the shapes tile or overlap).
     show : bool
         Whether the layer is on when the map opens.
 
@@ -212,7 +216,7 @@ def polygon_layer(
     if gdf.crs is not None and gdf.crs.to_epsg() == 4326:
         drawn = gdf
     else:
-        drawn = to_map_geometry(gdf, tolerance_m)
+        drawn = to_map_geometry(gdf, tolerance_m, coverage=coverage)
     ids = _ids(drawn)
     fields = _tooltip_fields(drawn, tooltip_cols)
     props: dict[str, list[Any]] = {}

@@ -130,6 +130,16 @@ def test_simplification_keeps_a_valid_coverage_and_every_unit(units, map_units):
     assert np.median(np.abs(area / real - 1)) < 0.02
 
 
+def test_overlapping_shapes_are_simplified_one_by_one(boroughs):
+    """Shapes that overlap on purpose (e.g. catchments) are not 'cleaned' into a coverage."""
+    shapes = boroughs.iloc[:6].copy()
+    shapes["geometry"] = shapes.buffer(1500)
+    drawn = to_map_geometry(shapes).to_crs(27700)
+    ratio = drawn.area.to_numpy() / shapes.area.to_numpy()
+    assert np.allclose(ratio, 1, atol=0.01)
+    assert not shapely.coverage_is_valid(drawn.geometry.values)
+
+
 def _decode(topo: dict) -> list:
     """Independent Python decoder of our TopoJSON (delta arcs, ~index = reversed)."""
     scale, translate = np.array(topo["transform"]["scale"]), np.array(topo["transform"]["translate"])
