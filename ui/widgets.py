@@ -227,7 +227,7 @@ def load_into_session(scenario: Scenario, label: str, *, engine: Engine | None =
 # --- the scenarios folder --------------------------------------------------------------------------
 
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
-_UNSAFE = re.compile(r"[^A-Za-z0-9 _.()\-]+")
+_UNSAFE = re.compile(r"[^A-Za-z0-9 _.,&()\-]+")
 
 
 def scenarios_dir(create: bool = True) -> Path:
@@ -253,8 +253,8 @@ def safe_scenario_name(name: str) -> str:
 
     Path separators, ``..``, drive letters, control and other special
     characters are replaced; leading dots and dashes are dropped; Windows
-    reserved device names (``CON``, ``NUL``, ``COM1``...) get a trailing
-    underscore; the result has at most 80 characters.
+    reserved device names (``CON``, ``NUL.txt``, ``COM1``...) get an
+    underscore after the name; the result has at most 80 characters.
 
     Raises
     ------
@@ -271,8 +271,9 @@ def safe_scenario_name(name: str) -> str:
     if not text:
         raise ScenarioError(f"{name!r} cannot be used as a file name", where="save as",
                             fix="give a name with letters or digits, e.g. 'SWL with Merton'")
-    if text.split(".")[0].casefold() in _RESERVED:
-        text += "_"
+    base, dot, rest = text.partition(".")
+    if base.strip().casefold() in _RESERVED:  # Windows reserves "NUL" and "NUL.txt" alike
+        text = f"{base}_{dot}{rest}"
     return text
 
 
@@ -424,9 +425,9 @@ def scenario_map(engine: Engine, scenario: Scenario, report: ScenarioReport, nam
     """A footprint map coloured by verdict, one layer per level.
 
     Footprints of different levels overlap (an STP holds its systems), and a
-    map layer is drawn as one coverage, so the finest level shown is filled by
-    verdict and each coarser level is drawn on top as verdict-styled outlines
-    (colour and dash pattern, as in the legend).
+    map layer is drawn as one coverage, so the level with the most footprints
+    is filled by verdict and every other level is drawn on top as
+    verdict-styled outlines (colour and dash pattern, as in the legend).
     """
     from layers.maps import footprint_map, polygon_layer
     from layers.style import VERDICT_LABELS, VERDICT_STYLES, swatch_svg, verdict_key
@@ -435,24 +436,26 @@ def scenario_map(engine: Engine, scenario: Scenario, report: ScenarioReport, nam
     level_of = {r.name: r.level for r in report.footprints}
     frame = map_frame(engine, scenario, names)
     shown = [lv for lv in LEVELS if lv in {level_of[n] for n in names}]
-    finest, coarser = shown[0], shown[1:]
-    main = frame[[level_of[n] == finest for n in frame["name"]]].reset_index(drop=True)
+    counts = {lv: sum(level_of[n] == lv for n in names) for lv in shown}
+    filled = max(shown, key=lambda lv: (counts[lv], -LEVELS.index(lv)))  # most footprints; finer on a tie
+    others = [lv for lv in reversed(shown) if lv != filled]
+    main = frame[[level_of[n] == filled for n in frame["name"]]].reset_index(drop=True)
     groups = []
-    for lv in coarser:
+    for lv in others:
         part = frame[[level_of[n] == lv for n in frame["name"]]].reset_index(drop=True)
         keys = [verdict_key(v) for v in part["verdict"]]
         styles = {k: VERDICT_STYLES[k].with_(fill_color=None, weight=VERDICT_STYLES[k].weight + 2) for k in keys}
         part = part.assign(_k=keys)
         label = LEVEL_LABELS[lv]
         g = polygon_layer(part, f"{label} footprints (outlines)", style=lambda row: styles[row["_k"]],
-                          tooltip_cols=MAP_TOOLTIP, highlight=False)
+                          tooltip_cols=MAP_TOOLTIP, highlight=False, label_col="name" if labels else None)
         g.legend_entries = [(swatch_svg(styles[k], kind="line"), f"{label}: {VERDICT_LABELS[k].lower()}")
                             for k in dict.fromkeys(keys)]
         groups.append(g)
     groups.extend(extra_layers)
     m = footprint_map(main, title=title, subtitle=subtitle, source_line=source_line(scenario), labels=labels,
                       layers=groups, tooltip_cols=MAP_TOOLTIP, date=date,
-                      legend_title=f"Verdict ({LEVEL_LABELS[finest]} footprints filled)")
+                      legend_title=f"Verdict ({LEVEL_LABELS[filled]} footprints filled)")
     # Fit every level shown (not only the filled one), leaving room for the title panel at the
     # top and the source line and legend at the bottom, which are drawn over the map.
     import folium
