@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import warnings
 from pathlib import Path
 
@@ -526,16 +527,33 @@ def test_flow_map_renders_offline(engine, flows, tmp_path):
         engine.flows = None
     path = tmp_path / "flows.html"
     path.write_text(html, encoding="utf-8")
-    with browser() as b:
-        page = b.new_page(viewport={"width": 1200, "height": 900})
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.route("**/*", block_network)
-        page.goto(path.as_uri(), wait_until="load")
-        page.wait_for_function("() => document.querySelectorAll('path.leaflet-interactive').length >= 7",
-                               timeout=20_000)
-        n_paths = page.evaluate("() => document.querySelectorAll('path.leaflet-interactive').length")
-        legend = page.inner_text(".fp-legend")
-    assert not errors
-    assert n_paths >= 1 + 5 + 5  # outline, five lines, at least five trust circles
-    assert "core provider" in legend and "leakage" in legend
+    result: dict = {}
+
+    def render() -> None:
+        # In its own thread: Playwright's sync API refuses to start in a thread whose asyncio loop is
+        # running, which is the case when another module's session-wide browser is open.
+        try:
+            with browser() as b:
+                page = b.new_page(viewport={"width": 1200, "height": 900})
+                errors: list[str] = []
+                page.on("pageerror", lambda e: errors.append(str(e)))
+                page.route("**/*", block_network)
+                page.goto(path.as_uri(), wait_until="load")
+                page.wait_for_function(
+                    "() => document.querySelectorAll('path.leaflet-interactive').length >= 7", timeout=20_000)
+                result["n_paths"] = page.evaluate(
+                    "() => document.querySelectorAll('path.leaflet-interactive').length")
+                result["legend"] = page.inner_text(".fp-legend")
+                result["errors"] = errors
+        except Exception as exc:  # reported by the assertions below
+            result["exception"] = exc
+
+    worker = threading.Thread(target=render)
+    worker.start()
+    worker.join(timeout=120)
+    assert not worker.is_alive(), "the browser did not finish within 120 s"
+    if "exception" in result:
+        raise result["exception"]
+    assert not result["errors"]
+    assert result["n_paths"] >= 1 + 5 + 5  # outline, five lines, at least five trust circles
+    assert "core provider" in result["legend"] and "leakage" in result["legend"]
