@@ -1,0 +1,149 @@
+"""A fast click map: a small bidirectional Streamlit component around Leaflet.
+
+Why not ``st_folium``: it rebuilds and re-sends the whole map whenever its
+HTML changes, and with 4,835 units a click took about 10 s to come back.
+Here the browser keeps the shapes and the user's zoom; a rerun sends only
+which footprint each unit belongs to (a list of small integers), and the
+component answers with the clicked unit's code.
+
+How it works
+------------
+* ``frontend/index.html`` + ``frontend/clickmap.js`` (plain JavaScript, no
+  build step) speak Streamlit's component protocol with ``postMessage``:
+  ``streamlit:componentReady`` once, ``streamlit:render`` on every rerun,
+  ``streamlit:setComponentValue`` on a click, ``streamlit:setFrameHeight``.
+* Leaflet 1.9.3 is loaded from ``frontend/vendor/`` (copied from the
+  installed XStatic-Leaflet by :func:`install_leaflet`, gitignored).
+* The geometry is fetched once from ``frontend/data/units-<key>.json``
+  (written by :func:`ensure_map_data`, gitignored) and drawn with Leaflet's
+  canvas renderer on a plain background (no tiles).
+* Each render restyles only the units whose footprint changed.
+* A click returns ``{"nonce", "events": [[seq, "click", code], ...]}``;
+  Ctrl+Z / Ctrl+Y (Ctrl+Shift+Z) return ``"undo"`` / ``"redo"`` events.
+  :func:`new_events` picks out what the app has not handled yet.
+
+Nothing here computes a rule: the app passes in what the engine computed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+import streamlit.components.v1 as components
+
+from .events import ACTIONS, EventCursor, MapEvent, new_events
+from .mapdata import ensure_map_data, map_data, map_data_name, map_data_ready
+from .vendor import FRONTEND_DIR, install_leaflet, leaflet_installed
+
+__all__ = [
+    "clickmap",
+    "level_assignment",
+    "prepare_clickmap",
+    "install_leaflet",
+    "leaflet_installed",
+    "ensure_map_data",
+    "map_data",
+    "map_data_name",
+    "map_data_ready",
+    "new_events",
+    "MapEvent",
+    "EventCursor",
+    "ACTIONS",
+    "FRONTEND_DIR",
+    "UNASSIGNED",
+    "DOUBLE",
+]
+
+#: Assignment value of a unit in no footprint of the level.
+UNASSIGNED = -1
+#: Assignment value of a unit in two or more footprints of the level.
+DOUBLE = -2
+
+_component = components.declare_component("clickmap", path=str(FRONTEND_DIR))
+
+
+def prepare_clickmap() -> None:
+    """Make the component's offline assets ready (call once at app start).
+
+    Copies Leaflet into the gitignored ``frontend/vendor`` when missing.
+    """
+    install_leaflet()
+
+
+def level_assignment(n_units: int, units_per_footprint: Sequence[np.ndarray]) -> list[int]:
+    """Per unit: position of its footprint, :data:`UNASSIGNED` or :data:`DOUBLE`.
+
+    Parameters
+    ----------
+    n_units : int
+        Number of units (unit ids are ``0..n_units-1``).
+    units_per_footprint : sequence of int arrays
+        Unit ids of each footprint of one level, in display order.
+
+    Returns
+    -------
+    list of int
+        Ready to send as the component's ``assign`` argument.
+    """
+    owner = np.full(n_units, UNASSIGNED, dtype=np.int64)
+    count = np.zeros(n_units, dtype=np.int64)
+    for k, units in enumerate(units_per_footprint):
+        units = np.asarray(units, dtype=np.int64)
+        owner[units] = k
+        count[units] += 1
+    owner[count > 1] = DOUBLE
+    return owner.tolist()
+
+
+def clickmap(
+    data_file: str,
+    assign: Sequence[int],
+    *,
+    names: Sequence[str],
+    colours: Sequence[str],
+    editing: int = -1,
+    pieces: Sequence[int] = (),
+    highlight_unassigned: bool = True,
+    caption: str = "",
+    height: int = 620,
+    key: str | None = None,
+) -> dict[str, Any] | None:
+    """Draw the click map and return its current value.
+
+    Parameters
+    ----------
+    data_file : str
+        Path of the map file relative to the frontend (:func:`ensure_map_data`).
+    assign : sequence of int
+        Per unit, in unit-id order: footprint position in ``names``,
+        :data:`UNASSIGNED` or :data:`DOUBLE` (:func:`level_assignment`).
+    names : sequence of str
+        Footprint names of the level shown (displayed as text, never as HTML).
+    colours : sequence of str
+        Fill colour of each footprint (``#RRGGBB``).
+    editing : int
+        Position of the footprint being edited (drawn with a heavy outline),
+        ``-1`` for none.
+    pieces : sequence of int
+        Unit ids of the edited footprint's detached pieces (dashed outline).
+    highlight_unassigned : bool
+        Tint units that are in no footprint of the level.
+    caption : str
+        One line shown in the map's corner (e.g. the brush), as text.
+    height : int
+        Height of the map in pixels.
+    key : str, optional
+        Streamlit widget key; keep it stable so the map (and its zoom) persists.
+
+    Returns
+    -------
+    dict or None
+        ``{"nonce": str, "events": [[seq, action, code], ...]}`` once the user
+        has clicked; pass it to :func:`new_events`.
+    """
+    return _component(
+        data_file=data_file, assign=list(assign), names=[str(n) for n in names], colours=list(colours),
+        editing=int(editing), pieces=[int(p) for p in pieces], highlight_unassigned=bool(highlight_unassigned),
+        caption=str(caption), height=int(height), key=key, default=None,
+    )
