@@ -1,0 +1,464 @@
+"""Sketch page: click units, MSOAs, boroughs or CCGs into footprints; live tallies.
+
+The map (:mod:`layers.clickmap`) keeps the shapes and the zoom in the browser
+and sends back only the clicked unit; a click goes through
+:func:`spatial.editing.apply_brush` and the tallies come from
+:mod:`spatial.checks`.  Nothing here computes a rule.
+
+For tests: a map event can be injected by setting ``st.session_state[MAP_KEY]``
+to what the component returns, ``{"nonce": str, "events": [[seq, "click",
+code], ...]}``; it goes through exactly the same handler as a real click.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import streamlit as st
+
+from boundaries.errors import FootprintsError
+from layers.clickmap import (EventCursor, MapEvent, clickmap, ensure_map_data, level_assignment, map_data_ready,
+                             new_events)
+from layers.style import TOL_MUTED, VERDICT_STYLES
+from layers.text import escape_text
+from spatial import Footprint, Scenario
+from spatial.checks import FootprintReport, contiguity_pieces, coverage
+from spatial.editing import apply_brush
+from spatial.errors import FootprintError
+from spatial.thresholds import LEVEL_LABELS, LEVELS
+from ui.state import AppState, commit, get_engine, get_state, show_error
+
+MAP_KEY = "sketch_map"
+CURSOR_KEY = "sketch_event_cursor"
+ERRORS_KEY = "sketch_errors"
+REPORTS_KEY = "sketch_report_cache"
+HIGHLIGHT_KEY = "sketch_highlight"
+BLANK = "__blank__"
+BRUSH_LABELS = {"unit": "one unit (LSOA)", "msoa": "whole MSOA", "borough": "whole borough", "ccg": "whole CCG"}
+RULE_LABELS = {
+    "population": "Population", "boroughs": "Boroughs", "contiguity": "Contiguity", "nesting": "Nesting",
+    "coterminosity_borough": "Borough coterminosity", "coterminosity_ccg": "CCG coterminosity",
+    "care_flow": "Care-flow containment",
+}
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+engine = get_engine()
+state = get_state()
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+def md(text: object) -> str:
+    """Text from data or a user, escaped for Streamlit markdown (shown literally)."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def errors() -> list[Exception]:
+    """Errors met this run (callbacks and map events), shown under the title."""
+    return st.session_state.setdefault(ERRORS_KEY, [])
+
+
+def year_engine(scenario: Scenario):
+    """The engine for the scenario's population year."""
+    return engine.for_year(scenario.year)
+
+
+def fresh_name(scenario: Scenario, level: str) -> str:
+    """A footprint name not used yet, such as ``New multi-borough system 2``."""
+    base = f"New {LEVEL_LABELS[level]}"
+    k = 1
+    while f"{base} {k}" in scenario.names():
+        k += 1
+    return f"{base} {k}"
+
+
+def settle(st_: AppState) -> None:
+    """Keep the edited footprint at the chosen level (or none when the level is empty)."""
+    if st_.level not in LEVELS:
+        st_.level = "multi_borough"
+    names = st_.scenario.names(st_.level)
+    if st_.editing not in names:
+        st_.editing = names[0] if names else None
+
+
+def area_label(index, code: str, brush: str) -> str:
+    """Name of the area a click takes (``Merton``, ``Kingston upon Thames 012A``...)."""
+    found = index.resolve(code)
+    if found is None:
+        return code
+    layer, i = found
+    unit = int(index.units_of(layer, i)[0]) if layer != "unit" else i
+    layer = brush if brush in index.membership else "unit"
+    return str(index.layer_names[layer][index.membership[layer][unit]])
+
+
+# --- the map click (and keyboard) handler ----------------------------------------------------------
+
+def handle_event(event: MapEvent) -> None:
+    """Apply one map event to this session's scenario (a click, undo or redo)."""
+    if event.action == "undo":
+        undone = state.history.undo()
+        state.message = f"Undid: {undone}" if undone else "Nothing to undo."
+        settle(state)
+        return
+    if event.action == "redo":
+        redone = state.history.redo()
+        state.message = f"Redid: {redone}" if redone else "Nothing to redo."
+        settle(state)
+        return
+    scenario = state.scenario
+    index = year_engine(scenario).index
+    settle(state)
+    if state.editing is None:
+        name = fresh_name(scenario, state.level)
+        scenario = scenario.put(Footprint(name, state.level, ()))
+        state.editing = name
+    fp = scenario.get(state.editing)
+    before = index.expand(fp.members) if fp.members else np.empty(0, dtype=np.int64)
+    new = apply_brush(scenario, index, state.editing, event.code, state.brush, lock=state.lock)
+    after = index.expand(new.get(state.editing).members) if new.get(state.editing).members else before[:0]
+    what = area_label(index, event.code, state.brush)
+    if len(after) == len(before) and np.array_equal(after, before):
+        state.message = (f"{what}: nothing changed (its units belong to another footprint and the lock is on)"
+                         if state.lock else f"{what}: nothing changed")
+        return
+    verb = f"add {what} to" if len(after) > len(before) else f"remove {what} from"
+    commit(new, f"{verb} {state.editing}")
+    state.message = f"{verb[0].upper()}{verb[1:]} {state.editing}."
+
+
+def handle_map_value(value: object) -> None:
+    """Handle every event in the map's value not handled before (in order)."""
+    cursor = st.session_state.get(CURSOR_KEY, EventCursor())
+    events, cursor = new_events(value, cursor)
+    st.session_state[CURSOR_KEY] = cursor
+    for event in events:
+        try:
+            handle_event(event)
+        except FootprintsError as exc:  # the scenario stays as it was
+            errors().append(exc)
+
+
+# --- sidebar callbacks (run before the page script) -------------------------------------------------
+
+def on_load() -> None:
+    choice = st.session_state.get("sketch_start", BLANK)
+    try:
+        if choice == BLANK:
+            scenario = Scenario("Untitled scenario")
+        else:
+            from spatial.preloaded import load_preloaded
+
+            scenario = load_preloaded(choice)
+    except FootprintsError as exc:
+        errors().append(exc)
+        return
+    commit(scenario, f"load {scenario.name}")
+    at_level = scenario.names(state.level)
+    if not at_level and scenario.footprints:
+        state.level = scenario.footprints[-1].level
+    state.editing = None
+    settle(state)
+    state.message = f"Loaded {scenario.name}."
+
+
+def on_level() -> None:
+    state.level = st.session_state["sketch_level"]
+    state.editing = None
+    settle(state)
+
+
+def on_editing() -> None:
+    state.editing = st.session_state["sketch_editing"]
+
+
+def on_brush() -> None:
+    state.brush = st.session_state["sketch_brush"]
+
+
+def on_lock() -> None:
+    state.lock = bool(st.session_state["sketch_lock"])
+
+
+def on_undo() -> None:
+    handle_event(MapEvent(0, "undo"))
+
+
+def on_redo() -> None:
+    handle_event(MapEvent(0, "redo"))
+
+
+def on_add() -> None:
+    name = str(st.session_state.get("sketch_new_name", "")).strip()
+    scenario = state.scenario
+    try:
+        if not name:
+            name = fresh_name(scenario, state.level)
+        if name in scenario.names():
+            raise FootprintError(f"a footprint named {name!r} already exists", where="Add footprint",
+                                 fix="choose another name")
+        commit(scenario.put(Footprint(name, state.level, ())), f"add footprint {name}")
+    except FootprintsError as exc:
+        errors().append(exc)
+        return
+    state.editing = name
+    state.message = f"Added {name}: click the map to give it areas."
+
+
+def on_rename() -> None:
+    new = str(st.session_state.get("sketch_rename", "")).strip()
+    old = state.editing
+    try:
+        if old is None:
+            raise FootprintError("there is no footprint to rename", where="Rename", fix="add a footprint first")
+        if not new:
+            raise FootprintError("the new name is empty", where="Rename", fix="type the new name")
+        commit(state.scenario.rename(old, new), f"rename {old} to {new}")
+    except FootprintsError as exc:
+        errors().append(exc)
+        return
+    state.editing = new
+    state.message = f"Renamed {old} to {new}."
+
+
+def on_delete() -> None:
+    name = state.editing
+    if name is None:
+        errors().append(FootprintError("there is no footprint to delete", where="Delete",
+                                       fix="pick a footprint first"))
+        return
+    commit(state.scenario.remove(name), f"delete {name}")
+    state.editing = None
+    settle(state)
+    state.message = f"Deleted {name} (undo brings it back)."
+
+
+@st.cache_data(show_spinner=False)
+def preloaded_scenarios() -> dict[str, str]:
+    """Id -> name of the preloaded scenarios (read once per process)."""
+    from spatial.preloaded import list_preloaded
+
+    return {sid: name for sid, name, _ in list_preloaded()}
+
+
+# --- tallies (every number from spatial.checks) ------------------------------------------------------
+
+def report_for(fp: Footprint, units: np.ndarray, parent: Footprint | None, parent_units, scenario: Scenario,
+               eng) -> FootprintReport:
+    """Check one footprint, memoised per session (a click changes one footprint, not all)."""
+    cache: dict = st.session_state.setdefault(REPORTS_KEY, {})
+    key = (fp, parent, scenario.thresholds, scenario.year)
+    rep = cache.get(key)
+    if rep is None:
+        if len(cache) > 400:
+            cache.clear()
+        rep = eng.check_footprint(fp, thresholds=scenario.thresholds, units=units, parent_units=parent_units)
+        cache[key] = rep
+    return rep
+
+
+def tallies(scenario: Scenario, level: str):
+    """Unit ids of every footprint, reports of the level's footprints, coverage of the level."""
+    eng = year_engine(scenario)
+    index = eng.index
+    members = {fp.name: (index.expand(fp.members, where=f"footprint {fp.name!r}") if fp.members
+                         else np.empty(0, dtype=np.int64)) for fp in scenario.footprints}
+    reports: dict[str, FootprintReport | None] = {}
+    for fp in scenario.footprints:
+        if fp.level != level:
+            continue
+        if not len(members[fp.name]):
+            reports[fp.name] = None
+            continue
+        parent = scenario.get(fp.parent) if fp.parent else None
+        reports[fp.name] = report_for(fp, members[fp.name], parent, members.get(fp.parent) if parent else None,
+                                      scenario, eng)
+    cov = coverage(scenario, index, members).get(level) if scenario.names(level) else None
+    return members, reports, cov
+
+
+def icon(passed: bool | None) -> str:
+    """Pass / fail / information mark (an icon and a word, readable without colour)."""
+    return {True: ":blue[:material/check_circle: pass]", False: ":red[:material/cancel: fail]",
+            None: ":gray[:material/info: info]"}[passed]
+
+
+def bar_html(name: str, colour: str, rep: FootprintReport | None, editing: bool) -> str:
+    """One footprint's population bar: against its threshold, pass/fail colour and pattern."""
+    title = escape_text(name)
+    weight = "700" if editing else "400"
+    if rep is None:
+        return (f'<div class="fp-bar"><div style="font-weight:{weight}">{title}</div>'
+                f'<div class="fp-note">no areas yet: click the map</div></div>')
+    pop_check = rep.check("population")
+    thr = pop_check.threshold
+    marks = [thr] if isinstance(thr, (int, float)) else [t for t in (thr or []) if t]
+    scale = max([rep.population, *marks, 1]) * 1.1
+    failed = rep.failures()
+    verdict = "fail" if failed else ("pass" if any(c.passed for c in rep.checks) else "unchecked")
+    style = VERDICT_STYLES[verdict]
+    fill = style.fill_color or "#BBBBBB"
+    stripes = ("background-image:repeating-linear-gradient(45deg,rgba(0,0,0,.28) 0 3px,transparent 3px 7px);"
+               if verdict == "fail" else "")
+    width = 100 * rep.population / scale
+    ticks = "".join(f'<span class="fp-tick" style="left:{100 * m / scale:.2f}%"></span>' for m in marks)
+    status = ("fails: " + "; ".join(escape_text(c.reason) for c in failed[:2])) if failed else (
+        "meets every test" if rep.passed and verdict == "pass" else escape_text(pop_check.reason))
+    return (
+        f'<div class="fp-bar"><div style="display:flex;justify-content:space-between;font-weight:{weight}">'
+        f'<span><span class="fp-sw" style="background:{colour}"></span>{title}</span>'
+        f'<span>{rep.population:,}</span></div>'
+        f'<div class="fp-track">{ticks}<div class="fp-fill" style="width:{width:.2f}%;background-color:{fill};'
+        f'{stripes}border:1px {"dashed" if verdict == "fail" else "solid"} {style.color}"></div></div>'
+        f'<div class="fp-note">{"❌" if failed else ("✅" if verdict == "pass" else "➖")} {status}</div></div>'
+    )
+
+
+BAR_CSS = """<style>
+.fp-bar{margin:0 0 .55rem 0;font-size:.86rem;line-height:1.25}
+.fp-track{position:relative;height:12px;background:#f0f0f0;border-radius:2px;margin:2px 0}
+.fp-fill{position:absolute;left:0;top:0;bottom:0;box-sizing:border-box;border-radius:2px}
+.fp-tick{position:absolute;top:-3px;bottom:-3px;width:2px;background:#222;z-index:2}
+.fp-sw{display:inline-block;width:10px;height:10px;margin-right:5px;border:1px solid #555}
+.fp-note{color:#444;font-size:.8rem}
+</style>"""
+
+
+SIDEBAR_CSS = """<style>
+section[data-testid="stSidebar"][aria-expanded="true"] { min-width: 340px; }
+</style>"""
+
+
+# --- the page -------------------------------------------------------------------------------------
+
+handle_map_value(st.session_state.get(MAP_KEY))
+settle(state)
+scenario = state.scenario
+
+st.title("Sketch footprints")
+for exc in errors():
+    show_error(exc)
+st.session_state[ERRORS_KEY] = []
+
+try:
+    members, reports, cov = tallies(scenario, state.level)
+except FootprintsError as exc:  # e.g. a loaded scenario with unknown codes
+    show_error(exc)
+    st.stop()
+
+sb = st.sidebar
+sb.html(SIDEBAR_CSS)
+
+# scenario (sidebar, folded once something is loaded)
+preloaded = preloaded_scenarios()
+options = [BLANK, *preloaded]
+if st.session_state.get("sketch_start") not in options:
+    st.session_state["sketch_start"] = "kingston-richmond" if "kingston-richmond" in options else BLANK
+with sb.expander(f"Scenario: {md(scenario.name)}", expanded=not scenario.footprints, icon=":material/folder_open:"):
+    st.selectbox("Start from", options, key="sketch_start",
+                 format_func=lambda k: "Blank scenario" if k == BLANK else preloaded.get(k, k))
+    st.button("Load", key="sketch_load", on_click=on_load, width="stretch",
+              help="Replace the scenario being edited (undo brings it back)")
+    st.caption(f"Population year: mid-{scenario.year}")
+
+# the tools, in a row above the map
+names = scenario.names(state.level)
+t1, t2, t3 = st.columns([1, 1.4, 1])
+st.session_state["sketch_level"] = state.level
+t1.selectbox("Level", list(LEVELS), key="sketch_level", format_func=lambda k: LEVEL_LABELS[k], on_change=on_level)
+if names:
+    st.session_state["sketch_editing"] = state.editing
+    t2.selectbox("Footprint being edited", names, key="sketch_editing", on_change=on_editing)
+else:
+    t2.selectbox("Footprint being edited", [f"(none yet: a click starts {fresh_name(scenario, state.level)})"],
+                 key="sketch_editing_none", disabled=True)
+st.session_state["sketch_brush"] = state.brush
+t3.selectbox("Brush: a click takes", list(BRUSH_LABELS), key="sketch_brush", format_func=BRUSH_LABELS.get,
+             on_change=on_brush)
+o1, o2, o3, o4 = st.columns([1.3, 1.3, 0.7, 0.7], vertical_alignment="center")
+st.session_state["sketch_lock"] = state.lock
+o1.checkbox("Lock areas in other footprints", key="sketch_lock", on_change=on_lock,
+            help="With the lock on, the brush does not take units that another footprint of the same level holds")
+st.session_state.setdefault(HIGHLIGHT_KEY, True)
+o2.checkbox("Highlight areas not in a footprint", key=HIGHLIGHT_KEY)
+can_undo, can_redo = len(state.history.past) > 1, bool(state.history.future)
+o3.button("Undo", key="sketch_undo", on_click=on_undo, disabled=not can_undo, width="stretch",
+          icon=":material/undo:", shortcut="Ctrl+Z",
+          help=f"Undo: {md(state.history.past[-1][0])}" if can_undo else "Nothing to undo")
+o4.button("Redo", key="sketch_redo", on_click=on_redo, disabled=not can_redo, width="stretch",
+          icon=":material/redo:", shortcut="Ctrl+Y",
+          help=f"Redo: {md(state.history.future[-1][0])}" if can_redo else "Nothing to redo")
+
+# live tally of the edited footprint (sidebar)
+tally = sb.container(key="sketch_tally", border=True)
+rep = reports.get(state.editing) if state.editing else None
+if state.editing is None:
+    tally.markdown(f"No {LEVEL_LABELS[state.level]} footprint yet: click the map to start one, "
+                   "or add one below.")
+elif rep is None:
+    tally.markdown(f"**{md(state.editing)}**: no areas yet. Click the map to add some.")
+else:
+    tally.markdown(f"**{md(rep.name)}** · {LEVEL_LABELS[rep.level]}  \n"
+                   + (":blue[:material/check_circle: **meets the tests**]" if rep.passed
+                      else ":red[:material/cancel: **fails a test**]"))
+    tally.metric(f"Population (mid-{scenario.year})", f"{rep.population:,}")
+    index = year_engine(scenario).index
+    b_names = [str(index.layer_names["borough"][i]) for i in np.unique(index.membership["borough"][rep.units])]
+    c_names = [str(index.layer_names["ccg"][i]) for i in np.unique(index.membership["ccg"][rep.units])]
+    tally.markdown(f"**Boroughs ({len(b_names)}):** {md(', '.join(b_names))}  \n"
+                   f"**CCGs ({len(c_names)}):** {md(', '.join(c_names))}  \n"
+                   f"**Units:** {rep.n_units:,} · **Contiguous:** {'yes' if rep.contiguous else 'no'}")
+    tally.markdown("  \n".join(f"{icon(c.passed)} **{RULE_LABELS.get(c.rule, c.rule)}**: {md(c.reason)}"
+                               for c in rep.checks))
+
+# bars for every footprint of the level, and what is not assigned yet (sidebar)
+level_names = scenario.names(state.level)
+palette = [TOL_MUTED[k % len(TOL_MUTED)] for k in range(len(level_names))]
+bars = sb.container(key="sketch_bars")
+if level_names:
+    bars.markdown(f"**All {LEVEL_LABELS[state.level]} footprints**")
+    bars.html(BAR_CSS + "".join(bar_html(n, palette[k], reports.get(n), n == state.editing)
+                                for k, n in enumerate(level_names)))
+if cov is not None:
+    gaps = cov["boroughs_with_gaps"]
+    bars.markdown(
+        f"**Not yet in a {LEVEL_LABELS[state.level]} footprint:** {cov['units_unassigned']:,} units, "
+        f"{cov['population_unassigned']:,} residents"
+        + (f" (in {len(gaps)} borough(s): {md(', '.join(gaps[:5]))}{'…' if len(gaps) > 5 else ''})" if gaps else "")
+        + (f"  \n**In two or more footprints:** {cov['units_in_two_or_more']:,} units"
+           if cov["units_in_two_or_more"] else ""))
+
+with sb.expander("Add, rename or delete a footprint", expanded=not names, icon=":material/edit:"):
+    with st.form("sketch_add_form", clear_on_submit=True, border=False):
+        st.text_input("New footprint name", key="sketch_new_name", placeholder=fresh_name(scenario, state.level))
+        st.form_submit_button(f"Add a {LEVEL_LABELS[state.level]}", on_click=on_add)
+    if names:
+        with st.form("sketch_rename_form", clear_on_submit=True, border=False):
+            st.text_input("Rename the edited footprint to", key="sketch_rename")
+            st.form_submit_button("Rename", on_click=on_rename)
+        st.button("Delete the edited footprint", key="sketch_delete", on_click=on_delete, icon=":material/delete:")
+
+# the map
+st.caption(md(state.message) if state.message else "Click the map to add or remove areas.")
+pieces: list[int] = []
+if rep is not None and not rep.contiguous:
+    parts = contiguity_pieces(year_engine(scenario).index, rep.units)
+    pieces = np.concatenate(parts[1:]).tolist()
+    st.warning(f"**{md(rep.name)}** is not one connected piece ({md(rep.check('contiguity').reason)}). "
+               "The detached pieces have a dashed outline on the map.")
+if map_data_ready(engine.geo):
+    data_file = ensure_map_data(engine.geo)
+else:
+    with st.spinner("Preparing the map (first time only)…"):
+        data_file = ensure_map_data(engine.geo)
+assign = level_assignment(engine.index.n, [members[n] for n in level_names])
+caption = f"Brush: {BRUSH_LABELS[state.brush]}" + (f" · editing: {state.editing}" if state.editing else "")
+clickmap(
+    data_file, assign, names=level_names, colours=palette,
+    editing=level_names.index(state.editing) if state.editing in level_names else -1,
+    pieces=pieces, highlight_unassigned=bool(st.session_state[HIGHLIGHT_KEY]), caption=caption,
+    height=620, key=MAP_KEY,
+)
+st.caption("Click a unit to add its area (the brush) to the footprint being edited, or to remove it when the "
+           "footprint already has all of it. Ctrl+Z / Ctrl+Y undo and redo. Hover for names.")
