@@ -18,14 +18,9 @@ from layers.clickmap import prepare_clickmap  # noqa: E402
 
 prepare_clickmap()  # Leaflet for the Sketch map, copied once from the installed package (offline)
 
-from layers.clickmap import prepare_clickmap  # noqa: E402
-
-prepare_clickmap()  # Leaflet for the Sketch map, copied once from the installed package (offline)
-
 PAGES = [
     st.Page("ui/home.py", title="Data and boundaries", icon="🗺️", default=True),
     st.Page("ui/sketch.py", title="Sketch", icon=":material/draw:"),
-    st.Page("ui/sketch.py", title="Sketch", icon="✏️"),
     st.Page("ui/check.py", title="Check", icon="✅"),
     st.Page("ui/overlaps.py", title="Overlaps", icon="🔀"),
     st.Page("ui/proposals.py", title="Proposals", icon="🧭"),
