@@ -1,0 +1,326 @@
+"""The Sketch page through Streamlit's AppTest, on the real London data.
+
+Map clicks are injected as the click map's value in session state
+(``{"nonce", "events": [[seq, action, code]]}``), which the page handles with
+the same code path as a click in the browser.  Expected figures are computed
+here from the unit table with pandas.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from layers.clickmap import DOUBLE, UNASSIGNED, EventCursor, MapEvent, level_assignment, map_data, new_events
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+MAP_KEY = "sketch_map"
+KINGSTON, RICHMOND, MERTON, SUTTON = "E09000021", "E09000027", "E09000024", "E09000029"
+KR = "Kingston and Richmond"
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+def pop(geo, mask) -> int:
+    return int(geo.units.loc[mask, "population"].sum())
+
+
+def in_boroughs(geo, *codes):
+    return geo.units["borough"].isin(codes)
+
+
+def open_sketch() -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=180)
+    at.run()
+    at.switch_page("ui/sketch.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def load(at: AppTest, scenario_id: str) -> None:
+    at.selectbox(key="sketch_start").set_value(scenario_id)
+    at.button(key="sketch_load").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+class Clicker:
+    """Sends map events the way the component does: one iframe nonce, increasing seq."""
+
+    def __init__(self, at: AppTest, nonce: str = "iframe-1") -> None:
+        self.at, self.nonce, self.seq, self.events = at, nonce, 0, []
+
+    def send(self, action: str, code: str = "") -> None:
+        self.seq += 1
+        self.events = (self.events + [[self.seq, action, code]])[-40:]
+        self.at.session_state[MAP_KEY] = {"nonce": self.nonce, "events": list(self.events)}
+        self.at.run()
+        assert not self.at.exception, [e.value for e in self.at.exception]
+
+    def click(self, code: str) -> None:
+        self.send("click", code)
+
+
+def population_shown(at: AppTest) -> int:
+    metrics = [m for m in at.sidebar.get("metric") if m.label.startswith("Population")]
+    assert len(metrics) == 1, "the tally shows one population figure"
+    return int(metrics[0].value.replace(",", ""))
+
+
+def tally_text(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.sidebar.markdown)
+
+
+def map_args(at: AppTest) -> dict:
+    (comp,) = [e for e in at.get("component_instance") if e.proto.component_name.endswith("clickmap")]
+    return json.loads(comp.proto.json_args)
+
+
+def scenario(at: AppTest):
+    return at.session_state["footprints_state"].scenario
+
+
+# --- the page on the real data ----------------------------------------------------------------------
+
+def test_load_kingston_richmond_shows_the_failing_tally(geo):
+    at = open_sketch()
+    load(at, "kingston-richmond")
+    kr = pop(geo, in_boroughs(geo, KINGSTON, RICHMOND))
+    assert population_shown(at) == kr
+    text = tally_text(at)
+    assert KR in text
+    assert f"below 500,000 by {500_000 - kr:,}" in text
+    assert "fails a test" in text
+    # what is not assigned at the multi-borough level: everything outside the two boroughs
+    outside = ~in_boroughs(geo, KINGSTON, RICHMOND)
+    assert f"{int(outside.sum()):,} units, {pop(geo, outside):,} residents" in text
+    # the map gets one value per unit, in the unit table's order: 0 for the footprint, -1 elsewhere
+    args = map_args(at)
+    assert args["names"] == [KR]
+    assert args["editing"] == 0
+    expected = np.where(in_boroughs(geo, KINGSTON, RICHMOND), 0, UNASSIGNED)
+    assert args["assign"] == expected.tolist()
+
+
+def test_click_adds_merton_then_same_unit_removes_it(geo):
+    at = open_sketch()
+    load(at, "kingston-richmond")
+    clicks = Clicker(at)
+    merton_unit = str(geo.units.loc[geo.units["borough"] == MERTON, "code"].iloc[0])
+    clicks.click(merton_unit)  # brush = whole borough (the default)
+    krm = pop(geo, in_boroughs(geo, KINGSTON, RICHMOND, MERTON))
+    assert population_shown(at) == krm
+    assert "meets the tests" in tally_text(at)
+    assert f"population {krm:,} is at least 500,000" in tally_text(at)
+    assert sum(k == 0 for k in map_args(at)["assign"]) == int(in_boroughs(geo, KINGSTON, RICHMOND, MERTON).sum())
+    # a rerun with the same component value is not a new click
+    at.run()
+    assert population_shown(at) == krm
+    # the same unit clicked again is a new event (new seq): the toggle removes Merton
+    clicks.click(merton_unit)
+    assert population_shown(at) == pop(geo, in_boroughs(geo, KINGSTON, RICHMOND))
+    # a new iframe (page reload) restarts seq with a new nonce: still handled
+    again = Clicker(at, nonce="iframe-2")
+    again.click(merton_unit)
+    assert population_shown(at) == krm
+
+
+def test_unit_and_msoa_brushes(geo):
+    at = open_sketch()
+    load(at, "kingston-richmond")
+    kr = pop(geo, in_boroughs(geo, KINGSTON, RICHMOND))
+    at.selectbox(key="sketch_brush").set_value("unit").run()
+    sutton = geo.units[geo.units["borough"] == SUTTON]
+    unit = sutton.iloc[0]
+    clicks = Clicker(at)
+    clicks.click(str(unit["code"]))
+    assert population_shown(at) == kr + int(unit["population"])
+    at.selectbox(key="sketch_brush").set_value("msoa").run()
+    other = sutton[sutton["msoa"] != unit["msoa"]].iloc[0]
+    clicks.click(str(other["code"]))
+    msoa_pop = pop(geo, geo.units["msoa"] == other["msoa"])
+    assert population_shown(at) == kr + int(unit["population"]) + msoa_pop
+
+
+def test_detached_unit_is_named_and_outlined(geo):
+    at = open_sketch()
+    load(at, "kingston-richmond")
+    at.selectbox(key="sketch_brush").set_value("unit").run()
+    kr_shape = geo.units[in_boroughs(geo, KINGSTON, RICHMOND)].union_all()
+    havering = geo.units[geo.units["borough_name"] == "Havering"]
+    far = havering.iloc[0]
+    assert far.geometry.distance(kr_shape) > 10_000  # plainly not touching (shapely, metres)
+    Clicker(at).click(str(far["code"]))
+    text = tally_text(at)
+    assert "**Contiguous:** no" in text
+    assert "in 2 pieces" in text and str(far["code"]) in text
+    assert any("not one connected piece" in w.value for w in at.warning)
+    assert map_args(at)["pieces"] == [int(geo.units.index.get_loc(far.name))]
+
+
+def test_lock_keeps_units_of_other_footprints(geo):
+    at = open_sketch()
+    load(at, "kingston-richmond")
+    at.text_input(key="sketch_new_name").input("Other system")
+    next(b for b in at.button if b.label.startswith("Add a")).click()
+    at.run()
+    assert scenario(at).names("multi_borough") == [KR, "Other system"]
+    assert at.selectbox(key="sketch_editing").value == "Other system"
+    kingston_unit = str(geo.units.loc[geo.units["borough"] == KINGSTON, "code"].iloc[0])
+    clicks = Clicker(at)
+    clicks.click(kingston_unit)  # lock is on: Kingston belongs to Kingston and Richmond
+    assert scenario(at).get("Other system").members == ()
+    assert "nothing changed" in " ".join(c.value for c in at.caption)
+    at.checkbox(key="sketch_lock").uncheck().run()
+    clicks.click(kingston_unit)
+    n_kingston = int((geo.units["borough"] == KINGSTON).sum())
+    assert population_shown(at) == pop(geo, geo.units["borough"] == KINGSTON)
+    assert f"In two or more footprints:** {n_kingston:,} units" in tally_text(at)
+    assert sum(k == DOUBLE for k in map_args(at)["assign"]) == n_kingston
+
+
+def test_undo_redo_buttons_and_keyboard_events(geo):
+    at = open_sketch()
+    load(at, "kingston-richmond")
+    kr = pop(geo, in_boroughs(geo, KINGSTON, RICHMOND))
+    krm = pop(geo, in_boroughs(geo, KINGSTON, RICHMOND, MERTON))
+    clicks = Clicker(at)
+    clicks.click(MERTON)
+    assert population_shown(at) == krm
+    at.button(key="sketch_undo").click().run()
+    assert population_shown(at) == kr
+    assert not at.button(key="sketch_redo").disabled
+    at.button(key="sketch_redo").click().run()
+    assert population_shown(at) == krm
+    clicks.send("undo")  # Ctrl+Z inside the map
+    assert population_shown(at) == kr
+    clicks.send("redo")  # Ctrl+Y inside the map
+    assert population_shown(at) == krm
+    # undo past the load goes back to the blank scenario, and the page copes
+    clicks.send("undo")
+    clicks.send("undo")
+    assert scenario(at).footprints == ()
+    assert at.button(key="sketch_undo").disabled
+
+
+def test_add_rename_delete_and_escaping(geo):
+    at = open_sketch()
+    load(at, "kingston-richmond")
+    evil = "<img src=x onerror=alert(1)> *bold* :material/home:"
+    at.text_input(key="sketch_rename").input(evil)
+    next(b for b in at.button if b.label == "Rename").click()
+    at.run()
+    assert scenario(at).names("multi_borough") == [evil]
+    assert scenario(at).get(evil).parent == "South West London"
+    bars = " ".join(h.proto.body for h in at.get("html"))
+    assert "&lt;img src=x onerror=alert(1)&gt;" in bars and "<img" not in bars
+    assert any(r"\*bold\*" in m.value and r"\:material/home\:" in m.value for m in at.sidebar.markdown)
+    # renaming to a name in use is refused with a message, and nothing changes
+    at.text_input(key="sketch_rename").input("South West London")
+    next(b for b in at.button if b.label == "Rename").click()
+    at.run()
+    assert any("already exists" in e.value for e in at.error)
+    assert scenario(at).names("multi_borough") == [evil]
+    at.button(key="sketch_delete").click().run()
+    assert scenario(at).names() == ["South West London"]
+    assert at.button(key="sketch_undo").disabled is False
+    at.button(key="sketch_undo").click().run()
+    assert scenario(at).names("multi_borough") == [evil]
+
+
+def test_a_click_on_an_empty_level_starts_a_footprint(geo):
+    at = open_sketch()  # blank scenario
+    assert scenario(at).footprints == ()
+    at.selectbox(key="sketch_level").set_value("locality").run()
+    at.selectbox(key="sketch_brush").set_value("msoa").run()
+    unit = geo.units.iloc[100]
+    Clicker(at).click(str(unit["code"]))
+    (fp,) = scenario(at).footprints
+    assert fp.level == "locality" and fp.name == "New locality 1"
+    assert population_shown(at) == pop(geo, geo.units["msoa"] == unit["msoa"])
+    assert "locality" in tally_text(at)
+
+
+def test_bad_click_shows_an_error_and_keeps_the_scenario(geo):
+    at = open_sketch()
+    load(at, "kingston-richmond")
+    before = scenario(at)
+    Clicker(at).click("E01999999")
+    assert any("unknown code" in e.value and "E01999999" in e.value for e in at.error)
+    assert scenario(at) == before
+    assert not at.exception
+
+
+def test_two_sessions_do_not_share_edits(geo):
+    one, two = open_sketch(), open_sketch()
+    load(one, "kingston-richmond")
+    load(two, "kingston-richmond")
+    Clicker(one).click(MERTON)
+    two.run()
+    assert population_shown(one) == pop(geo, in_boroughs(geo, KINGSTON, RICHMOND, MERTON))
+    assert population_shown(two) == pop(geo, in_boroughs(geo, KINGSTON, RICHMOND))
+    assert scenario(two).get(KR).members == (KINGSTON, RICHMOND)
+
+
+# --- the click map's pure parts ------------------------------------------------------------------
+
+def test_new_events_picks_only_unhandled_events():
+    cursor = EventCursor()
+    events, cursor = new_events({"nonce": "a", "events": [[1, "click", "E01000001"]]}, cursor)
+    assert events == [MapEvent(1, "click", "E01000001")] and cursor == EventCursor("a", 1)
+    # the same value again (a rerun for another reason) brings nothing
+    assert new_events({"nonce": "a", "events": [[1, "click", "E01000001"]]}, cursor) == ([], cursor)
+    # two clicks between reruns are both delivered, in order; the same unit twice is two events
+    value = {"nonce": "a", "events": [[1, "click", "E01000001"], [3, "click", "E01000002"],
+                                      [2, "click", "E01000002"]]}
+    events, cursor = new_events(value, cursor)
+    assert [e.seq for e in events] == [2, 3] and cursor.seq == 3
+    # a new iframe restarts at 1
+    events, cursor = new_events({"nonce": "b", "events": [[1, "undo", ""]]}, cursor)
+    assert events == [MapEvent(1, "undo", "")] and cursor == EventCursor("b", 1)
+
+
+@pytest.mark.parametrize("value", [None, "x", {}, {"nonce": 3}, {"nonce": "a", "events": "x"},
+                                   {"nonce": "a", "events": [["1", "click", "E01"], [2, "drop", "E01"],
+                                                             [3, "click", ""], [True, "undo"], 5]}])
+def test_new_events_ignores_malformed_values(value):
+    assert new_events(value, EventCursor("a", 0))[0] == []
+
+
+def test_level_assignment_marks_gaps_and_double_counting():
+    out = level_assignment(6, [np.array([0, 1]), np.array([1, 2]), np.array([4])])
+    assert out == [0, DOUBLE, 1, UNASSIGNED, 2, UNASSIGNED]
+    assert level_assignment(3, []) == [UNASSIGNED] * 3
+
+
+def test_map_data_matches_the_unit_table(geo, index):
+    data = map_data(geo)
+    assert data["codes"] == geo.units["code"].tolist() == index.codes.tolist()
+    for layer in ("msoa", "borough", "ccg"):
+        codes = np.asarray(data["areas"][layer]["codes"])[data[layer]]
+        assert codes.tolist() == geo.units[layer].astype(str).tolist()
+    names = np.asarray(data["areas"]["borough"]["names"])[data["borough"]]
+    assert names.tolist() == geo.units["borough_name"].astype(str).tolist()
+    assert len(data["units"]["g"]) == len(geo.units)
+    assert len(data["boroughs"]["g"]) == len(geo.layer("borough"))
+    # decode the packed topology the way the browser does and compare each unit's bounding box
+    t = data["units"]
+    arcs = []
+    for a in t["a"]:
+        xy = np.cumsum(np.asarray(a, dtype=np.int64).reshape(-1, 2), axis=0)
+        arcs.append(xy * np.asarray(t["s"]) + np.asarray(t["t"]))
+    bounds = geo.units.to_crs(4326).bounds.to_numpy()
+    for k in range(0, len(geo.units), 97):
+        g = t["g"][k]
+        pts = np.vstack([arcs[i if i >= 0 else ~i] for poly in g for ring in poly for i in ring])
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        assert np.allclose(lo, bounds[k, :2], atol=5e-4) and np.allclose(hi, bounds[k, 2:], atol=5e-4), k
+    minx, miny, maxx, maxy = geo.units.to_crs(4326).total_bounds
+    assert np.allclose(data["bounds"], [[miny, minx], [maxy, maxx]], atol=1e-4)
+    (south, west), (north, east) = data["bounds"]
+    assert 51.2 < south < 51.4 < 51.6 < north < 51.8 and -0.6 < west < -0.4 and 0.2 < east < 0.4  # London
