@@ -266,6 +266,9 @@ MAP_CSS = """
 .fp-source { font-size: 11px; color: #333; box-shadow: none; background: rgba(255,255,255,0.85);
   max-width: 70vw; }
 .foliumtooltip table { border-collapse: collapse; }
+.leaflet-tooltip { width: max-content; max-width: min(440px, 60vw); white-space: normal; }
+.leaflet-tooltip th { white-space: nowrap; vertical-align: top; }
+.leaflet-tooltip td { white-space: normal; overflow-wrap: break-word; min-width: 160px; vertical-align: top; }
 @media print { .leaflet-control-zoom, .leaflet-control-layers { display: none; } }
 """
 

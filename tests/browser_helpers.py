@@ -13,7 +13,7 @@ Use from a test module::
   127.0.0.1, waits for ``/_stcore/health`` (bounded), yields the base URL and
   stops the process group it started at the end.  Its log goes to
   ``test-artifacts/streamlit-server.log``.
-* ``browser`` (session): Debian's ``/usr/bin/chromium`` through Playwright.
+* ``browser`` (module): Debian's ``/usr/bin/chromium`` through Playwright.
 * ``page`` (function): a new browser context (a new Streamlit session) that
   lets only localhost requests through; anything else is aborted and listed
   in ``page.blocked_requests``.
@@ -215,9 +215,14 @@ def app_server() -> Iterator[str]:
         stop_server(proc)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Headless Chromium for the session."""
+    """Headless Chromium for one test module.
+
+    Module scope on purpose: Playwright's sync API keeps an event loop running
+    in this thread while the browser is open, and another module calling
+    ``sync_playwright()`` (e.g. a PNG export) would fail inside it.
+    """
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

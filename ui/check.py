@@ -108,7 +108,9 @@ else:
 # --- one footprint in full -------------------------------------------------------------------
 st.subheader("One footprint in full")
 if shown:
-    pick = st.selectbox("Footprint", names, key="check_footprint")
+    failing = [i for i, r in enumerate(shown) if not r.passed]
+    pick = st.selectbox("Footprint", names, index=failing[0] if failing else 0, key="check_footprint",
+                        help="Opens on the first footprint that fails a rule.")
     r = report.get(pick)
     st.write(f"**{r.name}** ({LEVEL_LABELS.get(r.level, r.level)}): {r.population:,} residents in "
              f"{r.n_units:,} units — **{r.verdict}**.")

@@ -199,8 +199,11 @@ else:
 # --- compare -----------------------------------------------------------------------------------
 st.header("Compare")
 options: dict[str, object] = {}
-if state.compare_with is not None:
-    options[f"As loaded: {state.compare_with.name}"] = state.compare_with
+as_loaded = state.compare_with
+if as_loaded is None:  # opened elsewhere (e.g. the Sketch sidebar): the last version loaded, from the undo history
+    as_loaded = next((s for label, s in reversed(state.history.past) if label.startswith("load ")), None)
+if as_loaded is not None:
+    options[f"As loaded: {as_loaded.name}"] = as_loaded
 try:
     from spatial.preloaded import list_preloaded, load_preloaded
 
