@@ -1,0 +1,315 @@
+"""Benchmark: app cold start to first map drawn, and click latency ours vs streamlit-folium.
+
+Run as ``.venv/bin/python bench/bench_app_start.py`` from the repository root
+(``--runs N`` cold starts, ``--clicks N`` timed clicks, ``--skip-naive``).
+
+1. **Cold start** (target <= 5 s): with the processed data cache in place
+   (the script primes it first), start ``streamlit run app.py``, open the
+   Sketch page in headless Chromium (already running) and wait until the
+   click map has drawn all 4,835 units.  Timed from process start.
+2. **Click latency at unit level** on the same units, zoomed to the same
+   place, after one warm-up click:
+
+   * **ours**: the Sketch page (``layers.clickmap``; shapes stay in the
+     browser, a rerun sends one small integer per unit);
+   * **naive**: a plain streamlit-folium page -- ``folium.GeoJson`` of the
+     4,835 source shapes with a ``style_function`` colouring the selection,
+     the selection toggled from ``last_active_drawing`` then ``st.rerun()``
+     (the map is rebuilt and re-sent on each click).
+
+   Both tallies (population of the selected units) are checked against a
+   pandas sum and against each other; the script exits 1 if they disagree.
+   Each naive click is bounded (``--naive-timeout`` seconds).
+
+Network: every request that is not to 127.0.0.1 is aborted (Leaflet comes
+from the installed XStatic-Leaflet in both apps).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from _common import agree  # noqa: E402
+
+from boundaries import load_geographies  # noqa: E402
+from layers.clickmap import ensure_map_data, install_leaflet  # noqa: E402
+from tests.browser_helpers import (  # noqa: E402
+    block_non_local,
+    frame_by_url,
+    free_port,
+    launch_browser,
+    open_app,
+    start_server,
+    stop_server,
+    wait_healthy,
+    wait_idle,
+)
+
+TARGET_START_S = 5.0
+TARGET_CLICK_MS = 300.0
+ZOOM = 14
+ARTIFACTS = ROOT / "bench" / "results"
+
+NAIVE_APP = '''
+"""Naive click map: streamlit-folium GeoJson of every unit, rebuilt on each click."""
+import folium
+import streamlit as st
+from streamlit_folium import st_folium
+
+from boundaries import load_geographies
+from layers.streamlit_assets import prepare_st_folium
+
+st.set_page_config(layout="wide")
+
+
+@st.cache_resource
+def units():
+    geo = load_geographies()
+    return geo.units[["code", "population", "geometry"]].to_crs(4326)
+
+
+gdf = units()
+sel = st.session_state.setdefault("selected", set())
+with st.container(key="naive_tally"):
+    st.metric("Selected population", f"{int(gdf.loc[gdf.code.isin(sel), 'population'].sum()):,}")
+m = folium.Map(location=[LAT, LON], zoom_start=ZOOM, tiles=None)
+folium.GeoJson(
+    gdf, name="units",
+    style_function=lambda f: {"fillColor": "#CC6677" if f["properties"]["code"] in sel else "#ffffff",
+                              "fillOpacity": 0.6 if f["properties"]["code"] in sel else 0.1,
+                              "color": "#777777", "weight": 0.5},
+).add_to(m)
+prepare_st_folium(m, app_dir=APP_DIR, mode="static")
+out = st_folium(m, key="naive_map", height=620, use_container_width=True,
+                returned_objects=["last_active_drawing"])
+feat = (out or {}).get("last_active_drawing")
+if feat:
+    code = feat["properties"]["code"]
+    if code != st.session_state.get("last_code"):
+        st.session_state["last_code"] = code
+        sel ^= {code}
+        st.rerun()
+'''
+
+_TALLY_OBSERVER = """(sel) => {
+    const prev = (document.querySelector(sel) || {}).textContent;
+    window.__tally = {t: 0};
+    if (window.__tallyObs) window.__tallyObs.disconnect();
+    window.__tallyObs = new MutationObserver(() => {
+        const el = document.querySelector(sel);
+        if (el && el.textContent !== prev && !window.__tally.t) window.__tally.t = performance.now();
+    });
+    window.__tallyObs.observe(document.body, {subtree: true, childList: true, characterData: true});
+    return performance.now();
+}"""
+
+
+def pick_units(geo, n: int):
+    """``n`` large units near the middle of Merton, with a point inside each (lat, lon), and the centre."""
+    merton = geo.units[geo.units["borough_name"] == "Merton"]
+    centre_bng = merton.dissolve().representative_point()
+    centre = centre_bng.to_crs(4326).iloc[0]
+    near = merton.distance(centre_bng.iloc[0]).sort_values().index[:40]
+    picks = merton.loc[near].sort_values("area_m2", ascending=False).head(n)
+    pts = picks.geometry.representative_point().to_crs(4326)
+    return [(c, float(p.y), float(p.x)) for c, p in zip(picks["code"], pts)], (float(centre.y), float(centre.x))
+
+
+def metric_value(page, selector: str) -> int | None:
+    el = page.query_selector(f"{selector} [data-testid='stMetricValue']")
+    return int(el.inner_text().replace(",", "")) if el else None
+
+
+def timed_click(page, frame_part: str, map_js: str, tally_sel: str, lat: float, lon: float,
+                timeout_s: float) -> float:
+    """Click at lat/lon on the map in the frame; seconds until the tally's text changed."""
+    frame = frame_by_url(page, frame_part)
+    frame.frame_element().scroll_into_view_if_needed()
+    x, y = frame.evaluate(f"([lat, lon]) => {{ const m = {map_js}; const p = m.latLngToContainerPoint([lat, lon]);"
+                          " return [p.x, p.y]; }", [lat, lon])
+    box = frame.locator(".leaflet-container").first.bounding_box()
+    t0 = page.evaluate(_TALLY_OBSERVER, f"{tally_sel} [data-testid='stMetricValue']")
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.wait_for_function("window.__tally.t > 0", timeout=timeout_s * 1000)
+    t1 = page.evaluate("window.__tally.t")
+    return (t1 - t0) / 1000
+
+
+def cold_start(browser, n_units: int, runs: int) -> list[float]:
+    """Seconds from ``streamlit run`` to the Sketch map drawn, per run (fresh server each)."""
+    out = []
+    for r in range(runs):
+        context = browser.new_context(viewport={"width": 1500, "height": 1000})
+        blocked: list[str] = []
+        block_non_local(context, blocked)
+        page = context.new_page()
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        t0 = time.perf_counter()
+        proc = start_server(port, log_path=ARTIFACTS / "app_start_server.log")
+        try:
+            healthy = wait_healthy(base, proc, timeout=120)
+            page.goto(f"{base}/sketch", wait_until="domcontentloaded", timeout=120_000)
+            frame = frame_by_url(page, "clickmap", timeout_s=120)
+            frame.wait_for_function(f"window.__clickmap && window.__clickmap.ready && "
+                                    f"window.__clickmap.drawn === {n_units}", timeout=120_000)
+            total = time.perf_counter() - t0
+        finally:
+            stop_server(proc)
+            context.close()
+        print(f"  cold start {r + 1}: server healthy after {healthy:.2f} s, map with {n_units:,} units drawn "
+              f"after {total:.2f} s" + (f" (blocked: {blocked[:3]})" if blocked else ""))
+        out.append(total)
+    return out
+
+
+def ours_clicks(browser, units, centre, clicks: int) -> tuple[list[float], int, float]:
+    """Our Sketch page: (seconds per timed click, final tally, warm-up seconds)."""
+    context = browser.new_context(viewport={"width": 1500, "height": 1000})
+    block_non_local(context, [])
+    page = context.new_page()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = start_server(port, log_path=ARTIFACTS / "app_start_ours.log")
+    try:
+        wait_healthy(base, proc, timeout=120)
+        open_app(page, base, "sketch")
+        frame = frame_by_url(page, "clickmap")
+        frame.wait_for_function("window.__clickmap && window.__clickmap.ready", timeout=120_000)
+        page.locator(".st-key-sketch_brush").get_by_role("combobox").click()
+        page.get_by_role("option", name="one unit (LSOA)", exact=True).click()
+        wait_idle(page)
+        frame.evaluate(f"([lat, lon]) => {{ window.__clickmap.map.setView([lat, lon], {ZOOM}, {{animate: false}}); }}",
+                       list(centre))
+        page.wait_for_timeout(300)
+        times = []
+        for i, (_, lat, lon) in enumerate(units[: clicks + 1]):
+            dt = timed_click(page, "clickmap", "window.__clickmap.map", ".st-key-sketch_tally", lat, lon, 30)
+            wait_idle(page)
+            if i:
+                times.append(dt)
+            else:
+                warm = dt
+        return times, metric_value(page, ".st-key-sketch_tally"), warm
+    finally:
+        stop_server(proc)
+        context.close()
+
+
+def naive_clicks(browser, units, centre, clicks: int, timeout_s: float) -> tuple[list[float], int | None, float]:
+    """The plain streamlit-folium page: (seconds per timed click, final tally, warm-up seconds)."""
+    tmp = Path(tempfile.mkdtemp(prefix="footprints-naive-"))
+    app = tmp / "naive_app.py"
+    app.write_text(textwrap.dedent(NAIVE_APP).replace("LAT", repr(centre[0])).replace("LON", repr(centre[1]))
+                   .replace("ZOOM", str(ZOOM)).replace("APP_DIR", repr(str(tmp))))
+    context = browser.new_context(viewport={"width": 1500, "height": 1000})
+    block_non_local(context, [])
+    page = context.new_page()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    import subprocess
+
+    log = open(ARTIFACTS / "app_start_naive.log", "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+         "--server.enableStaticServing", "true"],
+        cwd=tmp, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        env={**__import__("os").environ, "PYTHONPATH": str(ROOT)},
+    )
+    log.close()
+    map_js = "Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k]).find(v => v instanceof L.Map)"
+    times: list[float] = []
+    warm = float("nan")
+    try:
+        wait_healthy(base, proc, timeout=120)
+        open_app(page, base, "")
+        for i, (_, lat, lon) in enumerate(units[: clicks + 1]):
+            frame = frame_by_url(page, "streamlit_folium", timeout_s=timeout_s)
+            frame.wait_for_function(f"!!({map_js})", timeout=timeout_s * 1000)
+            page.wait_for_timeout(300)
+            try:
+                dt = timed_click(page, "streamlit_folium", map_js, ".st-key-naive_tally", lat, lon, timeout_s)
+            except Exception as exc:  # bounded: report and stop
+                print(f"  naive click {i} did not update the tally within {timeout_s:.0f} s ({type(exc).__name__})")
+                break
+            wait_idle(page, timeout_ms=int(timeout_s * 1000))
+            if i:
+                times.append(dt)
+            else:
+                warm = dt
+        return times, metric_value(page, ".st-key-naive_tally"), warm
+    finally:
+        stop_server(proc)
+        context.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=3, help="cold starts to time")
+    parser.add_argument("--clicks", type=int, default=5, help="timed clicks after one warm-up click")
+    parser.add_argument("--naive-timeout", type=float, default=60.0, help="seconds allowed per naive click")
+    parser.add_argument("--skip-naive", action="store_true")
+    args = parser.parse_args()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    # prime: the processed data cache, Leaflet in the component folder, the map file
+    t = time.perf_counter()
+    geo = load_geographies()
+    install_leaflet()
+    ensure_map_data(geo)
+    print(f"primed caches in {time.perf_counter() - t:.2f} s ({len(geo.units):,} units)")
+    units, centre = pick_units(geo, args.clicks + 1)
+    pops = geo.units.set_index("code")["population"]
+    expected = int(pops[[c for c, _, _ in units]].sum())
+
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = launch_browser(pw)
+        try:
+            starts = cold_start(browser, len(geo.units), args.runs)
+            med = statistics.median(starts)
+            print(f"cold start to first map drawn: median {med:.2f} s over {len(starts)} runs "
+                  f"[target <= {TARGET_START_S:g} s: {'met' if med <= TARGET_START_S else 'NOT met'}]")
+
+            ours, ours_final, ours_warm = ours_clicks(browser, units, centre, args.clicks)
+            ours_ms = 1000 * statistics.median(ours)
+            print(f"ours: click -> tally {ours_ms:.0f} ms median over {len(ours)} clicks "
+                  f"(warm-up {1000 * ours_warm:.0f} ms; samples {[round(1000 * x) for x in ours]}) "
+                  f"[target <= {TARGET_CLICK_MS:g} ms: {'met' if ours_ms <= TARGET_CLICK_MS else 'NOT met'}]")
+            agree(ours_final == expected, f"ours: tally after the clicks = pandas sum of the clicked units "
+                                          f"({ours_final} vs {expected})")
+            if args.skip_naive:
+                return 0
+            naive, naive_final, naive_warm = naive_clicks(browser, units, centre, args.clicks, args.naive_timeout)
+            if len(naive) < args.clicks:
+                print(f"naive: only {len(naive)} of {args.clicks} clicks finished within "
+                      f"{args.naive_timeout:.0f} s each; no agreement check")
+                if naive:
+                    print(f"naive: click -> tally {1000 * statistics.median(naive):.0f} ms median over "
+                          f"{len(naive)} clicks")
+                return 0
+            naive_ms = 1000 * statistics.median(naive)
+            print(f"naive: click -> tally {naive_ms:.0f} ms median over {len(naive)} clicks "
+                  f"(warm-up {1000 * naive_warm:.0f} ms; samples {[round(1000 * x) for x in naive]})")
+            agree(naive_final == ours_final == expected,
+                  f"naive and ours show the same tally after the same clicks ({naive_final} / {ours_final})")
+            print(f"click latency: ours {ours_ms:.0f} ms, naive {naive_ms:.0f} ms, ratio {naive_ms / ours_ms:,.1f}x")
+        finally:
+            browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
