@@ -241,6 +241,26 @@ def table_csv(df: pd.DataFrame, *, title: str, source_line: str, date: dt.date |
     return buf.getvalue().encode("utf-8-sig")
 
 
+#: Excel holds at most this many characters in a cell.
+_EXCEL_MAX_CHARS = 32_767
+
+
+def _excel_text(value: str) -> str:
+    """Text as a worksheet can hold it.
+
+    Control characters that the xlsx format refuses (NUL, U+0001-U+0008, ...;
+    openpyxl raises ``IllegalCharacterError`` on them) are shown as U+FFFD and
+    text longer than Excel's 32,767 characters per cell is cut with an
+    ellipsis, so a footprint named with them still exports.
+    """
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    if len(text) > _EXCEL_MAX_CHARS:
+        text = text[: _EXCEL_MAX_CHARS - 1] + "\u2026"
+    return text
+
+
 def table_xlsx(df: pd.DataFrame, *, title: str, source_line: str, date: dt.date | None = None,
                sheet_name: str = "Footprints") -> bytes:
     """A footprint table as an Excel workbook (openpyxl).
@@ -277,7 +297,7 @@ def table_xlsx(df: pd.DataFrame, *, title: str, source_line: str, date: dt.date 
             value = value.item()
         cell = ws.cell(row=r, column=c)
         if isinstance(value, str):
-            cell.value = value
+            cell.value = _excel_text(value)
             cell.data_type = "s"  # never a formula
         else:
             cell.value = value
