@@ -149,7 +149,7 @@ class DisconnectedAreasError(ProposalError):
     def __init__(self, label: str, pieces: Sequence[Sequence[str]], *, where: str | None = None) -> None:
         self.pieces = [list(p) for p in pieces]
         shown = "; ".join(
-            f"piece {i + 1}: {len(p)} area(s)" + (f" ({', '.join(p[:4])}{'…' if len(p) > 4 else ''})" if i else "")
+            f"piece {i + 1}: {len(p)} area(s) ({', '.join(p[:4])}{'…' if len(p) > 4 else ''})"
             for i, p in enumerate(self.pieces[:6]))
         super().__init__(f"{label} is in {len(self.pieces)} separate pieces (islands): {shown}", where=where,
                          fix="choose areas that form one connected piece, or propose for each piece separately")

@@ -575,8 +575,8 @@ class LocalityProposal:
                 k1, k2 = feasible_counts(total, rng[0], rng[1])
                 line += (f" Max-p makes as many localities as the {self.thresholds.locality_min:,} floor allows; "
                          f"with a floor of {rng[0]:,} (locality_min) it would aim at the papers' size"
-                         + (f" ({k2}–{k1} localities)." if k1 <= k2 else f" (~{max(1, round(total / rng[0]))} "
-                            "localities)."))
+                         + ((f" ({k1} localities)." if k1 == k2 else f" ({k1}–{k2} localities).") if k1 <= k2
+                            else f" (~{max(1, round(total / rng[0]))} localities)."))
             lines.append(line)
         return lines
 
