@@ -502,3 +502,24 @@ def test_board_export_levels_and_labels_change_the_map():
     at.multiselect(key="export_levels").set_value([]).run()
     assert any("at least one footprint level" in i.value for i in at.info)
     assert not at.exception
+
+
+def test_home_page_maps_boroughs_ccgs_and_stps_with_data_status(geo):
+    at = run_app()  # the default page is home
+    assert not at.exception, at.exception
+    html = [el for el in at.get("iframe")]
+    assert html, "the home page draws no map"
+    doc = html[0].proto.srcdoc if hasattr(html[0].proto, "srcdoc") else str(html[0].proto)
+    for name in geo.layer("borough")["name"]:
+        assert name.replace("&", "&amp;") in doc or name in doc, f"borough {name} missing from the map"
+    ccg = geo.layer("ccg", source="published") if "ccg" in geo.published else geo.layer("ccg")
+    assert all(code in doc for code in ccg["code"]), "a CCG is missing from the map"
+    assert all(code in doc for code in geo.layer("stp")["code"]), "an STP is missing from the map"
+    import re
+
+    remote = re.findall(r"""<(?:script|link|img)[^>]+(?:src|href)\s*=\s*["']?(?:https?:)?//[^"' >]+""", doc)
+    assert not remote, f"the map loads from the network: {remote[:3]}"
+    status = find_table(at, "Dataset")
+    assert len(status) >= 15 and set(status["Status"]) == {"OK"}, status[status["Status"] != "OK"]
+    residents = int(geo.units["population"].sum())
+    assert any(m.value == f"{residents:,}" for m in at.metric)

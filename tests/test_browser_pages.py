@@ -78,6 +78,11 @@ def test_each_page_in_chromium(page, app_server, geo, tmp_path):
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     kr = borough_population(geo, KINGSTON, RICHMOND)
 
+    open_app(page, app_server)  # home: the boundaries drawn offline
+    wait_map(page)
+    page.wait_for_timeout(300)
+    screenshot(page, "pages_home", full_page=True)
+
     open_app(page, app_server, "scenarios")
     page.get_by_role("button", name="Open this partnership").click()
     wait_for_text(page, "Loaded 'Kingston and Richmond'")

@@ -8,17 +8,67 @@ from ui.state import get_engine
 
 engine = get_engine()
 geo = engine.geo
+
+
+@st.cache_resource(show_spinner=False)
+def _boundary_map_html(_engine, region: str, year: int) -> str:
+    """The boroughs, CCGs and STPs of the loaded data as one offline map (built once per process)."""
+    import folium
+
+    from layers.assets import self_contained_html
+    from layers.maps import base_map, polygon_layer
+    from layers.style import PathStyle, swatch_svg
+
+    g = _engine.geo
+    borough = g.layer("borough")
+    ccg = g.layer("ccg", source="published") if "ccg" in g.published else g.layer("ccg")
+    stp = g.layer("stp")
+    styles = {
+        "Boroughs": PathStyle(color="#444444", weight=1.0, fill_color="#dddddd", fill_opacity=0.35),
+        "CCGs (April 2018)": PathStyle(color="#0072B2", weight=2.0, dash_array="6 4"),
+        "STPs (April 2018)": PathStyle(color="#D55E00", weight=3.0),
+    }
+    m = base_map(borough)
+    polygon_layer(borough, "Boroughs", style=styles["Boroughs"], label_col="name",
+                  tooltip_cols={"name": "Borough", "code": "Code", "population": f"Residents mid-{year}"}).add_to(m)
+    polygon_layer(ccg, "CCGs (April 2018)", style=styles["CCGs (April 2018)"],
+                  tooltip_cols={"name": "CCG", "code": "Code"}).add_to(m)
+    polygon_layer(stp, "STPs (April 2018)", style=styles["STPs (April 2018)"], highlight=False,
+                  tooltip_cols={"name": "STP", "code": "Code"}).add_to(m)
+    rows = "".join(f'<div class="fp-legend-row">{swatch_svg(s, kind="polygon")}<span>{label}</span></div>'
+                   for label, s in styles.items())
+    folium.Element(f'<div class="fp-panel" style="position:absolute;bottom:24px;right:60px;z-index:800">'
+                   f'<div class="fp-legend-title">Layers</div>{rows}</div>').add_to(m.get_root().html)
+    folium.LayerControl(collapsed=False).add_to(m)
+    return self_contained_html(m)
+
+
 st.title("Footprints")
 st.caption("Health and care partnership footprints in London: localities, boroughs, "
-           "multi-borough systems and STPs.")
+           "multi-borough systems and STPs. Start on **Scenarios** (open a partnership from the papers), "
+           "draw on **Sketch**, then see every rule on **Check**.")
 cols = st.columns(5)
 for col, (label, n) in zip(cols, [("units (LSOA 2011)", len(geo.units)), ("MSOAs", len(geo.layer("msoa"))),
                                   ("boroughs", len(geo.layer("borough"))), ("CCGs (2018)", len(geo.layer("ccg"))),
                                   ("STPs (2018)", len(geo.layer("stp")))]):
     col.metric(label, f"{n:,}")
 st.metric("Residents (mid-%d)" % geo.year, f"{int(geo.units.population.sum()):,}")
+
+st.subheader("Boroughs, CCGs and STPs")
+with st.spinner("Drawing the boundaries…"):
+    html = _boundary_map_html(engine, geo.region, geo.year)
+st.iframe(html, height=620)
+st.caption("Boroughs: dissolved from the units (ONS LSOA 2011, GLA names); CCGs: published ONS boundaries "
+           "(April 2018); STPs: dissolved from the units by the ONS LSOA→CCG→STP lookup (April 2018). "
+           "Source: Office for National Statistics, GLA, PHE/OHID, NHS Digital; Open Government Licence v3.0. "
+           "Contains OS data © Crown copyright and database right 2011–2022.")
+
 with st.expander("Data status", expanded=False):
+    from boundaries.status import all_status
+
+    rows = [{"Dataset": s.id, "Records": s.records, "CRS": s.crs, "Year": s.year, "Read from": s.source,
+             "Status": "OK" if s.ok else s.problem, "Notes": "; ".join(s.notes)} for s in all_status()]
+    st.dataframe(rows, hide_index=True, width="stretch", key="home_status")
+    st.markdown("**Notes from building the layers**")
     for note in geo.notes:
         st.write("•", note)
-    st.caption("Source: Office for National Statistics, GLA, PHE/OHID, NHS Digital; Open Government Licence v3.0. "
-               "Contains OS data © Crown copyright and database right 2011–2022.")

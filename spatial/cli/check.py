@@ -70,23 +70,16 @@ def read_scenario(spec: str, index, *, level: str = "multi_borough") -> Scenario
 
 
 def attach_care_flows(engine) -> str | None:
-    """Attach the care-flow model (:func:`spatial.careflows.load_care_flows`) to ``engine``.
+    """Attach the care-flow model (:class:`spatial.careflows.CareFlows`) to ``engine``.
 
-    Returns ``None`` when attached (or when this installation has no care-flow
-    module), else a note for the user saying why the ``care_flow`` rule is not
-    measured; the check then runs without that verdict.
+    Returns ``None`` when attached, else a note for the user saying why the
+    ``care_flow`` rule is not measured (e.g. the flows file is missing); the
+    check then runs without that verdict.
     """
+    from ..careflows import CareFlows
+
     try:
-        from .. import careflows
-    except ModuleNotFoundError as exc:
-        if exc.name == "spatial.careflows":
-            return None
-        raise
-    loader = getattr(careflows, "load_care_flows", None)
-    if loader is None:
-        return "spatial.careflows has no load_care_flows(); the care_flow rule is not measured"
-    try:
-        engine.flows = loader(engine.geo)
+        engine.flows = CareFlows.load(engine.geo)
     except FootprintsError as exc:
         return f"care flows not loaded ({exc}); the care_flow rule is not measured"
     return None

@@ -30,7 +30,7 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "flows", help="care-flow containment of a footprint or scenario",
         description="Where a footprint's residents go to hospital (PHE trust catchments): containment by its "
-                    "core providers (the 70%% test), self-sufficiency, the core providers' catchment "
+                    "core providers (the 70% test), self-sufficiency, the core providers' catchment "
                     "population and the top destinations.")
     p.add_argument("target", nargs="?", metavar="FOOTPRINT_OR_SCENARIO",
                    help="borough/CCG/STP code or name, comma-separated member list, scenario file, "
