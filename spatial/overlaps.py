@@ -47,6 +47,7 @@ import difflib
 import hashlib
 import os
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Union
@@ -108,7 +109,7 @@ UNIT_BUILT_RTOL = 1e-7
 #: (our units went through ``shapely.coverage_clean``, which moves vertices by less than 1 mm).
 UNIT_BUILT_EXTENT_M = 0.01
 #: Version of the cached ``units x B`` area tables (bump when their computation changes).
-_UNIT_AREAS_VERSION = 1
+_UNIT_AREAS_VERSION = 2
 #: "Mostly" means at least half: the definition of a majority, not a tunable threshold.
 MAJORITY = 0.5
 #: How units are assigned to areas for population overlaps (also in every table's metadata).
@@ -390,7 +391,9 @@ def population_overlap(a: LayerSpec, b: LayerSpec, index: UnitIndex) -> pd.DataF
 
 # --- area --------------------------------------------------------------------------------------
 
-def _prepare_frame(frame: gpd.GeoDataFrame, side: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _prepare_frame(frame: gpd.GeoDataFrame, side: str, *,
+                   validate: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Codes, names and EPSG:27700 geometries of a frame (checked valid unless ``validate=False``)."""
     if not isinstance(frame, gpd.GeoDataFrame):
         raise OverlapError(f"{side} must be a GeoDataFrame, not {type(frame).__name__}", where=side,
                            fix="pass a GeoDataFrame with code and geometry columns")
@@ -407,11 +410,17 @@ def _prepare_frame(frame: gpd.GeoDataFrame, side: str) -> tuple[np.ndarray, np.n
     codes = frame["code"].astype(str).to_numpy()
     names = frame["name"].astype(str).to_numpy() if "name" in frame else codes
     geoms = frame.geometry.to_numpy()
+    if validate:
+        _check_valid(codes, geoms, side)
+    return codes, names, geoms
+
+
+def _check_valid(codes: np.ndarray, geoms: np.ndarray, side: str) -> None:
+    """Raise :class:`OverlapError` naming the missing or invalid geometries of ``side``."""
     bad = shapely.is_missing(geoms) | ~shapely.is_valid(geoms)
     if bad.any():
         raise OverlapError(f"{side} has {int(bad.sum())} missing or invalid geometries: "
-                           f"{', '.join(codes[bad][:5])}", where=side, fix="repair them with make_valid")
-    return codes, names, geoms
+                           f"{', '.join(np.asarray(codes)[bad][:5])}", where=side, fix="repair them with make_valid")
 
 
 @dataclass(frozen=True)
@@ -508,6 +517,18 @@ def unit_built(frame: gpd.GeoDataFrame, index, *, rtol: float = UNIT_BUILT_RTOL,
     return _check_unit_built(_Areas.of(codes, names, geoms), index, rtol=rtol, extent_m=extent_m)
 
 
+def _positions(known: np.ndarray, codes: np.ndarray) -> np.ndarray | None:
+    """Position of each of ``codes`` in ``known``, or None when any is missing (binary search, no pandas Index)."""
+    known = np.asarray(known, dtype=str)
+    codes = np.asarray(codes, dtype=str)
+    if len(codes) > len(known) or not (known == codes[0]).any():
+        return None
+    sorter = None if bool((known[:-1] <= known[1:]).all()) else np.argsort(known, kind="stable")
+    at = np.minimum(np.searchsorted(known, codes, sorter=sorter), len(known) - 1)
+    pos = at if sorter is None else sorter[at]
+    return pos if bool((known[pos] == codes).all()) else None
+
+
 def _check_unit_built(areas: _Areas, index: UnitIndex, *, rtol: float = UNIT_BUILT_RTOL,
                       extent_m: float = UNIT_BUILT_EXTENT_M) -> UnitBuilt:
     def no(reason: str, layer: str | None = None, worst: float = np.inf) -> UnitBuilt:
@@ -515,8 +536,8 @@ def _check_unit_built(areas: _Areas, index: UnitIndex, *, rtol: float = UNIT_BUI
 
     layer, pos = None, None
     for name in LAYERS:
-        found = pd.Index(index.layer_codes[name]).get_indexer(areas.codes)
-        if (found >= 0).all():
+        found = _positions(index.layer_codes[name], areas.codes)
+        if found is not None:
             layer, pos = name, found
             break
     if layer is None:
@@ -619,16 +640,24 @@ def unit_areas(b_gdf: gpd.GeoDataFrame, index, *, cache: bool = True) -> UnitAre
     UnitAreas
     """
     index = _index_of(index)
-    codes, names, geoms = _prepare_frame(b_gdf, "b_gdf")
-    return _unit_areas(_Areas.of(codes, names, geoms), index, cache=cache)
+    codes, names, geoms = _prepare_frame(b_gdf, "b_gdf", validate=False)
+    return _unit_areas(_Areas.of(codes, names, geoms), index, cache=cache, side="b_gdf")
 
 
 def _unit_areas_key(b: _Areas, index: UnitIndex) -> str:
+    """Fingerprint of the units and of B: the dataset key, the units' areas, B's codes, vertices and ring areas.
+
+    Any change of a vertex of B, of its codes or of the units (which changes their
+    areas) gives another key, so a stale table is never read.
+    """
     h = hashlib.blake2b(digest_size=12)
-    h.update(f"unit-areas-v{_UNIT_AREAS_VERSION};{index.geo.key};{index.n}".encode())
+    h.update(f"unit-areas-v{_UNIT_AREAS_VERSION};{index.geo.key};{index.n};{len(b.geoms)}".encode())
     h.update(np.ascontiguousarray(index.area).tobytes())
     h.update("\x1f".join(b.codes[b.row_area]).encode())
-    h.update(b"".join(shapely.to_wkb(b.geoms)))
+    h.update(np.ascontiguousarray(shapely.get_coordinates(b.geoms)).tobytes())
+    h.update(shapely.get_num_coordinates(b.geoms).astype(np.int64).tobytes())
+    h.update(shapely.get_num_geometries(b.geoms).astype(np.int64).tobytes())
+    h.update(np.ascontiguousarray(shapely.area(b.geoms)).tobytes())
     return h.hexdigest()
 
 
@@ -636,40 +665,63 @@ def _unit_areas_path(index: UnitIndex, key: str) -> Path | None:
     if not index.geo.key:
         return None
     folder = settings().processed_dir / f"{index.geo.region}-{index.geo.key}"
-    return folder / f"unit_areas_{key}.npz" if folder.is_dir() else None
+    return folder / f"unit_areas_{key}.bin" if folder.is_dir() else None
 
 
 def _read_unit_areas(path: Path, b: _Areas, index: UnitIndex, key: str) -> UnitAreas | None:
+    """The cached table, or None when the file is unreadable, truncated or of another shape.
+
+    Layout (little-endian): int64 ``[version, n_units, n_B, nnz, n_inside, n_cut]``,
+    then ``indptr`` (int64, n_units + 1), ``indices`` (int64, nnz), ``data`` (float64, nnz).
+    A raw layout rather than ``.npz``: reading it is one ``np.fromfile`` (``np.load`` of
+    an npz spends milliseconds parsing headers).
+    """
     try:
-        with np.load(path, allow_pickle=False) as f:
-            matrix = sp.csr_array((f["data"], f["indices"], f["indptr"]), shape=(index.n, len(b)))
-            if not np.array_equal(f["codes"], b.codes.astype(str)):
-                return None
-            return UnitAreas(matrix, b.codes, b.names, b.area(), int(f["n_inside"]), int(f["n_cut"]), key,
-                             from_cache=True)
-    except (OSError, KeyError, ValueError):
+        raw = np.fromfile(path, dtype="<i8")
+    except (OSError, ValueError):
         return None
+    n, nb = index.n, len(b)
+    if len(raw) < 6 or list(raw[:3]) != [_UNIT_AREAS_VERSION, n, nb]:
+        return None
+    nnz, n_inside, n_cut = (int(x) for x in raw[3:6])
+    if len(raw) != 6 + n + 1 + 2 * nnz:
+        return None
+    indptr, indices = raw[6:7 + n], raw[7 + n:7 + n + nnz]
+    data = raw[7 + n + nnz:].view("<f8")
+    if indptr[0] != 0 or indptr[-1] != nnz or (nnz and (indices.min() < 0 or indices.max() >= nb)):
+        return None
+    matrix = sp.csr_array((data, indices, indptr), shape=(n, nb))
+    return UnitAreas(matrix, b.codes, b.names, b.area(), n_inside, n_cut, key, from_cache=True)
 
 
 def _write_unit_areas(path: Path, table: UnitAreas) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".unit-areas-", suffix=".npz")
-    os.close(fd)
+    """Write the table atomically (temporary file, then ``os.replace``); a failed write leaves no file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".unit-areas-", suffix=".bin")
     try:
         m = table.matrix
-        np.savez(tmp, data=m.data, indices=m.indices, indptr=m.indptr, codes=table.codes.astype(str),
-                 n_inside=table.n_inside, n_cut=table.n_cut)
+        head = np.array([_UNIT_AREAS_VERSION, m.shape[0], m.shape[1], m.nnz, table.n_inside, table.n_cut], "<i8")
+        with os.fdopen(fd, "wb") as f:
+            for part in (head, m.indptr.astype("<i8"), m.indices.astype("<i8"), m.data.astype("<f8")):
+                f.write(part.tobytes())
         os.replace(tmp, path)
     except OSError:
         Path(tmp).unlink(missing_ok=True)
 
 
-def _unit_areas(b: _Areas, index: UnitIndex, *, cache: bool = True) -> UnitAreas:
+def _unit_areas(b: _Areas, index: UnitIndex, *, cache: bool = True, side: str | None = None) -> UnitAreas:
+    """The ``units x B`` table, from the cache when there; ``side`` names B when its validity is still unchecked.
+
+    A table is only written for shapes that were checked valid, and its key covers every
+    vertex of B, so a cache hit stands for that check too.
+    """
     key = _unit_areas_key(b, index)
     path = _unit_areas_path(index, key) if cache else None
     if path is not None and path.is_file():
         found = _read_unit_areas(path, b, index, key)
         if found is not None:
             return found
+    if side is not None:
+        _check_valid(b.codes[b.row_area], b.geoms, side)
     units = index.geo.units.geometry.to_numpy()
     rows, n_inside, n_cut = _unit_row_areas(units, index.area, b.geoms)
     table = UnitAreas(sp.csr_array(rows @ b.rows), b.codes, b.names, b.area(), n_inside, n_cut, key)
@@ -766,18 +818,23 @@ def area_overlap(a_gdf: gpd.GeoDataFrame, b_gdf: gpd.GeoDataFrame, *, min_area_m
     OverlapError
         For an empty frame, no ``code`` column, no CRS or invalid geometries.
     """
-    a = _Areas.of(*_prepare_frame(a_gdf, "a_gdf"))
-    b = _Areas.of(*_prepare_frame(b_gdf, "b_gdf"))
+    a = _Areas.of(*_prepare_frame(a_gdf, "a_gdf", validate=False))
+    b = _Areas.of(*_prepare_frame(b_gdf, "b_gdf", validate=False))
     attrs = {"measure": "overlap_area_m2", "sliver_m2": float(min_area_m2)}
     if index is not None:
         index = _index_of(index)
         ua, ub = _check_unit_built(a, index), _check_unit_built(b, index)
         attrs.update(a_unit_built=ua.reason, b_unit_built=ub.reason)
         if ua.ok or ub.ok:
+            for built, x, side in ((ua, a, "a_gdf"), (ub, b, "b_gdf")):
+                if built.ok:   # the other side is checked only when its units x B table is computed
+                    _check_valid(x.codes[x.row_area], x.geoms, side)
             over, method = _unit_overlap(ua, ub, a, b, index, cache=cache, attrs=attrs)
             table = _pair_table(over, a.codes, a.names, a.area(), b.codes, b.names, b.area(), min_area_m2)
             table.attrs = {**attrs, "area_method": method}
             return table
+    _check_valid(a.codes[a.row_area], a.geoms, "a_gdf")
+    _check_valid(b.codes[b.row_area], b.geoms, "b_gdf")
     table = _geometric_overlap(a, b, min_area_m2)
     table.attrs = {**attrs, "area_method": "geometric intersection (STRtree + shapely)"}
     return table
@@ -790,10 +847,10 @@ def _unit_overlap(ua: UnitBuilt, ub: UnitBuilt, a: _Areas, b: _Areas, index: Uni
         over = ua.matrix.T @ sp.diags_array(index.area) @ ub.matrix
         return over, "sum of the areas of the units in both (both sides are unions of whole units)"
     if ua.ok:
-        table = _unit_areas(b, index, cache=cache)
+        table = _unit_areas(b, index, cache=cache, side="b_gdf")
         over, side, other = table.overlaps(ua.matrix), "A", "B"
     else:
-        table = _unit_areas(a, index, cache=cache)
+        table = _unit_areas(a, index, cache=cache, side="a_gdf")
         over, side, other = table.overlaps(ub.matrix).T, "B", "A"
     attrs.update(unit_pairs_inside=table.n_inside, unit_pairs_cut=table.n_cut,
                  unit_areas="read from the processed cache" if table.from_cache else "computed")
@@ -922,7 +979,8 @@ def _layer_area_overlap(la: OverlapLayer, lb: OverlapLayer, index: UnitIndex, so
             sides.append((layer.matrix, None, layer.codes, layer.names, layer.matrix.T @ index.area,
                           "unions of whole units"))
             continue
-        areas = _Areas.of(*_prepare_frame(layer_geometries(layer, index, source=source), layer.label))
+        areas = _Areas.of(*_prepare_frame(layer_geometries(layer, index, source=source), layer.label,
+                                          validate=False))
         built = _check_unit_built(areas, index)
         sides.append((built.matrix if built.ok else None, areas, areas.codes, areas.names, areas.area(),
                       built.reason))
@@ -930,6 +988,8 @@ def _layer_area_overlap(la: OverlapLayer, lb: OverlapLayer, index: UnitIndex, so
     attrs = {"a_unit_built": a_why, "b_unit_built": b_why}
     shapes = "published boundaries" if source == "published" else "dissolved shapes"
     if ma is None and mb is None:
+        _check_valid(a.codes[a.row_area], a.geoms, la.label)
+        _check_valid(b.codes[b.row_area], b.geoms, lb.label)
         over = _geometric_overlap(a, b, min_area_m2)
         over.attrs = {**attrs, "area_method": f"geometric intersection of the {shapes} (shapely STRtree + "
                                               f"intersection)"}
@@ -938,10 +998,10 @@ def _layer_area_overlap(la: OverlapLayer, lb: OverlapLayer, index: UnitIndex, so
         over = ma.T @ sp.diags_array(index.area) @ mb
         method = (f"sum of the areas of the units in both (the {shapes} of both sides are unions of whole units)")
     elif ma is not None:
-        table = _unit_areas(b, index)
+        table = _unit_areas(b, index, side=lb.label)
         over = table.overlaps(ma)
     else:
-        table = _unit_areas(a, index)
+        table = _unit_areas(a, index, side=la.label)
         over = table.overlaps(mb).T
     if ma is None or mb is None:
         side, other = ("A", "B") if ma is not None else ("B", "A")
