@@ -890,7 +890,7 @@ def _measures(by) -> tuple[str, ...]:
 
 
 def overlap_table(a: LayerSpec, b: LayerSpec, engine, *, by=("population", "area"), source: str = "published",
-                  min_area_m2: float = SLIVER_M2) -> pd.DataFrame:
+                  min_area_m2: float = SLIVER_M2, cache: bool = True) -> pd.DataFrame:
     """One long table of every overlapping pair of areas, by population and by area.
 
     Parameters
@@ -908,6 +908,8 @@ def overlap_table(a: LayerSpec, b: LayerSpec, engine, *, by=("population", "area
         and what a geometric intersection of the dissolved shapes gives).
     min_area_m2 : float
         Sliver tolerance of the geometric intersection (:data:`SLIVER_M2`).
+    cache : bool
+        Keep the ``units x B`` area tables in the processed cache (see :func:`unit_areas`).
 
     Returns
     -------
@@ -936,7 +938,7 @@ def overlap_table(a: LayerSpec, b: LayerSpec, engine, *, by=("population", "area
             area = area[area["overlap_area_m2"] >= min_area_m2].drop(columns="shared_units")
             attrs["area_method"] = "sum of the areas of the units in both (both sides are unions of whole units)"
         else:
-            area = _layer_area_overlap(la, lb, index, source, min_area_m2)
+            area = _layer_area_overlap(la, lb, index, source, min_area_m2, cache=cache)
             attrs.update({k: v for k, v in area.attrs.items() if k not in ("measure", "sliver_m2")})
         attrs["sliver_m2"] = float(min_area_m2)
         parts.append(area.rename(columns={"share_of_a": "share_of_a_area", "share_of_b": "share_of_b_area"}))
@@ -965,7 +967,7 @@ def overlap_table(a: LayerSpec, b: LayerSpec, engine, *, by=("population", "area
 
 
 def _layer_area_overlap(la: OverlapLayer, lb: OverlapLayer, index: UnitIndex, source: str,
-                        min_area_m2: float) -> pd.DataFrame:
+                        min_area_m2: float, *, cache: bool = True) -> pd.DataFrame:
     """Area overlaps of two layers when at least one side has shapes not built from units by construction.
 
     Each side is either a unit membership (footprints, units, dissolved layers, or
@@ -998,10 +1000,10 @@ def _layer_area_overlap(la: OverlapLayer, lb: OverlapLayer, index: UnitIndex, so
         over = ma.T @ sp.diags_array(index.area) @ mb
         method = (f"sum of the areas of the units in both (the {shapes} of both sides are unions of whole units)")
     elif ma is not None:
-        table = _unit_areas(b, index, side=lb.label)
+        table = _unit_areas(b, index, cache=cache, side=lb.label)
         over = table.overlaps(ma)
     else:
-        table = _unit_areas(a, index, side=la.label)
+        table = _unit_areas(a, index, cache=cache, side=la.label)
         over = table.overlaps(mb).T
     if ma is None or mb is None:
         side, other = ("A", "B") if ma is not None else ("B", "A")
