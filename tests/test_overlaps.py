@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+import shapely.affinity
 
 from spatial import Footprint, Scenario
 from spatial.overlaps import (
@@ -32,7 +33,10 @@ from spatial.overlaps import (
     overlap_summary,
     overlap_table,
     population_overlap,
+    unit_areas,
+    unit_built,
 )
+from spatial.overlaps import _unit_areas_path
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -348,3 +352,137 @@ def test_cli_unknown_layer_exits_2_without_traceback():
     assert res.returncode == 2
     assert "did you mean 'borough'" in res.stderr and "Traceback" not in res.stderr
     assert res.stdout == ""
+
+
+# --- area from units (unit-built layers) ---------------------------------------------------------
+
+def _unit_area_sums(geo, layer: str) -> pd.Series:
+    u = geo.units
+    return pd.Series(u.geometry.area.to_numpy(), index=u[layer].to_numpy()).groupby(level=0).sum()
+
+
+@pytest.mark.parametrize("layer", ["ccg", "stp", "msoa"])
+def test_published_ccg_stp_msoa_are_found_unit_built(geo, index, layer):
+    pub = geo.layer(layer, "published")
+    built = unit_built(pub, index)
+    # independently: each published shape has the area of the units the lookup puts in it
+    sums = _unit_area_sums(geo, layer)
+    shape_area = pub.set_index("code").geometry.area
+    rel = ((shape_area - sums.reindex(shape_area.index)).abs() / sums.reindex(shape_area.index))
+    assert rel.max() < 1e-8  # far below the 1e-6 the overlaps must meet (coverage_clean moved vertices < 1 mm)
+    assert built.ok, built.reason
+    assert built.layer == layer
+    assert built.worst_rel == pytest.approx(rel.max(), rel=1e-3, abs=1e-13)
+    # the membership is the ONS lookup
+    m = built.matrix.toarray()
+    expected = (geo.units[layer].to_numpy()[:, None] == np.asarray(built.codes)[None, :]).astype(float)
+    assert (m == expected).all()
+
+
+def test_gla_boroughs_are_not_unit_built(geo, index):
+    bor = geo.layer("borough", "published")
+    built = unit_built(bor, index)
+    sums = _unit_area_sums(geo, "borough")
+    rel = (bor.set_index("code").geometry.area - sums).abs() / sums
+    assert rel.max() > 1e-7  # independently: the GLA shapes are digitised apart from the LSOAs
+    assert not built.ok and built.matrix is None
+    worst = rel.idxmax()
+    assert worst in built.reason and "differs in area" in built.reason
+    # so with boroughs as A and units known, the method works from B's (the CCGs') units instead
+    table = area_overlap(bor, geo.layer("ccg", "published"), index=index, cache=False)
+    assert table.attrs["area_method"].startswith("from units: B is a union of whole units")
+    assert "differs in area" in table.attrs["a_unit_built"]
+
+
+def test_unit_built_rejects_a_shape_moved_or_codes_of_no_layer(geo, index):
+    ccg = geo.layer("ccg", "published")
+    moved = ccg.copy()
+    moved.loc[moved.index[0], "geometry"] = shapely.affinity.translate(moved.geometry.iloc[0], 5.0, 0.0)
+    built = unit_built(moved, index)
+    assert not built.ok and "extent" in built.reason and moved["code"].iloc[0] in built.reason
+    renamed = ccg.assign(code=["X" + c for c in ccg["code"]])
+    assert "not the codes of one layer" in unit_built(renamed, index).reason
+    # a subset of a unit-built layer is unit-built too
+    assert unit_built(ccg.iloc[[3, 7]], index).ok
+
+
+@pytest.mark.parametrize("a,b", [("ccg", "borough"), ("stp", "borough"), ("borough", "ccg"), ("borough", "stp")])
+def test_area_from_units_matches_geopandas_overlay(geo, index, a, b):
+    pa, pb = geo.layer(a, "published"), geo.layer(b, "published")
+    table = area_overlap(pa, pb, index=index, cache=False)
+    assert table.attrs["area_method"].startswith("from units")
+    expected = _overlay_areas(pa, pb)
+    got = _pairs(table, "overlap_area_m2")
+    assert list(got.index) == list(expected.index)
+    np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=1e-6)
+    area_a, area_b = pa.set_index("code").area, pb.set_index("code").area
+    np.testing.assert_allclose(
+        _pairs(table, "share_of_a").to_numpy(),
+        (expected / area_a.reindex(expected.index.get_level_values(0)).to_numpy()).to_numpy(), rtol=1e-6)
+    np.testing.assert_allclose(
+        _pairs(table, "share_of_b").to_numpy(),
+        (expected / area_b.reindex(expected.index.get_level_values(1)).to_numpy()).to_numpy(), rtol=1e-6)
+
+
+def test_unit_areas_table_is_the_units_cut_by_the_boroughs(geo, index):
+    bor = geo.layer("borough", "published")
+    table = unit_areas(bor, index, cache=False)
+    assert not table.from_cache and table.n_inside > 0 and table.n_cut > 0
+    assert list(table.codes) == sorted(bor["code"])
+    rng = np.random.default_rng(4)
+    u = geo.units
+    for i in rng.choice(len(u), 40, replace=False):
+        cut = bor.geometry.intersection(u.geometry.iloc[i]).area.to_numpy()
+        expected = pd.Series(cut, index=bor["code"].to_numpy()).groupby(level=0).sum().reindex(table.codes)
+        np.testing.assert_allclose(table.matrix[[i], :].toarray().ravel(), expected.to_numpy(), rtol=1e-9,
+                                   atol=1e-6)
+
+
+def test_scenario_footprints_by_published_borough_from_units_match_overlay(engine, geo):
+    from spatial.preloaded import load_preloaded
+
+    scn = load_preloaded("swl-partnerships")
+    table = overlap_table(scn, "borough", engine, by="area", cache=False)
+    assert table.attrs["area_method"].startswith("from units: A is a union of whole units")
+    u = geo.units
+    rows = [{"code": fp.name, "geometry": shapely.union_all(u.geometry.iloc[engine.index.expand(fp.members)])}
+            for fp in scn.footprints]
+    expected = _overlay_areas(gpd.GeoDataFrame(rows, crs=27700), geo.layer("borough", "published"))
+    got = _pairs(table, "overlap_area_m2")
+    assert list(got.index) == list(expected.index)
+    np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=1e-6)
+
+
+def test_unit_areas_cache_lives_in_the_processed_folder_and_is_keyed_by_the_shapes(geo, index):
+    from boundaries import settings
+
+    bor = geo.layer("borough", "published")
+    first = unit_areas(bor, index)
+    again = unit_areas(bor, index)
+    assert again.from_cache
+    path = _unit_areas_path(index, again.key)
+    assert path is not None and path.is_file()
+    assert settings().processed_dir in path.parents and ROOT not in path.parents
+    assert (again.matrix != first.matrix).nnz == 0
+    # one vertex moved: another key, so the stale table is not used
+    moved = bor.copy()
+    g = moved.geometry.iloc[0]
+    coords = shapely.get_coordinates(g)
+    coords[1, 0] += 0.01  # a vertex that does not close a ring, moved by 1 cm
+    moved.loc[moved.index[0], "geometry"] = shapely.set_coordinates(g, coords)
+    assert moved.geometry.iloc[0].is_valid
+    other = unit_areas(moved, index, cache=False)
+    assert other.key != again.key and not other.from_cache
+    # a damaged cache file is ignored and rewritten
+    path.write_bytes(b"not a table")
+    fresh = unit_areas(bor, index)
+    assert not fresh.from_cache and (fresh.matrix != first.matrix).nnz == 0
+    assert unit_areas(bor, index).from_cache
+
+
+def test_unit_path_checks_the_shapes_it_cuts(index, geo):
+    ccg = geo.layer("ccg", "published")
+    bowtie = shapely.Polygon([(530000, 180000), (531000, 181000), (531000, 180000), (530000, 181000)])
+    bad = gpd.GeoDataFrame({"code": ["y"]}, geometry=[bowtie], crs=27700)
+    with pytest.raises(OverlapError, match="b_gdf has 1 missing or invalid geometries: y"):
+        area_overlap(ccg, bad, index=index, cache=False)
