@@ -46,6 +46,13 @@ class ScenarioFormatError(ScenarioError):
     """Malformed JSON, wrong ``format``/``version``, wrong types."""
 
 
+def list_unknown(codes: list[str], suggestions: dict[str, list[str]], limit: int = 10) -> str:
+    """``'X' (did you mean A, B?); 'Y' and 3 more``: unknown codes with their closest known ones."""
+    listed = "; ".join(f"{c!r}" + (f" (did you mean {', '.join(s)}?)" if s else "")
+                       for c, s in list(suggestions.items())[:limit])
+    return listed + (f" and {len(codes) - limit} more" if len(codes) > limit else "")
+
+
 class UnknownCodeError(ScenarioError):
     """Codes that name no unit, MSOA, borough, CCG or STP.
 
@@ -60,13 +67,8 @@ class UnknownCodeError(ScenarioError):
     def __init__(self, codes, suggestions, *, where: str | None = None) -> None:
         self.codes = list(codes)
         self.suggestions = dict(suggestions)
-        listed = "; ".join(
-            f"{c!r}" + (f" (did you mean {', '.join(s)}?)" if s else "")
-            for c, s in list(self.suggestions.items())[:10]
-        )
-        more = f" and {len(self.codes) - 10} more" if len(self.codes) > 10 else ""
         super().__init__(
-            f"{len(self.codes)} unknown code(s): {listed}{more}", where=where,
+            f"{len(self.codes)} unknown code(s): {list_unknown(self.codes, self.suggestions)}", where=where,
             fix="use GSS codes of LSOAs (E01), MSOAs (E02), boroughs (E09), CCGs (E38) or STPs (E54), "
                 "or their names",
         )

@@ -29,7 +29,7 @@ from boundaries.errors import DataError, MissingDataError
 from boundaries.readers import read_dataset
 from boundaries.registry import REGISTRY, get_region
 
-from .errors import ScenarioError
+from .errors import ScenarioError, list_unknown
 
 __all__ = [
     "FlowDataError",
@@ -78,13 +78,9 @@ class UnknownTrustError(ScenarioError):
                  where: str | None = None) -> None:
         self.codes = list(codes)
         self.suggestions = dict(suggestions)
-        listed = "; ".join(
-            f"{c!r}" + (f" (did you mean {', '.join(s)}?)" if s else "")
-            for c, s in list(self.suggestions.items())[:10]
-        )
-        more = f" and {len(self.codes) - 10} more" if len(self.codes) > 10 else ""
         super().__init__(
-            f"{len(self.codes)} unknown trust code(s) in core_providers: {listed}{more}", where=where,
+            f"{len(self.codes)} unknown trust code(s) in core_providers: "
+            f"{list_unknown(self.codes, self.suggestions)}", where=where,
             fix="use NHS ODS trust codes such as RJZ (King's College Hospital); `python -m spatial flows "
                 "--trusts` lists them, or remove core_providers to use the trusts located inside the footprint",
         )

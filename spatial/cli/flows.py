@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ScenarioError
+from .check import _jsonable
 from ..flows_data import flow_years
 from ..footprints import Footprint, Scenario
 from ..thresholds import LEVELS
@@ -204,11 +205,3 @@ def run(args: argparse.Namespace) -> int:
     print(f"Source: PHE/OHID NHS Acute (Hospital) Trust Catchment Populations, catchment year {flows.year} "
           f"({flows.source}); trust locations: NHS Digital ODS headquarters. Method: docs/CARE_FLOWS.md")
     return 0
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
