@@ -636,6 +636,20 @@ class PartitionSearch:
         """The best partition (valid if any is)."""
         return self.partitions[0] if self.partitions else None
 
+    def rerank(self, weights: RankWeights | Mapping[str, float] | None = None) -> "PartitionSearch":
+        """The same partitions ranked with other weights (no new search or check: instant).
+
+        Only the partitions kept by the search's ``limit`` are re-ranked; run
+        :func:`propose_partitions` with ``limit=None`` to re-rank them all.
+        """
+        w = weights if isinstance(weights, RankWeights) else RankWeights.from_dict(weights) if weights \
+            else self.weights
+        parts = [dataclasses.replace(p, score=w.score(p.parts)) for p in self.partitions]
+        parts.sort(key=_partition_order)
+        for i, p in enumerate(parts, 1):
+            p.rank = i
+        return dataclasses.replace(self, partitions=parts, weights=w)
+
     def summary(self) -> str:
         """What was searched and what was found, in words."""
         t = self.table.thresholds
@@ -657,6 +671,11 @@ class PartitionSearch:
             "n_valid": self.n_valid, "weights": self.weights.to_dict(), "summary": self.summary(),
             "partitions": [p.to_dict() for p in self.partitions],
         }
+
+
+def _partition_order(p: Partition) -> tuple:
+    """Fewest failing systems first, then best score, fewer systems, borough codes (a total order)."""
+    return (sum(not s.passed for s in p.systems), -p.score, len(p.systems), [s.boroughs for s in p.systems])
 
 
 def _partition_parts(systems: Sequence[SystemProposal]) -> dict[str, float | None]:
@@ -752,8 +771,7 @@ def propose_partitions(
         parts = _partition_parts(systems)
         parts_list.append(Partition(code, name, systems, parts, w.score(parts)))
     n_valid = sum(p.passed for p in parts_list)
-    parts_list.sort(key=lambda p: (sum(not s.passed for s in p.systems), -p.score, len(p.systems),
-                                   [s.boroughs for s in p.systems]))
+    parts_list.sort(key=_partition_order)
     if n_valid:
         parts_list = [p for p in parts_list if p.passed]
     if limit is not None:
