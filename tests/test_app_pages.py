@@ -420,6 +420,29 @@ def test_proposals_systems_ranked_mapped_and_opened(geo):
     assert s.name.startswith("Proposed system") and first.split(". ", 1)[1] in s.names()
 
 
+def test_proposals_ranking_weights_rerank_without_running_again(geo):
+    at = run_app(page="ui/proposals.py")
+    at.selectbox(key="proposals_stp").set_value(SWL).run()
+    at.button(key="proposals_run").click().run()
+    stored = at.session_state["proposals_result"]
+    before = find_table(at, "Rank")
+    for part, value in (("containment", 0.0), ("balance", 1.0), ("inside_stp", 0.0), ("compactness", 0.0)):
+        at.slider(key=f"proposals_w_{part}").set_value(value)
+    at.run()
+    assert not at.exception and not errors(at)
+    after = find_table(at, "Rank")
+    assert at.session_state["proposals_result"][1] is stored[1]  # same result object: re-ranked, not re-run
+    assert sorted(after["System"]) == sorted(before["System"]) and list(after["System"]) != list(before["System"])
+    u = geo.units
+    pops = u.groupby("borough_name")["population"].sum()
+    passing = after[after["Verdict"] == "pass"]
+    balance = [max(0.0, 1 - np.std([pops[n] for n in row.split(" + ")]) / np.mean([pops[n] for n in row.split(" + ")]))
+               for row in passing["System"]]
+    assert balance == sorted(balance, reverse=True) and len(balance) >= 2
+    assert list(after["Verdict"]) == sorted(after["Verdict"], key=lambda v: v != "pass")
+    assert all("1.00 × population balance" in why for why in after["Why"])
+
+
 def test_proposals_localities_and_infeasible_borough(geo):
     at = run_app(page="ui/proposals.py")
     at.radio(key="proposals_mode").set_value("Localities in a borough").run()

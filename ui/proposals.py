@@ -86,7 +86,7 @@ if st.button("Run", type="primary", key="proposals_run"):
                                                                index.year))
         elif mode == MODES[1]:
             result = prop.propose_partitions(index, area, thresholds=thresholds, flows=engine.flows,
-                                             progress=report)
+                                             progress=report, limit=None)
         else:
             result = prop.propose_localities(index, area, on=on, thresholds=thresholds, seed=seed,
                                              progress=report)
@@ -103,6 +103,26 @@ if stored is None or stored[0] != params:
     st.stop()
 result = stored[1]
 
+# --- the ranking weights (re-rank the result already computed; no re-run) --------------------------
+if mode != MODES[2]:
+    from spatial.proposals_systems import SCORE_PARTS, RankWeights
+
+    with st.expander("Ranking weights", expanded=False):
+        st.caption("How much each part counts in the score (0–1 each; they are normalised). Changing them "
+                   "re-ranks the result above at once, without running again. Care-flow containment counts only "
+                   "when a care-flow model is loaded.")
+        defaults = RankWeights().to_dict()
+        labels = {"containment": "Care-flow containment", "balance": "Population balance",
+                  "inside_stp": "Inside one STP", "compactness": "Compactness"}
+        cols = st.columns(len(SCORE_PARTS))
+        chosen_weights = {part: float(col.slider(labels[part], 0.0, 1.0, defaults[part], 0.05,
+                                                 key=f"proposals_w_{part}"))
+                          for col, part in zip(cols, SCORE_PARTS)}
+    if sum(chosen_weights.values()) <= 0:
+        st.warning("All ranking weights are 0: the default weights are used.")
+    elif chosen_weights != result.weights.to_dict():
+        result = result.rerank(RankWeights.from_dict(chosen_weights))
+
 # --- the ranked table ----------------------------------------------------------------------------
 choices: dict[str, object] = {}
 if mode == MODES[0]:
@@ -118,6 +138,7 @@ if mode == MODES[0]:
                  column_config={"Population": st.column_config.NumberColumn(format="localized")})
 elif mode == MODES[1]:
     st.write(result.summary())
+    st.caption(f"Ranked with weights: {result.weights.text()}.")
     rows = []
     for p in result.partitions:
         rows.append({"Rank": p.rank, "Systems": "; ".join(s.name for s in p.systems),
