@@ -32,6 +32,7 @@ import http.client
 import os
 import socket
 import tempfile
+import time
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 from urllib.parse import quote
@@ -197,7 +198,7 @@ def download_file(
             with tempfile.NamedTemporaryFile(dir=dest.parent, delete=False, prefix=".part-",
                                              suffix=dest.suffix) as handle:
                 tmp = Path(handle.name)
-                _stream(sess, url, dest, handle, timeout, progress, max_bytes, chunk_size)
+                _stream_retrying(sess, url, dest, handle, timeout, progress, max_bytes, chunk_size)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.chmod(tmp, 0o666 & ~_umask())
@@ -221,6 +222,37 @@ def download_file(
             sess.close()
     _fsync_dir(dest.parent)
     return dest
+
+
+def _stream_retrying(sess, url, dest, handle, timeout, progress, max_bytes, chunk_size) -> None:
+    """:func:`_stream`, again from the start when a body is cut off or stalls mid-way.
+
+    The session retries failures before the body starts; a body that breaks
+    off part-way is fetched again here, as many times as the session retries
+    (with its backoff), into the emptied temporary file.
+    """
+    retry = getattr(sess.get_adapter(url), "max_retries", None) if url.startswith(("http:", "https:")) else None
+    total = getattr(retry, "total", 0)
+    attempts = 1 + (total if isinstance(total, int) and not isinstance(total, bool) else 0)
+    for attempt in range(1, attempts + 1):
+        handle.seek(0)
+        handle.truncate()
+        try:
+            _stream(sess, url, dest, handle, timeout, progress, max_bytes, chunk_size)
+            return
+        except _BodyCut as exc:
+            if attempt == attempts:
+                raise _error(url, f"{exc.what}; gave up after {attempts} attempts", dest, exc.fix) from exc
+            factor = getattr(retry, "backoff_factor", 0) or 0
+            time.sleep(min(getattr(retry, "backoff_max", 10.0), factor * 2 ** (attempt - 1)))
+
+
+class _BodyCut(DownloadError):
+    """A body that broke off mid-way (retried by :func:`_stream_retrying`)."""
+
+    def __init__(self, url: str, what: str, dest: Path, fix: str) -> None:
+        super().__init__(f"download of {url} failed: {what}", path=str(dest), fix=fix)
+        self.what, self.fix = what, fix
 
 
 def _stream(sess, url, dest, handle, timeout, progress, max_bytes, chunk_size) -> None:
@@ -271,11 +303,11 @@ def _stream(sess, url, dest, handle, timeout, progress, max_bytes, chunk_size) -
                 what = f"truncated: got {got} of {expected} bytes ({what})"
             else:
                 what = f"{what} after {got} bytes"
-            raise _error(url, what, dest, fix) from exc
+            raise _BodyCut(url, what, dest, fix) from exc
         got = response.raw.tell() if encoded else done
         if expected is not None and got != expected:
-            raise _error(url, f"truncated: got {got} of {expected} bytes (the connection dropped mid-download)",
-                         dest, _FIX_NETWORK)
+            raise _BodyCut(url, f"truncated: got {got} of {expected} bytes (the connection dropped mid-download)",
+                           dest, _FIX_NETWORK)
         if done == 0:
             raise _error(url, "the server sent an empty file", dest, _FIX_URL)
         if not allow_html:
