@@ -33,6 +33,7 @@ import pytest
 
 from tests.browser_helpers import (  # noqa: F401  (pytest fixture)
     ARTIFACTS,
+    block_non_local,
     browser,
     free_port,
     open_app,
@@ -153,10 +154,13 @@ def test_eight_sessions_edit_their_own_scenarios(browser, load_server, geo):  # 
     sampler.start()
     figures["rss_start_mb"] = round(rss_mb(proc.pid), 1)
     dialogs: list[str] = []
+    blocked: list[str] = []  # requests that would have left 127.0.0.1 (aborted)
     contexts = []
     try:
         # warm-up: one session fills the shared caches (engine, map data), then leaves
         ctx = browser.new_context(viewport={"width": 1500, "height": 1000})
+        contexts.append(ctx)
+        block_non_local(ctx, blocked)
         pg = ctx.new_page()
         pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         open_app(pg, base, "sketch")
@@ -164,6 +168,7 @@ def test_eight_sessions_edit_their_own_scenarios(browser, load_server, geo):  # 
         pg.locator('[data-testid="stSidebar"]').get_by_role("button", name="Load", exact=True).click()
         wait_tally(pg, kr, timeout_ms=120_000)
         ctx.close()
+        contexts.remove(ctx)
         time.sleep(8)  # past the 5 s disconnected-session TTL
         figures["rss_after_warm_up_mb"] = round(rss_mb(proc.pid), 1)
         figures["peak_during_warm_up_mb"] = round(sampler.peak, 1)
@@ -175,6 +180,7 @@ def test_eight_sessions_edit_their_own_scenarios(browser, load_server, geo):  # 
         for i in range(SESSIONS):
             ctx = browser.new_context(viewport={"width": 1500, "height": 1000})
             contexts.append(ctx)
+            block_non_local(ctx, blocked)
             p = ctx.new_page()
             p.set_default_timeout(120_000)
             p.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -251,10 +257,12 @@ def test_eight_sessions_edit_their_own_scenarios(browser, load_server, geo):  # 
     figures["server_log_lines"] = len(log_lines)
     figures["server_log_error_lines"] = len(bad)
     figures["dialogs"] = len(dialogs)
+    figures["requests_off_loopback"] = len(blocked)
     (ARTIFACTS / "load.json").write_text(json.dumps(figures, indent=2))
     print("\n" + json.dumps(figures, indent=2))
 
     assert dialogs == [], f"script from a session name ran: {dialogs[:3]}"
+    assert blocked == [], f"requests left 127.0.0.1: {blocked[:3]}"
     assert bad == [], "the server logged errors:\n" + "\n".join(bad[:20])
     assert rounds >= 3 and edits == rounds * SESSIONS
     assert figures["growth_at_peak_mb"] < GROWTH_TARGET_MB, figures
