@@ -446,7 +446,9 @@ class CareFlows:
     @property
     def trust_codes(self) -> np.ndarray:
         """Trust codes, by position."""
-        return self.trusts["code"].to_numpy().astype(str)
+        if "codes" not in self._cache:
+            self._cache["codes"] = self.trusts["code"].to_numpy().astype(str)
+        return self._cache["codes"]
 
     def trust_position(self, code: str) -> int | None:
         """Column of a trust code, or ``None``."""
@@ -513,22 +515,41 @@ class CareFlows:
         units = np.asarray(units, dtype=np.int64)
         if len(units) == 0:
             return np.zeros(self.n_trusts)
-        return np.asarray(a[units].sum(axis=0)).ravel()
+        weight = np.bincount(units, minlength=a.shape[0]).astype(float)  # a unit listed twice counts twice
+        return np.asarray(a.T @ weight).ravel()
+
+    def _trust_columns(self) -> dict[str, np.ndarray]:
+        """The trust table's columns as arrays (read once: measures run per footprint)."""
+        if "columns" not in self._cache:
+            self._cache["columns"] = {c: self.trusts[c].to_numpy() for c in ("unit", "has_flows", "name",
+                                                                               "borough_name")}
+        return self._cache["columns"]
+
+    @staticmethod
+    def _in_units(unit_of: np.ndarray, units: np.ndarray) -> np.ndarray:
+        """Which trusts (by their unit id, -1 for none) lie in ``units``."""
+        units = np.asarray(units, dtype=np.int64)
+        if len(units) == 0:
+            return np.zeros(len(unit_of), dtype=bool)
+        member = np.zeros(max(int(units.max()), int(unit_of.max(initial=0))) + 1, dtype=bool)
+        member[units] = True
+        return (unit_of >= 0) & member[np.maximum(unit_of, 0)]
 
     # --- core providers ----------------------------------------------------------------
 
     def _located(self) -> tuple[np.ndarray, np.ndarray]:
         """Positions of the trusts with flows located in a unit, and their unit ids."""
         if "located" not in self._cache:
-            unit_of = self.trusts["unit"].to_numpy()
-            located = np.flatnonzero((unit_of >= 0) & self.trusts["has_flows"].to_numpy())
+            cols = self._trust_columns()
+            unit_of = cols["unit"]
+            located = np.flatnonzero((unit_of >= 0) & cols["has_flows"])
             self._cache["located"] = (located, unit_of[located])
         return self._cache["located"]
 
     def default_core(self, units: np.ndarray) -> np.ndarray:
         """Positions of the trusts with flows whose headquarters lies in ``units``."""
         located, unit_of = self._located()
-        return located[np.isin(unit_of, np.asarray(units))]
+        return located[self._in_units(unit_of, units)]
 
     def check_codes(self, codes: Iterable[str], *, where: str | None = None) -> np.ndarray:
         """Positions of trust codes.
@@ -618,12 +639,13 @@ class CareFlows:
         unrecorded = 1 - recorded / pop if pop else 0.0
         core_mask = np.zeros(self.n_trusts, dtype=bool)
         core_mask[core] = True
-        inside_mask = np.isin(self.trusts["unit"].to_numpy(), units) & (self.trusts["unit"].to_numpy() >= 0)
+        cols = self._trust_columns()
+        inside_mask = self._in_units(cols["unit"], units)
         core_act = float(r[core_mask].sum())
         containment = core_act / recorded if recorded > 0 else 0.0
-        names = self.trusts["name"].to_numpy()
+        names = cols["name"]
         codes = self.trust_codes
-        where = self.trusts["borough_name"].to_numpy()
+        where = cols["borough_name"]
 
         def dest(i: int) -> Destination:
             return Destination(str(codes[i]), str(names[i]), float(r[i]), float(r[i] / recorded) if recorded else 0.0,
@@ -634,7 +656,7 @@ class CareFlows:
         top_d = [dest(i) for i in order[:top]]
         leak_d = [dest(i) for i in order[~core_mask[order]][:leakage]]
         notes: list[str] = []
-        idle = [codes[i] for i in core if not self.trusts["has_flows"].iat[i]]
+        idle = [codes[i] for i in core if not cols["has_flows"][i]]
         if idle:
             notes.append(f"core provider(s) {', '.join(idle)} have no activity in the {self.year} catchments "
                          "(closed, merged into a successor, or not an acute trust)")
