@@ -546,3 +546,29 @@ def test_home_page_maps_boroughs_ccgs_and_stps_with_data_status(geo):
     assert len(status) >= 15 and set(status["Status"]) == {"OK"}, status[status["Status"] != "OK"]
     residents = int(geo.units["population"].sum())
     assert any(m.value == f"{residents:,}" for m in at.metric)
+
+
+def test_check_page_core_provider_override_is_saved_and_changes_containment(geo):
+    kr = Scenario("K&R", (Footprint("Kingston and Richmond", "multi_borough", (KINGSTON, RICHMOND)),))
+    at = run_app(kr, page="ui/check.py")
+    assert not at.exception, at.exception
+    pick = at.multiselect(key="core_pick_Kingston and Richmond")
+    assert pick.value == ["RAX"], pick.value  # Kingston Hospital, based in the footprint
+    pick.set_value(["RAX", "RJ7"]).run()      # add St George's (Wandsworth)
+    at.button(key="core_apply").click().run()
+    assert not at.exception, at.exception
+    fp = state_of(at).scenario.get("Kingston and Richmond")
+    assert fp.core_providers == ("RAX", "RJ7")
+    # containment now counts St George's too: compare with the engine on the saved footprint
+    from spatial import UnitIndex
+    from spatial.careflows import CareFlows
+
+    flows, index = CareFlows.load(geo), UnitIndex.from_geographies(geo)
+    expected = flows.measure(fp, index).containment
+    base = flows.measure(Footprint("x", "multi_borough", (KINGSTON, RICHMOND)), index).containment
+    assert expected > base
+    shown = " ".join(m.value for m in at.markdown)
+    assert f"{100 * expected:.1f}%" in shown, shown[:500]
+    # undo brings the default back
+    state_of(at).history.undo()
+    assert state_of(at).scenario.get("Kingston and Richmond").core_providers is None

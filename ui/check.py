@@ -7,10 +7,12 @@ in full and, when the data has care flows, where its residents go to hospital.
 
 from __future__ import annotations
 
+import dataclasses
+
 import streamlit as st
 
 from spatial.thresholds import LEVEL_LABELS
-from ui.state import get_state
+from ui.state import commit, get_state
 from ui.widgets import (
     RULE_LABELS,
     checking_engine,
@@ -23,6 +25,29 @@ from ui.widgets import (
     stp_options,
     verdict_text,
 )
+
+def _core_providers_editor(flows, fp, current: list[str]) -> None:
+    """Choose the footprint's core providers (saved in the scenario, undoable)."""
+    with st.expander("Change the core providers", expanded=False):
+        st.caption("By default the core providers are the acute trusts whose headquarters lies in the footprint. "
+                   "A multi-site trust may be based outside the area it mostly serves: choose the trusts "
+                   "whose activity counts as delivered in the footprint. The choice is saved in the scenario.")
+        has = flows.trusts["has_flows"].to_numpy()
+        codes = [str(c) for c in flows.trust_codes[has]]
+        names = {c: flows.trust_name(c) for c in codes}
+        default = [c for c in current if c in names]
+        chosen = st.multiselect("Core providers", sorted(codes, key=names.get), default=default,
+                                format_func=lambda c: f"{names[c]} ({c})", key=f"core_pick_{fp.name}")
+        c1, c2 = st.columns(2)
+        if c1.button("Use these core providers", key="core_apply", disabled=sorted(chosen) == sorted(default)):
+            commit(state.scenario.put(dataclasses.replace(fp, core_providers=tuple(sorted(chosen)))),
+                   f"core providers of {fp.name}")
+            st.rerun()
+        if fp.core_providers is not None and c2.button("Back to the trusts inside the footprint", key="core_reset"):
+            commit(state.scenario.put(dataclasses.replace(fp, core_providers=None)),
+                   f"default core providers of {fp.name}")
+            st.rerun()
+
 
 state = get_state()
 engine, flows_note = checking_engine()
@@ -134,6 +159,7 @@ if shown:
             dest = [{"Trust": d.name, "Code": d.code, "Share of residents' activity": round(100 * d.share, 1),
                      "Core provider": "yes" if d.core else "no", "Where": d.location} for d in measures.top]
             st.dataframe(dest, hide_index=True, width="stretch", key="check_destinations")
+            _core_providers_editor(engine.flows, fp, [c for c, _ in measures.core])
             try:
                 from layers.careflows import flow_map
             except ImportError:
