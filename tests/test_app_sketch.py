@@ -107,6 +107,15 @@ def test_load_kingston_richmond_shows_the_failing_tally(geo):
     assert args["assign"] == expected.tolist()
 
 
+def krm_containment(geo) -> float:
+    """Care-flow containment of Kingston + Richmond + Merton by the trusts based inside it."""
+    from spatial import Footprint, UnitIndex
+    from spatial.careflows import CareFlows
+
+    fp = Footprint("KRM", "multi_borough", (KINGSTON, RICHMOND, MERTON))
+    return CareFlows.load(geo).measure(fp, UnitIndex.from_geographies(geo)).containment
+
+
 def test_click_adds_merton_then_same_unit_removes_it(geo):
     at = open_sketch()
     load(at, "kingston-richmond")
@@ -115,8 +124,12 @@ def test_click_adds_merton_then_same_unit_removes_it(geo):
     clicks.click(merton_unit)  # brush = whole borough (the default)
     krm = pop(geo, in_boroughs(geo, KINGSTON, RICHMOND, MERTON))
     assert population_shown(at) == krm
-    assert "meets the tests" in tally_text(at)
     assert f"population {krm:,} is at least 500,000" in tally_text(at)
+    # the verdict includes care flows, as on the Check page (containment from the model, computed here)
+    containment = krm_containment(geo)
+    shown = tally_text(at).replace("\\", "")  # the tally escapes Markdown (e.g. "38\\.6%")
+    assert "Care-flow containment**: core providers" in shown and f"{100 * containment:.1f}%" in shown
+    assert ("meets the tests" if containment >= 0.70 else "fails a test") in tally_text(at)
     assert sum(k == 0 for k in map_args(at)["assign"]) == int(in_boroughs(geo, KINGSTON, RICHMOND, MERTON).sum())
     # a rerun with the same component value is not a new click
     at.run()

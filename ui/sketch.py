@@ -27,7 +27,8 @@ from spatial.checks import FootprintReport, contiguity_pieces, coverage
 from spatial.editing import apply_brush
 from spatial.errors import FootprintError
 from spatial.thresholds import LEVEL_LABELS, LEVELS
-from ui.state import AppState, commit, get_engine, get_state, show_error
+from ui.state import AppState, commit, get_state, show_error
+from ui.widgets import checking_engine
 
 MAP_KEY = "sketch_map"
 CURSOR_KEY = "sketch_event_cursor"
@@ -43,7 +44,7 @@ RULE_LABELS = {
 }
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
-engine = get_engine()
+engine, FLOWS_NOTE = checking_engine()  # the Check page's engine: care flows included in the verdicts
 state = get_state()
 
 
@@ -337,6 +338,8 @@ settle(state)
 scenario = state.scenario
 
 st.title("Sketch footprints")
+if FLOWS_NOTE:
+    st.caption(FLOWS_NOTE)
 for exc in errors():
     show_error(exc)
 st.session_state[ERRORS_KEY] = []
