@@ -26,7 +26,8 @@ from ui.widgets import (
     verdict_text,
 )
 
-def _core_providers_editor(flows, fp, current: list[str]) -> None:
+
+def _core_providers_editor(state, flows, fp, current: list[str]) -> None:
     """Choose the footprint's core providers (saved in the scenario, undoable)."""
     with st.expander("Change the core providers", expanded=False):
         st.caption("By default the core providers are the acute trusts whose headquarters lies in the footprint. "
@@ -159,7 +160,7 @@ if shown:
             dest = [{"Trust": d.name, "Code": d.code, "Share of residents' activity": round(100 * d.share, 1),
                      "Core provider": "yes" if d.core else "no", "Where": d.location} for d in measures.top]
             st.dataframe(dest, hide_index=True, width="stretch", key="check_destinations")
-            _core_providers_editor(engine.flows, fp, [c for c, _ in measures.core])
+            _core_providers_editor(state, engine.flows, fp, [c for c, _ in measures.core])
             try:
                 from layers.careflows import flow_map
             except ImportError:
