@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from boundaries.config import settings
 from boundaries.download import dataset_url, download_file, fetch, fetch_dataset, make_session
 from boundaries.errors import DownloadError, RecordCountError
 from boundaries.readers import read_dataset
 from boundaries.registry import get_dataset
+from tests.conftest import require_data_dir
 from tests.httpserver import ScriptedServer, drop, html_page, redirect, serve, stall, status, truncated
 
 pytestmark = pytest.mark.timeout(60)
@@ -32,16 +32,8 @@ OLD = 1_500_000_000_000_000_000  # a fixed past mtime (ns) for "untouched" check
 
 @pytest.fixture(scope="module")
 def source_dir() -> Path:
-    """The real data directory; the test fails (never skips) when it is missing."""
-    data_dir = settings().data_dir
-    if not data_dir.is_dir():
-        pytest.fail(
-            f"data directory {data_dir} not found: the download tests serve the real data files. "
-            "Set FOOTPRINTS_DATA to the data directory, or place the project mirror at "
-            "../shared/data beside the repository.",
-            pytrace=False,
-        )
-    return data_dir
+    """The real data directory (the test server serves its files); the test fails, never skips, without it."""
+    return require_data_dir()
 
 
 @pytest.fixture

@@ -26,20 +26,13 @@ from boundaries.download import download_file, fetch_dataset, make_session
 from boundaries.errors import DownloadError
 from boundaries.readers import read_dataset
 from boundaries.registry import get_dataset
-from tests.httpserver import ScriptedServer, drop, serve, status, truncated
-from tests.test_download import CCG, assert_untouched, files_in, good_file, source_dir  # noqa: F401
+from tests.httpserver import drop, serve, status, truncated
+from tests.test_download import CCG, assert_untouched, files_in, good_file, server, source_dir  # noqa: F401
 
 pytestmark = pytest.mark.timeout(120)
 
 RETRIES = 2
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def server():
-    with ScriptedServer() as srv:
-        yield srv
-    assert not srv.errors, f"the test server itself failed: {srv.errors!r}"
 
 
 @pytest.fixture
