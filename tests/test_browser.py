@@ -87,9 +87,17 @@ def map_frame(pg):
     return frame
 
 
+def map_matches_container(frame) -> None:
+    """Leaflet's idea of the map size is the container's real size (it caches it)."""
+    frame.wait_for_function(
+        """() => { const m = window.__clickmap.map, s = m.getSize(), el = document.getElementById('map');
+                   return s.x === el.clientWidth && s.y === el.clientHeight; }""", timeout=10_000)
+
+
 def screen_point(frame, lat: float, lon: float) -> tuple[float, float]:
     """Page coordinates of a lat/lon on the click map (checks it is inside the map)."""
     frame.frame_element().scroll_into_view_if_needed()
+    map_matches_container(frame)
     x, y, w, h = frame.evaluate(
         """([lat, lon]) => { const m = window.__clickmap.map, p = m.latLngToContainerPoint([lat, lon]),
                              s = m.getSize(); return [p.x, p.y, s.x, s.y]; }""", [lat, lon])
@@ -211,6 +219,9 @@ def test_unit_clicks_are_fast_and_toggle(page, app_server, geo):
                                   window.__tally.t = performance.timeOrigin + performance.now(); });
                           window.__tallyObs.observe(document.body,
                               {subtree: true, childList: true, characterData: true}); }""", TALLY_VALUE)
+        # as a user would: bring the unit into view first (on a narrow screen it may be off the edge)
+        frame.evaluate("([lat, lon]) => { window.__clickmap.map.panInside([lat, lon], "
+                       "{padding: [40, 40], animate: false}); }", list(points[code]))
         x, y = screen_point(frame, *points[code])
         t0 = time.perf_counter()
         page.mouse.click(x, y)
@@ -238,3 +249,29 @@ def test_unit_clicks_are_fast_and_toggle(page, app_server, geo):
           f"(samples {result['samples_ms']})")
     assert len(samples) == len(sequence) - 1
     assert page.blocked_requests == []
+
+
+def test_map_follows_its_frame_size(page, app_server):
+    """Streamlit sizes the component's iframe after the map is made: Leaflet must re-read its size.
+
+    A map that keeps a stale size centres and hit-tests for the wrong box (a CI run saw a
+    298 px map in a 1,100 px frame, and a unit near the middle fell "outside" it).
+    """
+    open_app(page, app_server, "sketch")
+    frame = map_frame(page)
+    map_matches_container(frame)
+    iframe = frame.frame_element()
+    try:
+        frame.wait_for_function("window.__clickmap.map.getSize().x > 600", timeout=10_000)
+    except Exception:
+        raise AssertionError("the map stays under 600 px wide in a 1,500 px window: "
+                             f"{frame.evaluate('window.__clickmap.map.getSize().x')} px") from None
+    full = frame.evaluate("window.__clickmap.map.getSize().x")
+    for width in (420, 900):
+        iframe.evaluate("(el, w) => { el.style.width = w + 'px'; }", width)
+        map_matches_container(frame)
+        assert frame.evaluate("window.__clickmap.map.getSize().x") == frame.evaluate(
+            "document.getElementById('map').clientWidth") <= width
+    iframe.evaluate("el => { el.style.width = ''; }")
+    map_matches_container(frame)
+    assert frame.evaluate("window.__clickmap.map.getSize().x") == full

@@ -202,6 +202,13 @@
       attributionControl: false, zoomControl: true, keyboard: true
     });
     probe.map = S.map;
+    // Leaflet caches the container size and only re-reads it on the window's resize event;
+    // Streamlit sizes the iframe after the map is made (300 px wide at first), so watch the
+    // container itself, or the map keeps drawing and centring for a 300 px box.
+    if (window.ResizeObserver) {
+      new ResizeObserver(function () { if (S.map) { S.map.invalidateSize({ pan: false }); } })
+        .observe(document.getElementById("map"));
+    }
     S.info = control("topright");
     S.legend = control("bottomleft", "cm-legend");
     S.captionBox = control("topleft", "cm-caption");
