@@ -27,7 +27,7 @@ from .registry import Region, get_dataset, get_region
 __all__ = ["CACHE_FORMAT", "source_key", "load_geographies", "clear_cache"]
 
 #: Bump when the processed tables change shape.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 def _file_digest(path: Path) -> str:

@@ -32,10 +32,11 @@ __all__ = [
 ]
 
 #: Layers built above the units, finest first.
-LEVEL_LAYERS = ("msoa", "borough", "ccg", "stp")
+LEVEL_LAYERS = ("msoa", "ward", "borough", "ccg", "stp")
 #: For each layer, the columns of the layers above it that it nests in when
 #: the data says it nests (checked, not assumed).
-_PARENTS = {"msoa": ("borough", "ccg", "stp"), "borough": ("stp",), "ccg": ("stp",), "stp": ()}
+_PARENTS = {"msoa": ("borough", "ccg", "stp"), "ward": ("borough", "ccg", "stp"),
+            "borough": ("stp",), "ccg": ("stp",), "stp": ()}
 POP_RE = re.compile(r"^pop_(\d{4})$")
 
 Progress = Callable[[float, str], None]
@@ -56,10 +57,13 @@ class Geographies:
     year : int
         Population year copied into each table's ``population`` column.
     units : geopandas.GeoDataFrame
-        One row per unit: ``code, name, msoa, msoa_name, borough, borough_name,
-        ccg, ccg_name, stp, stp_name, pop_YYYY..., population, area_m2, geometry``.
+        One row per unit: ``code, name, msoa, msoa_name, ward, ward_name, borough,
+        borough_name, ccg, ccg_name, stp, stp_name, pop_YYYY..., population, area_m2,
+        geometry``.
     layers : dict of str to GeoDataFrame
-        ``msoa``, ``borough``, ``ccg``, ``stp`` dissolved from the units.
+        ``msoa``, ``ward``, ``borough``, ``ccg``, ``stp`` dissolved from the units.
+        Wards come from a best-fit LSOA lookup, so a ward layer is the wards as
+        built from whole LSOAs, not the ward boundaries themselves.
     published : dict of str to GeoDataFrame
         Published boundaries (``code, name, geometry``) where the data has them.
     notes : list of str
@@ -86,7 +90,7 @@ class Geographies:
 
         Parameters
         ----------
-        name : {"unit", "units", "msoa", "borough", "ccg", "stp"}
+        name : {"unit", "units", "msoa", "ward", "borough", "ccg", "stp"}
         source : {"dissolved", "published"}
             Dissolved from units (default) or the published boundary.
         """
@@ -180,6 +184,7 @@ def build_geographies(
     for i, join in enumerate(reg.joins):
         _report(progress, 0.15 + 0.1 * i, f"joining {join.dataset}")
         units = _join(units, read(join.dataset), join)
+    _name_unnamed(units, notes)
     units = units[units["borough"].astype(str).str.startswith(reg.code_prefix)].reset_index(drop=True)
     _check_lookup_borough(units, src)
     _check_population(units, src)
@@ -187,7 +192,7 @@ def build_geographies(
     units = _clean_coverage(units, notes)
     units["area_m2"] = units.geometry.area
     units = _set_population(units, year, src)
-    front = [c for c in ("code", "name", "msoa", "msoa_name", "borough", "borough_name",
+    front = [c for c in ("code", "name", "msoa", "msoa_name", "ward", "ward_name", "borough", "borough_name",
                          "ccg", "ccg_name", "stp", "stp_name") if c in units]
     pops = [c for c in units.columns if POP_RE.match(c)]
     units = units[front + pops + ["population", "area_m2", "geometry"]]
@@ -239,14 +244,19 @@ def _join(units: gpd.GeoDataFrame, loaded: Loaded, join) -> gpd.GeoDataFrame:
     if missing:
         raise DataError(f"columns missing: {', '.join(missing)}", dataset=loaded.dataset.id,
                         path=loaded.path, fix="use the file named in SOURCES.md")
-    table = table[[join.on, *join.columns]].rename(columns={join.on: "code", **join.columns})
-    table = table.drop_duplicates("code")
+    table = table[[join.on, *join.columns]].rename(columns={join.on: join.key, **join.columns})
+    table = table.drop_duplicates(join.key)
     for c in table.columns:
         if not c.startswith("pop_"):
             table[c] = table[c].astype(str)
-    merged = units.merge(table, on="code", how="left", validate="one_to_one")
+    merged = units.merge(table, on=join.key, how="left",
+                         validate="one_to_one" if join.key == "code" else "many_to_one")
     new = list(join.columns.values())[0]
-    unmatched = merged.loc[merged[new].isna() | (merged[new] == "nan"), "code"].tolist()
+    no_row = merged[new].isna() | (merged[new] == "nan")
+    if not join.required:  # left missing; names are filled (and noted) by _name_unnamed
+        merged.loc[no_row, new] = np.nan
+        return merged
+    unmatched = merged.loc[no_row, "code"].tolist()
     if unmatched:
         raise ConsistencyError(
             f"{len(unmatched)} unit(s) are missing from {loaded.dataset.id}: {', '.join(unmatched[:10])}",
@@ -254,6 +264,27 @@ def _join(units: gpd.GeoDataFrame, loaded: Loaded, join) -> gpd.GeoDataFrame:
             fix="use the lookup edition SOURCES.md names (it must cover every unit)",
         )
     return merged
+
+
+def _name_unnamed(units: gpd.GeoDataFrame, notes: list[str]) -> None:
+    """Give areas whose lookup has codes only (wards outside the GLA table) a name.
+
+    The name is the code with its borough, e.g. ``"E05009288 (Hackney)"``, so
+    every area can still be found, labelled and listed.
+    """
+    for layer in LEVEL_LAYERS:
+        if layer not in units:
+            continue
+        col = f"{layer}_name"
+        names = units[col].astype(object) if col in units else pd.Series(None, index=units.index, dtype=object)
+        blank = names.isna() | names.astype(str).str.strip().isin(["", "nan"])
+        if not blank.any():
+            continue
+        codes = units[layer].astype(str)
+        fallback = codes + " (" + units["borough_name"].astype(str) + ")" if "borough_name" in units else codes
+        units[col] = names.where(~blank, fallback).astype(str)
+        notes.append(f"{codes[blank].nunique():,} {layer}(s) ({int(blank.sum()):,} unit(s)) have no published "
+                     f"name; named by code and borough, e.g. {fallback[blank].iloc[0]}")
 
 
 def _check_lookup_borough(units: gpd.GeoDataFrame, src: Loaded) -> None:

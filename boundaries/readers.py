@@ -89,6 +89,8 @@ def read_dataset(ds: Dataset, data_dir: Path | str, *, path: Path | None = None)
         frame = _read_vector(ds, path, notes)
     elif ds.kind == "csv":
         frame = _read_csv(ds, path, notes)
+    elif ds.kind == "table":
+        frame = _read_table(ds, path)
     else:  # pragma: no cover - registry is static
         raise ValueError(f"unknown dataset kind {ds.kind!r}")
     if len(frame) != ds.records:
@@ -176,6 +178,18 @@ def _polygonal(geom):
         return geom
     parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
     return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def _read_table(ds: Dataset, path: Path) -> pd.DataFrame:
+    """Attribute table of a dBase (or any OGR) file, without geometry."""
+    try:
+        frame = pyogrio.read_dataframe(path, layer=ds.layer, read_geometry=False)
+    except Exception as exc:  # pyogrio raises several error types for bad files
+        raise CorruptFileError(
+            f"cannot read the table: {exc}".rstrip(), dataset=ds.id, path=path,
+            fix="the file is damaged or not a dBase table; fetch it again",
+        ) from exc
+    return pd.DataFrame(frame)
 
 
 def _read_csv(ds: Dataset, path: Path, notes: list[str]) -> pd.DataFrame:

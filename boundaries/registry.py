@@ -54,8 +54,8 @@ class Dataset:
         Regular expression every code must match.
     layer : str, optional
         Layer name inside a GeoPackage.
-    kind : {"vector", "csv"}
-        How the file is read.
+    kind : {"vector", "csv", "table"}
+        How the file is read (``"table"``: attributes of a dBase/GIS file, no geometry).
     crs : int, optional
         EPSG code the file is expected to be in (vector files only).
     attribution : str
@@ -229,6 +229,22 @@ _DATASETS = [
         code_column="LSOA11CD", code_pattern=r"^[EW]01\d{6}$",
     ),
     Dataset(
+        id="lsoa_ward_lookup",
+        description="LSOA 2011 to electoral ward (2017) best-fit lookup, England and Wales (codes only)",
+        publisher="ONS Open Geography Portal", licence=OGL, year=2017,
+        url="https://geoportal.statistics.gov.uk/search?q=Lower%20Layer%20Super%20Output%20Area%20(2011)%20to%20Ward%20(2017)%20Lookup",
+        path="england/lsoa11_ward17_lookup_ew.csv", kind="csv", records=34753,
+        code_column="LSOA11CD", code_pattern=r"^[EW]01\d{6}$",
+    ),
+    Dataset(
+        id="london_ward_names",
+        description="London wards (2014 codes) with names and boroughs, City of London merged (attribute table only)",
+        publisher="GLA London Datastore (Statistical GIS Boundary Files for London)", licence=OGL, year=2014,
+        url="https://data.london.gov.uk/dataset/statistical-gis-boundary-files-london",
+        path="london/raw/duccioa_LondonGentrification_GLA_dbf/London_Ward_CityMerged.dbf", kind="table",
+        records=625, code_column="GSS_CODE", code_pattern=r"^E0[59]\d{6}$",  # the merged City: E09000001
+    ),
+    Dataset(
         id="lsoa_pop_mid2017",
         description="LSOA mid-2017 population estimates, persons, England and Wales (SAPE20DT1)",
         publisher="ONS", licence=OGL, year=2017,
@@ -251,14 +267,22 @@ class Join:
     dataset : str
         Registry id of the table to join.
     on : str
-        Column of that table holding the unit code.
+        Column of that table holding the join key.
     columns : mapping
         Source column -> standard column name.
+    key : str
+        Unit column matched against ``on`` (default the unit code; e.g.
+        ``"ward"`` to join ward names onto the units' ward codes).
+    required : bool
+        Every unit must find a row (default).  When False, unmatched units get
+        a missing value and the build notes how many.
     """
 
     dataset: str
     on: str
     columns: Mapping[str, str]
+    key: str = "code"
+    required: bool = True
 
 
 @dataclass(frozen=True)
@@ -316,6 +340,7 @@ _NHS_JOIN = Join(
     on="LSOA11CD",
     columns={"CCG18CD": "ccg", "CCG18NM": "ccg_name", "STP18CD": "stp", "STP18NM": "stp_name", "LAD18CD": "lad18"},
 )
+_WARD_JOIN = Join("lsoa_ward_lookup", on="LSOA11CD", columns={"WD17CD": "ward"})
 _FLOWS = {2018: "trust_flows_2018", 2019: "trust_flows_2019"}
 
 _REGIONS = [
@@ -328,9 +353,13 @@ _REGIONS = [
             "pop_census2011": "pop_2011", "pop_mid2017": "pop_2017",
             "pop_mid2019": "pop_2019", "pop_mid2020": "pop_2020",
         },
-        joins=(_NHS_JOIN,),
+        joins=(
+            _NHS_JOIN,
+            _WARD_JOIN,
+            Join("london_ward_names", on="GSS_CODE", key="ward", columns={"NAME": "ward_name"}, required=False),
+        ),
         code_prefix="E09",
-        expected={"units": 4835, "msoa": 983, "borough": 33, "ccg": 32, "stp": 5},
+        expected={"units": 4835, "msoa": 983, "ward": 634, "borough": 33, "ccg": 32, "stp": 5},
         published={
             "msoa": Published("london_msoa", "MSOA11CD", "MSOA11NM"),
             "borough": Published("london_borough_gla", "GSS_CODE", "NAME"),
@@ -351,6 +380,7 @@ _REGIONS = [
                          "LAD18CD": "borough", "LAD18NM": "borough_name"},
             ),
             Join("lsoa_pop_mid2017", on="LSOA11CD", columns={"pop_mid2017": "pop_2017"}),
+            _WARD_JOIN,
         ),
         code_prefix="E",
         expected={"units": 32844, "msoa": 6791, "borough": 326, "ccg": 195, "stp": 42},

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 
 from .config import Settings, settings as default_settings
 from .errors import DataError
+from .geographies import LEVEL_LAYERS
 from .readers import dataset_path, read_dataset
 from .registry import REGISTRY, Dataset
 
@@ -67,7 +68,7 @@ def layer_status(region: str = "london", config: Settings | None = None) -> list
         geo = load_geographies(region, config=config)
     except DataError as exc:
         return [DatasetStatus(id=name, kind="layer", records=None, ok=False, problem=str(exc))
-                for name in ("units", "msoa", "borough", "ccg", "stp")]
+                for name in ("units", *LEVEL_LAYERS)]
     out = [DatasetStatus(id="units", kind="layer", records=len(geo.units), ok=True, crs="EPSG:27700",
                          year=geo.year, source=f"processed cache {geo.key}", notes=tuple(geo.notes))]
     for name, gdf in geo.layers.items():

@@ -484,7 +484,7 @@ class CareFlows:
         return self._cache[key]
 
     def layer_activity(self, index: UnitIndex, layer: str) -> sp.csr_array:
-        """Areas x trusts activity of a layer (``"unit"``, ``"msoa"``, ``"borough"``, ``"ccg"``, ``"stp"``)."""
+        """Areas x trusts activity of a layer (``"unit"``, ``"msoa"``, ``"ward"``, ``"borough"``, ``"ccg"``, ``"stp"``)."""
         a = self.activity(index)
         if layer == "unit":
             return a

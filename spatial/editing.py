@@ -19,7 +19,7 @@ from .index import UnitIndex
 __all__ = ["BRUSHES", "compact_members", "brush_units", "apply_brush", "History"]
 
 #: Brush name -> layer whose whole area one click takes.
-BRUSHES = {"unit": "unit", "msoa": "msoa", "borough": "borough", "ccg": "ccg"}
+BRUSHES = {"unit": "unit", "msoa": "msoa", "ward": "ward", "borough": "borough", "ccg": "ccg"}
 #: Order in which whole areas are recognised when members are compacted.
 _COMPACT_ORDER = ("stp", "borough", "ccg", "msoa")
 
@@ -83,7 +83,7 @@ def apply_brush(
         Name of the footprint being edited.
     clicked : str
         Code of the clicked unit (or area).
-    brush : {"unit", "msoa", "borough", "ccg"}
+    brush : {"unit", "msoa", "ward", "borough", "ccg"}
     mode : {"toggle", "add", "remove"}
         ``toggle`` removes the area when the footprint already holds all of
         it, and adds it otherwise.

@@ -25,7 +25,7 @@ from .errors import UnknownCodeError
 __all__ = ["UnitIndex", "LAYERS", "normalise_code", "unit_adjacency", "cached_adjacency"]
 
 #: Layers a member code may name, finest first.
-LAYERS = ("unit", "msoa", "borough", "ccg", "stp")
+LAYERS = ("unit", "msoa", "ward", "borough", "ccg", "stp")
 _CODE_RE = re.compile(r"^[A-Za-z]\d{8}$")
 
 
@@ -137,7 +137,7 @@ class UnitIndex:
         return self._lookup.get(key) or self._lookup.get(key.casefold())
 
     def kind_of(self, member: str) -> str | None:
-        """Layer a member code belongs to (``"unit"``, ``"msoa"``, ``"borough"``, ``"ccg"``, ``"stp"``)."""
+        """Layer a member code belongs to (``"unit"``, ``"msoa"``, ``"ward"``, ``"borough"``, ``"ccg"``, ``"stp"``)."""
         found = self.resolve(member)
         return found[0] if found else None
 

@@ -101,7 +101,7 @@ __all__ = [
 #: Named layers an overlap may use, finest first.
 NAMED_LAYERS: tuple[str, ...] = LAYERS
 _ALIASES = {"units": "unit", "lsoa": "unit", "lsoas": "unit", "msoas": "msoa", "boroughs": "borough",
-            "la": "borough", "lad": "borough", "ccgs": "ccg", "stps": "stp"}
+            "wards": "ward", "la": "borough", "lad": "borough", "ccgs": "ccg", "stps": "stp"}
 #: The two measures.
 MEASURES = ("population", "area")
 #: Overlaps smaller than this (m²) are slivers between edges digitised at different
@@ -221,7 +221,7 @@ def overlap_layer(spec: LayerSpec, index: UnitIndex, *, level: str | None = None
     Parameters
     ----------
     spec : str, Scenario or OverlapLayer
-        A named layer (``"unit"``, ``"msoa"``, ``"borough"``, ``"ccg"``, ``"stp"``; plurals
+        A named layer (``"unit"``, ``"msoa"``, ``"ward"``, ``"borough"``, ``"ccg"``, ``"stp"``; plurals
         accepted) or a scenario whose footprints form the layer.
     index : UnitIndex
     level : str, optional

@@ -69,12 +69,17 @@ __all__ = [
     "max_p_regions",
     "feasible_counts",
     "msoa_graph",
+    "layer_graph",
     "block_graph",
+    "BLOCKS",
     "Locality",
     "LocalityProposal",
     "propose_localities",
     "PAPER_LOCALITIES",
 ]
+
+#: Building blocks localities can be made of: ``on`` value -> words.
+BLOCKS = {"unit": "LSOAs", "msoa": "MSOAs", "ward": "wards (2017, best fit from LSOAs)", "blocks": "given blocks"}
 
 _HLP = "Healthy London Partnership, 'Supporting integration ambitions in London' (2018)"
 #: What the papers describe at locality level, by STP or borough code (for the comparison).
@@ -450,10 +455,16 @@ def block_graph(index: UnitIndex, units: np.ndarray, block_of_unit: np.ndarray, 
     return graph, members
 
 
+def layer_graph(index: UnitIndex, layer: str, units: np.ndarray | None = None) -> tuple[AreaGraph, list[np.ndarray]]:
+    """Areas of ``layer`` (``"msoa"``, ``"ward"``…; cut to ``units``, all by default) as an
+    :class:`AreaGraph`, with their unit ids."""
+    units = np.arange(index.n) if units is None else np.asarray(units, dtype=np.int64)
+    return block_graph(index, units, index.membership[layer], index.layer_codes[layer], index.layer_names[layer])
+
+
 def msoa_graph(index: UnitIndex, units: np.ndarray | None = None) -> tuple[AreaGraph, list[np.ndarray]]:
     """MSOAs (cut to ``units``, all by default) as an :class:`AreaGraph`, with their unit ids."""
-    units = np.arange(index.n) if units is None else np.asarray(units, dtype=np.int64)
-    return block_graph(index, units, index.membership["msoa"], index.layer_codes["msoa"], index.layer_names["msoa"])
+    return layer_graph(index, "msoa", units)
 
 
 # --- localities ------------------------------------------------------------------------------
@@ -505,7 +516,7 @@ class LocalityProposal:
         What was asked for, in words.
     boroughs : tuple of str
         Codes of the boroughs split.
-    on : {"unit", "msoa"}
+    on : {"unit", "msoa", "ward", "blocks"}
         Building blocks.
     seed : int
     thresholds : Thresholds
@@ -547,7 +558,7 @@ class LocalityProposal:
         """How many localities, their populations and any that break the range, in words."""
         t = self.thresholds
         pops = [loc.population for loc in self.localities]
-        head = (f"{len(self.localities)} localities for {self.area} (from {'MSOAs' if self.on == 'msoa' else 'LSOAs'}, "
+        head = (f"{len(self.localities)} localities for {self.area} (from {BLOCKS.get(self.on, self.on)}, "
                 f"seed {self.seed}); populations {min(pops):,}–{max(pops):,} (mean {np.mean(pops):,.0f}) against "
                 f"the range {t.locality_min:,}–{t.locality_max:,}.")
         if not self.flagged:
@@ -659,8 +670,9 @@ def propose_localities(
     index : UnitIndex
     area : str or sequence of str
         A borough, CCG or STP code or name, or a list of unit/MSOA/borough codes.
-    on : {"unit", "msoa"}
-        Build from units (LSOAs), or from MSOAs to respect MSOA boundaries.
+    on : {"unit", "msoa", "ward"}
+        Build from units (LSOAs), from MSOAs to respect MSOA boundaries, or
+        from wards (2017, best-fit from LSOAs) to respect ward boundaries.
     thresholds : Thresholds, optional
         ``locality_min``/``locality_max`` give the range.
     seed : int
@@ -670,8 +682,8 @@ def propose_localities(
     nest : bool
         Keep localities inside boroughs (default; localities are parts of boroughs).
     blocks : (block_of_unit, block_codes, block_names), optional
-        Other building blocks over all units (e.g. wards from a best-fit
-        LSOA→ward lookup); overrides ``on``.
+        Other building blocks over all units (e.g. a planner's own
+        neighbourhoods); overrides ``on``.
     settings : MaxPSettings, optional
     progress : callable, optional
 
@@ -689,17 +701,21 @@ def propose_localities(
         Areas in separate pieces.
     """
     t = thresholds or Thresholds()
-    if on not in ("unit", "msoa"):
-        raise ProposalError(f"unknown building block {on!r}", where="on", fix="use 'unit' (LSOAs) or 'msoa'")
+    if on not in BLOCKS:
+        raise ProposalError(f"unknown building block {on!r}", where="on",
+                            fix="use " + ", ".join(f"'{k}' ({v})" for k, v in BLOCKS.items()))
+    if on != "unit" and on not in index.membership:
+        raise ProposalError(f"the data has no {BLOCKS[on]} for this region", where="on",
+                            fix="use 'unit' (LSOAs) or a layer the region has")
     units, label = _select(index, area)
     if progress:
         progress(0.0, f"building blocks for {label}")
     if blocks is not None:
         graph, members = block_graph(index, units, *blocks)
         on_label = "blocks"
-    elif on == "msoa":
-        graph, members = msoa_graph(index, units)
-        on_label = "msoa"
+    elif on != "unit":
+        graph, members = layer_graph(index, on, units)
+        on_label = on
     else:
         graph, members = block_graph(index, units, np.arange(index.n), index.codes, index.layer_names["unit"])
         on_label = "unit"

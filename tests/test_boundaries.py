@@ -59,6 +59,46 @@ def test_counts(geo):
         assert geo.layer(name, "published").crs.to_epsg() == 27700
 
 
+def test_wards_from_the_best_fit_lookup(geo, data_dir):
+    """Wards (2017) built from whole LSOAs by the ONS best-fit lookup, named from the GLA 2014 table."""
+    lookup = pd.read_csv(data_dir / "england/lsoa11_ward17_lookup_ew.csv", encoding="utf-8-sig", dtype=str)
+    gla = gpd.read_file(data_dir / "london/raw/duccioa_LondonGentrification_GLA_dbf/London_Ward_CityMerged.dbf",
+                        ignore_geometry=True)
+    want = geo.units[["code"]].merge(lookup, left_on="code", right_on="LSOA11CD", how="left")
+    assert want["WD17CD"].notna().all()
+    assert (geo.units["ward"].to_numpy() == want["WD17CD"].to_numpy()).all()
+    wards = geo.layer("ward")
+    assert len(wards) == want["WD17CD"].nunique() == 634  # SOURCES.md: 634 wards (2017 codes)
+    assert wards.crs.to_epsg() == 27700
+    assert int(wards.population.sum()) == int(geo.units.population.sum())
+    assert "borough" in wards  # every ward lies in one borough, so the layer carries its borough
+    named = geo.units["ward"].isin(set(gla["GSS_CODE"]))
+    assert round(float(named.mean()), 3) == 0.918  # SOURCES.md: 91.8% of LSOAs have a named ward
+    names = dict(zip(gla["GSS_CODE"], gla["NAME"]))
+    by_code = wards.set_index("code")["name"]
+    for code in wards.code[wards.code.isin(names.keys())]:
+        assert by_code[code] == names[code]
+    unnamed = wards[~wards.code.isin(names.keys())]
+    assert len(unnamed) > 0
+    boroughs = geo.layer("borough").set_index("code")["name"]
+    assert all(n == f"{c} ({boroughs[b]})" for c, n, b in zip(unnamed.code, unnamed.name, unnamed.borough))
+    assert any("have no published name" in n for n in geo.notes)
+    # a ward is an approximation built from LSOAs, so it is a clean part of the unit coverage
+    assert shapely.coverage_is_valid(wards.geometry.to_numpy())
+
+
+def test_ward_table_errors(data_dir, tmp_path):
+    """A damaged ward name table is a clear error naming the dataset and the fix."""
+    ds = REGISTRY["london_ward_names"]
+    bad = tmp_path / ds.path
+    bad.parent.mkdir(parents=True)
+    bad.write_bytes(b"<html>not found</html>")
+    with pytest.raises(CorruptFileError, match="london_ward_names.*fetch it again"):
+        read_dataset(ds, tmp_path)
+    loaded = read_dataset(ds, data_dir)
+    assert len(loaded.frame) == 625 and "geometry" not in loaded.frame
+
+
 def test_population_totals_match_ons(geo):
     assert geo.year == 2017
     assert int(geo.units.population.sum()) == 8_825_001  # ONS mid-2017 London
@@ -342,7 +382,7 @@ def test_status_cli_json():
     assert all(d["ok"] for d in report["datasets"])
     assert ids["london_lsoa"]["records"] == 4835
     layers = {d["id"]: d["records"] for d in report["layers"]}
-    assert layers == {"units": 4835, "msoa": 983, "borough": 33, "ccg": 32, "stp": 5}
+    assert layers == {"units": 4835, "msoa": 983, "ward": 634, "borough": 33, "ccg": 32, "stp": 5}
 
 
 def test_status_cli_reports_problem_when_data_missing(tmp_path):

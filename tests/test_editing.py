@@ -30,6 +30,9 @@ def test_brushes_take_the_right_areas(index, geo):
     assert list(index.codes[brush_units(index, code, "unit")]) == [code]
     assert set(index.codes[brush_units(index, code, "msoa")]) == set(u.loc[u.msoa == msoa, "code"])
     assert set(index.codes[brush_units(index, code, "borough")]) == set(u.loc[u.borough == MERTON, "code"])
+    ward = u.loc[u.code == code, "ward"].iloc[0]
+    assert set(index.codes[brush_units(index, code, "ward")]) == set(u.loc[u.ward == ward, "code"])
+    assert index.kind_of(ward) == "ward"
     with pytest.raises(UnknownCodeError, match="E01999999"):
         brush_units(index, "E01999999", "unit")
 

@@ -98,7 +98,7 @@ def test_ccg_borough_pairs_are_one_to_one_except_the_published_exceptions(index,
 
 
 @pytest.mark.parametrize("a,b", [("ccg", "borough"), ("borough", "ccg"), ("msoa", "ccg"), ("borough", "stp"),
-                                 ("unit", "msoa")])
+                                 ("unit", "msoa"), ("ward", "msoa"), ("msoa", "ward")])
 def test_shares_of_a_sum_to_one_when_b_is_a_partition(index, geo, a, b):
     table = population_overlap(a, b, index)
     sums = table.groupby("a_code")["share_of_a"].sum()
@@ -116,7 +116,7 @@ def _expected_class(share_a: float, share_b: float, t: float) -> str:
     return "mostly" if share_a >= 0.5 else "split"
 
 
-@pytest.mark.parametrize("a,b", [("ccg", "borough"), ("borough", "ccg")])
+@pytest.mark.parametrize("a,b", [("ccg", "borough"), ("borough", "ccg"), ("ward", "ccg")])
 def test_summary_classes_match_an_independent_computation(index, geo, a, b):
     summary = overlap_summary(population_overlap(a, b, index), "population")
     u = geo.units

@@ -380,6 +380,27 @@ def test_localities_respecting_msoas(index, geo):
     assert "four locality-based quadrants" in " ".join(p.comparison())
 
 
+def test_localities_respecting_wards(index, geo):
+    """Wards (2017, best fit from LSOAs) as building blocks: no ward is split between localities."""
+    croydon = geo.units.loc[geo.units.borough == "E09000008"]
+    p = propose_localities(index, "Croydon", on="ward", seed=0)
+    _check_localities(p, geo, set(croydon.code))
+    ward_of = dict(zip(croydon.code, croydon.ward))
+    u = geo.units.set_index("code")
+    seen: set[str] = set()
+    for loc in p.localities:
+        assert set(loc.members) <= set(croydon.ward)
+        assert {ward_of[c] for c in u.index[loc.units]} == set(loc.members)
+        assert not seen & set(loc.members)
+        seen |= set(loc.members)
+        # the members are ward codes the engine resolves, so the proposal opens in Sketch as it is
+        assert sorted(index.expand(loc.members)) == sorted(loc.units)
+    assert seen == set(croydon.ward)
+    assert "from wards (2017, best fit from LSOAs)" in p.summary()
+    scen = p.to_scenario()
+    assert all(fp.members for fp in scen.footprints)
+
+
 def test_localities_for_every_borough_of_an_stp_from_msoas(index, geo):
     p = propose_localities(index, "SWL", on="msoa")
     swl = geo.units.loc[geo.units.stp == STPS["SWL"]]
@@ -516,6 +537,12 @@ def test_cli_localities_json_and_text(geo):
         assert loc["within_range"] == (30_000 <= loc["population"] <= 70_000) or loc["reason"]
     text = _cli("localities", KINGSTON, "--seed", "1", "--on", "msoa")
     assert text.returncode == 0 and "localities for Kingston upon Thames" in text.stdout and "Method:" in text.stdout
+    wards = _cli("localities", KINGSTON, "--on", "ward", "--json")
+    assert wards.returncode == 0, wards.stderr
+    data = json.loads(wards.stdout)
+    assert data["on"] == "ward"
+    assert sorted(c for loc in data["localities"] for c in loc["members"]) == sorted(kingston.ward.unique())
+    assert sum(loc["population"] for loc in data["localities"]) == int(kingston.pop_2017.sum())
 
 
 @pytest.mark.parametrize("args, expected", [

@@ -47,8 +47,9 @@ st.title("Footprints")
 st.caption("Health and care partnership footprints in London: localities, boroughs, "
            "multi-borough systems and STPs. Start on **Scenarios** (open a partnership from the papers), "
            "draw on **Sketch**, then see every rule on **Check**.")
-cols = st.columns(5)
+cols = st.columns(6)
 for col, (label, n) in zip(cols, [("units (LSOA 2011)", len(geo.units)), ("MSOAs", len(geo.layer("msoa"))),
+                                  ("wards (2017)", len(geo.layer("ward"))),
                                   ("boroughs", len(geo.layer("borough"))), ("CCGs (2018)", len(geo.layer("ccg"))),
                                   ("STPs (2018)", len(geo.layer("stp")))]):
     col.metric(label, f"{n:,}")

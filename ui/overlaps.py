@@ -25,6 +25,7 @@ NAMED = {
     "Boroughs": "borough",
     "STPs (April 2018)": "stp",
     "MSOAs (2011)": "msoa",
+    "Wards (2017, from LSOAs)": "ward",
     "Units (LSOAs 2011)": "unit",
 }
 _SWAP = {"a_code": "b_code", "a_name": "b_name", "share_of_a_pop": "share_of_b_pop",

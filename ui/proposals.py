@@ -60,9 +60,11 @@ c1, c2, c3 = st.columns([2, 1, 1])
 if mode == MODES[2]:
     area = c1.selectbox("Borough", sorted(boroughs, key=boroughs.get), format_func=boroughs.get,
                         key="proposals_borough")
-    on = c2.radio("Building blocks", ["msoa", "unit"], key="proposals_on",
-                  format_func=lambda v: {"unit": "LSOAs (finer, up to a minute)", "msoa": "MSOAs (seconds)"}[v],
-                  help="MSOAs keep MSOA boundaries and take seconds; LSOAs give finer localities but max-p "
+    on = c2.radio("Building blocks", ["msoa", "ward", "unit"], key="proposals_on",
+                  format_func=lambda v: {"unit": "LSOAs (finer, up to a minute)", "msoa": "MSOAs (seconds)",
+                                         "ward": "wards (seconds)"}[v],
+                  help="MSOAs or wards keep those boundaries and take seconds (wards are the 2017 wards "
+                       "built from LSOAs by the ONS best-fit lookup); LSOAs give finer localities but max-p "
                        "takes much longer on them.")
     seed = int(c3.number_input("Seed", min_value=0, max_value=10_000, value=0, step=1, key="proposals_seed",
                                help="The same seed gives the same localities."))

@@ -36,7 +36,8 @@ ERRORS_KEY = "sketch_errors"
 REPORTS_KEY = "sketch_report_cache"
 HIGHLIGHT_KEY = "sketch_highlight"
 BLANK = "__blank__"
-BRUSH_LABELS = {"unit": "one unit (LSOA)", "msoa": "whole MSOA", "borough": "whole borough", "ccg": "whole CCG"}
+BRUSH_LABELS = {"unit": "one unit (LSOA)", "msoa": "whole MSOA", "ward": "whole ward", "borough": "whole borough",
+                "ccg": "whole CCG"}
 RULE_LABELS = {
     "population": "Population", "boroughs": "Boroughs", "contiguity": "Contiguity", "nesting": "Nesting",
     "coterminosity_borough": "Borough coterminosity", "coterminosity_ccg": "CCG coterminosity",

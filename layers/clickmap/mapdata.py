@@ -29,11 +29,11 @@ from .vendor import FRONTEND_DIR
 __all__ = ["FORMAT_VERSION", "DATA_SUBDIR", "map_data", "map_data_name", "map_data_ready", "ensure_map_data"]
 
 #: Bumped whenever the file layout changes (old files are then ignored).
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 #: Gitignored folder inside the component's frontend that holds the files.
 DATA_SUBDIR = "data"
 #: Area layers whose code and name the map shows for the unit under the mouse.
-_INFO_LAYERS = ("msoa", "borough", "ccg")
+_INFO_LAYERS = ("msoa", "ward", "borough", "ccg")
 
 
 def map_data_name(geo: Geographies, tolerance_m: float = DEFAULT_TOLERANCE_M) -> str:
@@ -68,7 +68,7 @@ def map_data(geo: Geographies, tolerance_m: float = DEFAULT_TOLERANCE_M) -> dict
     Returns
     -------
     dict
-        ``codes``, ``names``: per unit; ``msoa``, ``borough``, ``ccg``: per
+        ``codes``, ``names``: per unit; ``msoa``, ``ward``, ``borough``, ``ccg``: per
         unit the position of its area in ``areas[layer]`` (``codes``,
         ``names``); ``units``: packed topology of the units (feature k is
         unit k, ``null`` when it collapsed); ``boroughs``: packed topology of
@@ -83,7 +83,7 @@ def map_data(geo: Geographies, tolerance_m: float = DEFAULT_TOLERANCE_M) -> dict
         "names": units["name"].astype(str).tolist(),
         "areas": {},
     }
-    for layer in _INFO_LAYERS:
+    for layer in (name for name in _INFO_LAYERS if name in units):
         pos, keys = pd.factorize(units[layer].astype(str), sort=True)
         names = units.groupby(units[layer].astype(str))[f"{layer}_name"].first().reindex(keys)
         out[layer] = pos.tolist()

@@ -69,8 +69,9 @@ def register(subparsers: Any) -> None:
     loc.add_argument("area", nargs="+", metavar="BOROUGH",
                      help="a borough (or STP) code or name; or several unit/MSOA codes to split together")
     loc.add_argument("--seed", type=int, default=0, help="random seed (same seed, same localities; default 0)")
-    loc.add_argument("--on", choices=("unit", "msoa"), default="unit",
-                     help="building blocks: units (LSOAs, default) or MSOAs (respects MSOA boundaries)")
+    loc.add_argument("--on", choices=("unit", "msoa", "ward"), default="unit",
+                     help="building blocks: units (LSOAs, default), MSOAs (respects MSOA boundaries) or "
+                          "wards (2017 wards built from LSOAs by the ONS best-fit lookup)")
     loc.add_argument("--min", dest="low", type=int, default=None, metavar="N",
                      help="smallest locality population (default thresholds.locality_min, 30,000)")
     loc.add_argument("--max", dest="high", type=int, default=None, metavar="N",

@@ -151,6 +151,7 @@
     head.appendChild(b);
     head.appendChild(document.createTextNode(" " + d.codes[i]));
     line(box, "MSOA: " + areas.msoa.names[d.msoa[i]]);
+    if (areas.ward) { line(box, "Ward: " + areas.ward.names[d.ward[i]]); }
     line(box, "Borough: " + areas.borough.names[d.borough[i]]);
     line(box, "CCG: " + areas.ccg.names[d.ccg[i]]);
     var k = S.assign[i];
