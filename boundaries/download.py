@@ -281,9 +281,7 @@ def _stream(sess, url, dest, handle, timeout, progress, max_bytes, chunk_size) -
         done = 0
         head = b""
         try:
-            for chunk in response.iter_content(chunk_size=chunk_size):
-                if not chunk:
-                    continue
+            for chunk in _pieces(response, chunk_size):
                 if len(head) < _SNIFF_BYTES:
                     head += chunk[: _SNIFF_BYTES - len(head)]
                     if not allow_html and len(head) >= _SNIFF_BYTES:
@@ -295,9 +293,9 @@ def _stream(sess, url, dest, handle, timeout, progress, max_bytes, chunk_size) -
                 handle.write(chunk)
                 if progress is not None:
                     progress(done, total)
-        except requests.exceptions.RequestException as exc:
-            # Bytes off the wire: urllib3 may hold a received piece it had not yet handed over.
-            got = max(response.raw.tell(), 0 if encoded else done)
+        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            # Pieces are handed over as they arrive, so ``done`` counts every byte received.
+            got = response.raw.tell() if encoded else done
             what, fix = _describe(exc, sess, url, timeout, retried=False)
             if expected is not None and got < expected:
                 what = f"truncated: got {got} of {expected} bytes ({what})"
@@ -312,6 +310,21 @@ def _stream(sess, url, dest, handle, timeout, progress, max_bytes, chunk_size) -
             raise _error(url, "the server sent an empty file", dest, _FIX_URL)
         if not allow_html:
             _check_not_html(head, url, dest)
+
+
+def _pieces(response: requests.Response, chunk_size: int):
+    """The body in pieces of at most ``chunk_size`` bytes, each as soon as it arrives.
+
+    ``iter_content`` waits to fill a whole chunk, so when a server stalls
+    mid-body the bytes already received sit in a buffer and are lost to the
+    count; ``read1`` hands over whatever has arrived (decoded, if gzip).
+    """
+    raw = response.raw
+    while True:
+        piece = raw.read1(chunk_size, decode_content=True)
+        if not piece:
+            return
+        yield piece
 
 
 def _check_not_html(head: bytes, url: str, dest: Path) -> None:

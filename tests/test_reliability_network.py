@@ -157,7 +157,7 @@ def test_stall_in_the_middle_of_the_body(session, source_dir, tmp_path):  # noqa
     finally:
         srv.close()
     msg = str(info.value)
-    assert re.search(rf"truncated: got (0|2048) of {len(src)} bytes", msg) and "timed out" in msg and "Fix:" in msg, msg
+    assert re.search(rf"truncated: got 2048 of {len(src)} bytes", msg) and "timed out" in msg and "Fix:" in msg, msg
     assert srv.hits == RETRIES + 1, "a stalled body is retried, within bounds"
     assert elapsed < 10, f"each stall ends at the read timeout (took {elapsed:.1f} s)"
     assert_untouched(dest, src, tmp_path)
