@@ -142,14 +142,16 @@ def bench_borough(index: UnitIndex, code: str) -> None:
 # --- 3. MSOAs --------------------------------------------------------------------------------------
 
 def bench_msoas(index: UnitIndex) -> None:
-    print("\n-- 3. localities from MSOAs: one STP, then all of London --")
-    for area, label, target in (("North West London", "one STP (North West London)", 60.0),
-                                (list(index.layer_codes["borough"]), "all 33 boroughs", None)):
-        proposal, took = clock(lambda: propose_localities(index, area, on="msoa", seed=0))
+    print("\n-- 3. localities from MSOAs (and wards): one STP, then all of London --")
+    for area, label, target, on in (("North West London", "one STP (North West London)", 60.0, "msoa"),
+                                    (list(index.layer_codes["borough"]), "all 33 boroughs", None, "msoa"),
+                                    (list(index.layer_codes["borough"]), "all 33 boroughs", None, "ward")):
+        proposal, took = clock(lambda: propose_localities(index, area, on=on, seed=0))
         n_msoa = sum(len(loc.members) for loc in proposal.localities)
         pops = [loc.population for loc in proposal.localities]
         extra = f" [{verdict(took, target)}]" if target else ""
-        print(f"{label}: {n_msoa} MSOAs -> {len(pops)} localities of {min(pops):,}-{max(pops):,}, "
+        print(f"{label}: {n_msoa} {'MSOAs' if on == 'msoa' else 'wards'} -> {len(pops)} localities of "
+              f"{min(pops):,}-{max(pops):,}, "
               f"{len(proposal.flagged)} flagged, {took:.3f} s{extra}")
         for loc in proposal.flagged:
             print(f"    flagged {loc.name}: {loc.reason}")

@@ -43,7 +43,7 @@ from tests.browser_helpers import (  # noqa: F401  (pytest fixture)
     wait_idle,
 )
 from tests.conftest import require_data_dir
-from tests.test_browser import TALLY, interior_lat_lon, map_frame, screen_point, wait_tally
+from tests.test_browser import TALLY, centre_on, interior_lat_lon, map_frame, screen_point, wait_tally
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
@@ -210,6 +210,8 @@ def test_eight_sessions_edit_their_own_scenarios(browser, load_server, geo):  # 
         while time.monotonic() - t_edit < EDIT_SECONDS:
             t0 = time.monotonic()
             for i, (p, f) in enumerate(zip(pages, frames)):
+                if rounds == 0:
+                    centre_on(f, *points[TOGGLED[i]])
                 x, y = screen_point(f, *points[TOGGLED[i]])
                 p.mouse.click(x, y)
                 toggled[i] = not toggled[i]

@@ -203,11 +203,11 @@
       attributionControl: false, zoomControl: true, keyboard: true
     });
     probe.map = S.map;
-    // Leaflet caches the container size and only re-reads it on the window's resize event;
-    // Streamlit sizes the iframe after the map is made (300 px wide at first), so watch the
-    // container itself, or the map keeps drawing and centring for a 300 px box.
+    // Leaflet caches the container size and re-reads it on the window's resize event (after an
+    // animation frame); watch the container too, so a size change that comes without one (or
+    // while frames are held back) still reaches the map.  Same as Leaflet's: keep the centre.
     if (window.ResizeObserver) {
-      new ResizeObserver(function () { if (S.map) { S.map.invalidateSize({ pan: false }); } })
+      new ResizeObserver(function () { if (S.map) { S.map.invalidateSize({ animate: false }); } })
         .observe(document.getElementById("map"));
     }
     S.info = control("topright");
