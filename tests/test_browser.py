@@ -260,21 +260,19 @@ def test_unit_clicks_are_fast_and_toggle(page, app_server, geo):
 
 
 def test_map_follows_its_frame_size(page, app_server):
-    """Streamlit sizes the component's iframe after the map is made: Leaflet must re-read its size.
+    """The map fills its frame and follows it when the frame is resized.
 
-    A map that keeps a stale size centres and hit-tests for the wrong box (a CI run saw a
-    298 px map in a 1,100 px frame, and a unit near the middle fell "outside" it).
+    Leaflet caches its size; a stale size centres and hit-tests for the wrong box.  (A CI
+    run reported a 298 px-wide map, where a unit near the middle of Merton fell outside
+    the view; the cause was not reproduced here, so this checks the invariant instead.)
     """
     open_app(page, app_server, "sketch")
     frame = map_frame(page)
     map_matches_container(frame)
     iframe = frame.frame_element()
-    try:
-        frame.wait_for_function("window.__clickmap.map.getSize().x > 600", timeout=10_000)
-    except Exception:
-        raise AssertionError("the map stays under 600 px wide in a 1,500 px window: "
-                             f"{frame.evaluate('window.__clickmap.map.getSize().x')} px") from None
     full = frame.evaluate("window.__clickmap.map.getSize().x")
+    frame_width = iframe.bounding_box()["width"]
+    assert abs(full - frame_width) <= 4, f"the map is {full} px wide in a {frame_width:.0f} px frame"
     for width in (420, 900):
         iframe.evaluate("(el, w) => { el.style.width = w + 'px'; }", width)
         map_matches_container(frame)
