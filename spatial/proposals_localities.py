@@ -229,6 +229,63 @@ def _weights(adjacency: sp.csr_array):
         return libpysal.weights.WSP(sp.csr_matrix(adjacency.astype(float))).to_W(silence_warnings=True)
 
 
+def _anneal(labels, regions: dict, attrs: dict, pops: np.ndarray, w, dist: np.ndarray, floor: float,
+            max_no_move: int, alpha: float = 0.998, tabu_length: int = 10) -> tuple[list, dict, dict]:
+    """spopt's max-p simulated annealing (``maxp._perform_sa``), made to end.
+
+    spopt 0.7 loops for ever when every area it may move borders no other
+    region (such a move is skipped without counting, and the same areas come
+    back): pysal/spopt#506, fixed in spopt 0.8, which needs Python 3.12.  Here,
+    when a fresh list of candidate areas holds only such areas, annealing
+    stops.  In every other case this makes the same moves from the same
+    random draws as spopt, with spopt's own move search and move check.
+    """
+    from spopt.region import maxp as spopt_maxp
+
+    labels = list(labels)
+    regions = {k: list(v) for k, v in regions.items()}
+    attrs = dict(attrs)
+    temperature, idle, tabu = 1.0, 0, []
+    candidates: list = []
+    checked = False  # a real move was weighed since the candidates were last listed
+    while idle <= max_no_move:
+        if not candidates:
+            candidates = list(spopt_maxp._pick_move_area(labels, regions, attrs, pops, w, dist, floor))
+            checked = False
+            if not candidates:
+                break
+        area = candidates[np.random.randint(len(candidates))]
+        lost, added, move = spopt_maxp._check_move(area, labels, regions, pops, w, dist, floor)
+        if move is None:  # no neighbouring region to move to
+            candidates.remove(area)
+            if not candidates and not checked:
+                break  # spopt 0.7 would list the same areas again, for ever
+            continue
+        checked = True
+        gain = lost - added
+        donor, recipient = move[1], move[2]
+        if gain > 0:
+            accept = True
+            if (area, recipient, donor) not in tabu:
+                if len(tabu) == tabu_length:
+                    tabu.pop(0)
+                tabu.append((area, recipient, donor))
+            idle = 0
+        else:
+            idle += 1
+            accept = bool(np.exp(gain / temperature) > np.random.random()) and move not in tabu
+        candidates.remove(area)
+        if accept:
+            labels[area] = recipient
+            regions[donor].remove(area)
+            regions[recipient].append(area)
+            attrs[donor] -= pops[area]
+            attrs[recipient] += pops[area]
+            candidates = [a for a in candidates if labels[a] != recipient and labels[a] != donor]
+        temperature *= alpha
+    return labels, regions, attrs
+
+
 def _maxp(graph: AreaGraph, ids: np.ndarray, floor: float, seed: int, settings: MaxPSettings) -> np.ndarray:
     """Max-p labels (0..p-1) of the connected areas ``ids`` of ``graph`` (see :class:`MaxPSettings`)."""
     from scipy.spatial.distance import pdist, squareform
@@ -246,7 +303,7 @@ def _maxp(graph: AreaGraph, ids: np.ndarray, floor: float, seed: int, settings: 
     pops = graph.population[ids].astype(float)
     with _seeded(seed), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        if not all(hasattr(spopt_maxp, f) for f in ("_construction_phase", "_perform_sa",
+        if not all(hasattr(spopt_maxp, f) for f in ("_construction_phase", "_pick_move_area", "_check_move",
                                                       "_calculate_within_region_distance")):
             # another spopt version: the public solver (same method, unbounded annealing time)
             frame = pd.DataFrame({"x": attr[:, 0], "y": attr[:, 1], "pop": pops})
@@ -263,8 +320,8 @@ def _maxp(graph: AreaGraph, ids: np.ndarray, floor: float, seed: int, settings: 
             best, best_spread = None, np.inf
             for k in np.argsort(spread, kind="stable")[:settings.anneal]:
                 lab, regions, attrs = found[k]
-                lab, regions, _ = spopt_maxp._perform_sa(
-                    lab, regions, attrs, pops, w, dist, float(floor), 0.998, 10,
+                lab, regions, _ = _anneal(
+                    lab, regions, attrs, pops, w, dist, float(floor),
                     settings.max_no_move if settings.max_no_move is not None else len(ids))
                 value = spopt_maxp._calculate_within_region_distance(regions, dist)
                 if value < best_spread:

@@ -401,6 +401,36 @@ def test_localities_respecting_wards(index, geo):
     assert all(fp.members for fp in scen.footprints)
 
 
+@pytest.mark.timeout(120)
+def test_localities_from_wards_for_all_london_end(index, geo):
+    """All 33 boroughs from wards: with spopt 0.7's annealing this never ended (Merton's 20 wards
+    under the seed it gets there; pysal/spopt#506).  Every unit is placed once, nested in its borough."""
+    p = propose_localities(index, list(index.layer_codes["borough"]), on="ward", seed=0)
+    covered = np.concatenate([loc.units for loc in p.localities])
+    assert len(covered) == len(set(covered.tolist())) == len(geo.units)
+    assert sum(loc.population for loc in p.localities) == int(geo.units.population.sum())
+    assert [loc.borough for loc in p.flagged] == ["E09000001"]  # only the City (7,654 residents) is too small
+    for loc in p.localities:
+        assert set(geo.units.borough.to_numpy()[loc.units]) == {loc.borough}
+
+
+def test_annealing_ends_when_no_candidate_borders_another_region():
+    """A chain 0-1-2-3-4 in regions {0,1,2} and {3,4}: the only area that may leave its region
+    (0) borders no other region.  spopt 0.7's loop would list it again for ever."""
+    from libpysal.weights import W
+
+    from spatial.proposals_localities import _anneal
+
+    w = W({0: [1], 1: [0, 2], 2: [1, 3], 3: [2, 4], 4: [3]})
+    pops = np.array([10.0, 10.0, 30.0, 15.0, 15.0])
+    coords = np.arange(5, dtype=float)
+    dist = np.abs(coords[:, None] - coords[None, :])
+    labels, regions, attrs = _anneal([0, 0, 0, 1, 1], {0: [0, 1, 2], 1: [3, 4]}, {0: 50.0, 1: 30.0}, pops, w,
+                                     dist, 25.0, max_no_move=5)
+    assert labels == [0, 0, 0, 1, 1]
+    assert regions == {0: [0, 1, 2], 1: [3, 4]} and attrs == {0: 50.0, 1: 30.0}
+
+
 def test_localities_for_every_borough_of_an_stp_from_msoas(index, geo):
     p = propose_localities(index, "SWL", on="msoa")
     swl = geo.units.loc[geo.units.stp == STPS["SWL"]]
