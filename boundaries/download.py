@@ -280,28 +280,32 @@ def _stream(sess, url, dest, handle, timeout, progress, max_bytes, chunk_size) -
         total = None if encoded else expected
         done = 0
         head = b""
-        try:
-            for chunk in _pieces(response, chunk_size):
-                if len(head) < _SNIFF_BYTES:
-                    head += chunk[: _SNIFF_BYTES - len(head)]
-                    if not allow_html and len(head) >= _SNIFF_BYTES:
-                        _check_not_html(head, url, dest)
-                done += len(chunk)
-                if done > max_bytes:
-                    raise _error(url, f"the file is larger than the limit of {max_bytes} bytes", dest,
-                                 "check the address, or raise max_bytes if the file really is this large")
-                handle.write(chunk)
-                if progress is not None:
-                    progress(done, total)
-        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-            # Pieces are handed over as they arrive, so ``done`` counts every byte received.
-            got = response.raw.tell() if encoded else done
-            what, fix = _describe(exc, sess, url, timeout, retried=False)
-            if expected is not None and got < expected:
-                what = f"truncated: got {got} of {expected} bytes ({what})"
-            else:
-                what = f"{what} after {got} bytes"
-            raise _BodyCut(url, what, dest, fix) from exc
+        pieces = _pieces(response, chunk_size)
+        while True:
+            try:  # only the read: a local failure (disk full, a progress callback) is not a network fault
+                chunk = next(pieces, b"")
+            except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+                # Pieces are handed over as they arrive, so ``done`` counts every byte received.
+                got = response.raw.tell() if encoded else done
+                what, fix = _describe(exc, sess, url, timeout, retried=False)
+                if expected is not None and got < expected:
+                    what = f"truncated: got {got} of {expected} bytes ({what})"
+                else:
+                    what = f"{what} after {got} bytes"
+                raise _BodyCut(url, what, dest, fix) from exc
+            if not chunk:
+                break
+            if len(head) < _SNIFF_BYTES:
+                head += chunk[: _SNIFF_BYTES - len(head)]
+                if not allow_html and len(head) >= _SNIFF_BYTES:
+                    _check_not_html(head, url, dest)
+            done += len(chunk)
+            if done > max_bytes:
+                raise _error(url, f"the file is larger than the limit of {max_bytes} bytes", dest,
+                             "check the address, or raise max_bytes if the file really is this large")
+            handle.write(chunk)
+            if progress is not None:
+                progress(done, total)
         got = response.raw.tell() if encoded else done
         if expected is not None and got != expected:
             raise _BodyCut(url, f"truncated: got {got} of {expected} bytes (the connection dropped mid-download)",
@@ -389,12 +393,12 @@ def _describe(exc: BaseException, sess: requests.Session, url: str, timeout,
     if has(urllib3.exceptions.ReadTimeoutError, requests.exceptions.ReadTimeout, socket.timeout):
         return (f"timed out: the server sent nothing for {read_t:g} s (read timeout)" + note,
                 _FIX_NETWORK)
-    if has(requests.exceptions.SSLError):
+    if has(requests.exceptions.SSLError, urllib3.exceptions.SSLError):
         return f"TLS/SSL error ({exc})", "check the system clock and certificates, or use a mirror"
     if has(urllib3.exceptions.ProtocolError, requests.exceptions.ChunkedEncodingError,
            http.client.RemoteDisconnected, ConnectionResetError, ConnectionAbortedError, BrokenPipeError):
         return "the connection was dropped by the server" + note, _FIX_NETWORK
-    if has(requests.exceptions.ContentDecodingError):
+    if has(requests.exceptions.ContentDecodingError, urllib3.exceptions.DecodeError):
         return f"the body could not be decompressed ({exc})", _FIX_NETWORK
     return f"{type(exc).__name__}: {exc}", _FIX_NETWORK
 

@@ -275,7 +275,8 @@ class Join:
         ``"ward"`` to join ward names onto the units' ward codes).
     required : bool
         Every unit must find a row (default).  When False, unmatched units get
-        a missing value and the build notes how many.
+        a missing value; for a ``<layer>_name`` column the build then names
+        those areas by code and borough and notes how many.
     """
 
     dataset: str
@@ -341,6 +342,8 @@ _NHS_JOIN = Join(
     columns={"CCG18CD": "ccg", "CCG18NM": "ccg_name", "STP18CD": "stp", "STP18NM": "stp_name", "LAD18CD": "lad18"},
 )
 _WARD_JOIN = Join("lsoa_ward_lookup", on="LSOA11CD", columns={"WD17CD": "ward"})
+#: London ward names (GLA, 2014 codes); wards without one are named by code and borough.
+_WARD_NAMES = Join("london_ward_names", on="GSS_CODE", key="ward", columns={"NAME": "ward_name"}, required=False)
 _FLOWS = {2018: "trust_flows_2018", 2019: "trust_flows_2019"}
 
 _REGIONS = [
@@ -356,7 +359,7 @@ _REGIONS = [
         joins=(
             _NHS_JOIN,
             _WARD_JOIN,
-            Join("london_ward_names", on="GSS_CODE", key="ward", columns={"NAME": "ward_name"}, required=False),
+            _WARD_NAMES,
         ),
         code_prefix="E09",
         expected={"units": 4835, "msoa": 983, "ward": 634, "borough": 33, "ccg": 32, "stp": 5},
@@ -381,6 +384,7 @@ _REGIONS = [
             ),
             Join("lsoa_pop_mid2017", on="LSOA11CD", columns={"pop_mid2017": "pop_2017"}),
             _WARD_JOIN,
+            _WARD_NAMES,
         ),
         code_prefix="E",
         expected={"units": 32844, "msoa": 6791, "borough": 326, "ccg": 195, "stp": 42},

@@ -54,7 +54,7 @@ def list_unknown(codes: list[str], suggestions: dict[str, list[str]], limit: int
 
 
 class UnknownCodeError(ScenarioError):
-    """Codes that name no unit, MSOA, borough, CCG or STP.
+    """Codes that name no unit, MSOA, ward, borough, CCG or STP (or a name several areas share).
 
     Attributes
     ----------
@@ -69,8 +69,8 @@ class UnknownCodeError(ScenarioError):
         self.suggestions = dict(suggestions)
         super().__init__(
             f"{len(self.codes)} unknown code(s): {list_unknown(self.codes, self.suggestions)}", where=where,
-            fix="use GSS codes of LSOAs (E01), MSOAs (E02), boroughs (E09), CCGs (E38) or STPs (E54), "
-                "or their names",
+            fix="use GSS codes of LSOAs (E01), MSOAs (E02), wards (E05), boroughs (E09), CCGs (E38) or "
+                "STPs (E54), or their names (a name several areas share needs the code)",
         )
 
 

@@ -1,7 +1,7 @@
 """Footprints and scenarios: the planner's data model.
 
 A :class:`Footprint` is a named group of areas at one level; its members may
-be codes (or names) of units, MSOAs, boroughs, CCGs or STPs, mixed, and they
+be codes (or names) of units, MSOAs, wards, boroughs, CCGs or STPs, mixed, and they
 expand to units.  A :class:`Scenario` is a named set of footprints with its
 thresholds and population year.  Both are plain immutable values; editing
 returns a new value, which is what makes undo/redo and scenario comparison
@@ -35,7 +35,7 @@ class Footprint:
         Unique within its scenario.
     level : {"locality", "borough", "multi_borough", "stp"}
     members : tuple of str
-        Codes or names of units, MSOAs, boroughs, CCGs or STPs.
+        Codes or names of units, MSOAs, wards, boroughs, CCGs or STPs.
     parent : str, optional
         Name of a footprint of a higher level in the same scenario.
     notes : str
@@ -206,6 +206,6 @@ def resolve_members(scenario: Scenario, index: UnitIndex) -> dict[str, np.ndarra
     for fp in scenario.footprints:
         if not fp.members:
             raise FootprintError(f"footprint {fp.name!r} has no members", where=f"footprint {fp.name!r}",
-                                 fix="add at least one unit, MSOA, borough, CCG or STP")
+                                 fix="add at least one unit, MSOA, ward, borough, CCG or STP")
         out[fp.name] = index.expand(fp.members, where=f"footprint {fp.name!r}")
     return out

@@ -68,6 +68,7 @@ class UnitIndex:
     layer_names: dict[str, np.ndarray]
     adjacency: sp.csr_array
     _lookup: dict[str, tuple[str, int]] = field(repr=False, default_factory=dict)
+    _ambiguous: dict[str, list[tuple[str, int]]] = field(repr=False, default_factory=dict)
     _members: dict[str, list[np.ndarray]] = field(repr=False, default_factory=dict)
 
     @classmethod
@@ -86,7 +87,7 @@ class UnitIndex:
         membership = {"unit": np.arange(n)}
         layer_codes = {"unit": codes}
         layer_names = {"unit": units["name"].to_numpy().astype(str)}
-        for layer in LAYERS[1:]:
+        for layer in (name for name in LAYERS[1:] if name in units):  # a region may lack a layer (wards)
             keys, inv = np.unique(units[layer].to_numpy().astype(str), return_inverse=True)
             membership[layer] = inv.astype(np.int64)
             layer_codes[layer] = keys
@@ -103,17 +104,32 @@ class UnitIndex:
         """Index for another population year, sharing the adjacency."""
         return UnitIndex.from_geographies(self.geo.with_year(year), adjacency=self.adjacency)
 
+    @property
+    def layers(self) -> tuple[str, ...]:
+        """Layers this index has, finest first (a subset of :data:`LAYERS`)."""
+        return tuple(layer for layer in LAYERS if layer in self.membership)
+
     def _build_lookup(self) -> None:
         lookup: dict[str, tuple[str, int]] = {}
-        for layer in reversed(LAYERS):
+        ambiguous: dict[str, list[tuple[str, int]]] = {}
+        for layer in reversed(self.layers):
             if layer != "unit":
+                seen: dict[str, list[int]] = {}
                 for i, name in enumerate(self.layer_names[layer]):
-                    lookup.setdefault(name.casefold(), (layer, i))
+                    seen.setdefault(name.casefold(), []).append(i)
+                for key, ids in seen.items():
+                    if key in lookup:  # a higher layer holds the name (it was there first)
+                        continue
+                    if len(ids) == 1:
+                        lookup[key] = (layer, ids[0])
+                    else:  # e.g. "Village": three wards; a name that means several areas means none
+                        ambiguous[key] = [(layer, i) for i in ids]
             for i, code in enumerate(self.layer_codes[layer]):
                 lookup[code] = (layer, i)
         self._lookup = lookup
+        self._ambiguous = {k: v for k, v in ambiguous.items() if k not in lookup}
         self._members = {}
-        for layer in LAYERS[1:]:
+        for layer in self.layers[1:]:
             m = self.membership[layer]
             order = np.argsort(m, kind="stable")
             bounds = np.searchsorted(m[order], np.arange(len(self.layer_codes[layer]) + 1))
@@ -148,8 +164,10 @@ class UnitIndex:
         return self._members[layer][area]
 
     def suggest(self, member: str, n: int = 3) -> list[str]:
-        """Closest known codes or names to an unknown member."""
+        """Closest known codes or names to an unknown member (every area a shared name means)."""
         key = normalise_code(member)
+        if key.casefold() in self._ambiguous:
+            return [self._describe(layer, i) for layer, i in self._ambiguous[key.casefold()]]
         pool = list(self._lookup) if not _CODE_RE.match(key) else [
             c for c in self._lookup if c[:3] == key[:3]] or list(self._lookup)
         near = difflib.get_close_matches(key if _CODE_RE.match(key) else key.casefold(), pool, n=n, cutoff=0.6)
@@ -158,10 +176,21 @@ class UnitIndex:
     def _display(self, key: str) -> str:
         layer, i = self._lookup[key]
         code = self.layer_codes[layer][i]
-        return code if key == code else f"{code} ({self.layer_names[layer][i]})"
+        return code if key == code else self._describe(layer, i)
+
+    def _describe(self, layer: str, i: int) -> str:
+        """``"E05000554 (Village, Southwark)"``: code and name, and for a ward its borough (ward names repeat)."""
+        code, name = self.layer_codes[layer][i], self.layer_names[layer][i]
+        if layer != "ward" or "borough" not in self.membership:
+            return f"{code} ({name})"
+        borough = self.layer_names["borough"][self.membership["borough"][self._members[layer][i][0]]]
+        return f"{code} ({name}, {borough})"
 
     def expand(self, members: Iterable[str], *, where: str | None = None) -> np.ndarray:
-        """Unit ids of a mixed list of unit, MSOA, borough, CCG or STP codes (or names).
+        """Unit ids of a mixed list of unit, MSOA, ward, borough, CCG or STP codes (or names).
+
+        A name several areas share (ward names such as "Village") is not
+        taken as any of them: it is reported with each area's code.
 
         Raises
         ------

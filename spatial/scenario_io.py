@@ -225,7 +225,7 @@ def _footprint_from_dict(item: Any, i: int, where: str | None) -> Footprint:
     _want(members, "list", where, f"{label}.members")
     if not members:
         raise FootprintError("the footprint has no members", where=_at(where, f"{label}.members"),
-                             fix="list at least one unit, MSOA, borough, CCG or STP code")
+                             fix="list at least one unit, MSOA, ward, borough, CCG or STP code")
     for j, m in enumerate(members):
         _want(m, "string", where, f"{label}.members[{j}]")
         if not m.strip():
@@ -491,7 +491,7 @@ def validate_members(scenario: Scenario, index: UnitIndex, *, where: str | None 
         label = _at(where, f"footprints[{i}] ({fp.name!r}).members")
         if not fp.members:
             raise FootprintError("the footprint has no members", where=label,
-                                 fix="add at least one unit, MSOA, borough, CCG or STP")
+                                 fix="add at least one unit, MSOA, ward, borough, CCG or STP")
         out[fp.name] = index.expand(fp.members, where=label)
     return out
 

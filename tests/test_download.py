@@ -218,6 +218,23 @@ def test_failing_progress_callback_still_cleans_up(server, session, source_dir, 
     assert_untouched(dest, src, tmp_path)
 
 
+@pytest.mark.parametrize("error", [OSError(28, "No space left on device"), BrokenPipeError(32, "Broken pipe")])
+def test_local_write_errors_are_not_network_faults(server, session, source_dir, tmp_path, error):
+    """Disk full, or a progress display whose pipe closed: said as a local problem, not retried."""
+    src = (source_dir / CCG).read_bytes()
+    dest = good_file(tmp_path, "ccg.csv", src)
+    url = server.script("/ccg.csv", serve(src), serve(src))
+
+    def failing(done, total):
+        raise error
+
+    err = assert_fails(url, dest, session, "could not write the file", str(error.strerror), "free space",
+                       progress=failing)
+    assert "connection" not in str(err) and "truncated" not in str(err)
+    assert server.hits("/ccg.csv") == 1, "a local failure is not a reason to download again"
+    assert_untouched(dest, src, tmp_path)
+
+
 def test_progress_reports_increasing_counts(server, session, source_dir, tmp_path):
     src = (source_dir / TRUSTS).read_bytes()
     url = server.script("/trusts.csv", serve(src, piece=2048))

@@ -37,6 +37,26 @@ def test_brushes_take_the_right_areas(index, geo):
         brush_units(index, "E01999999", "unit")
 
 
+def test_ward_names_that_several_wards_share_are_not_guessed(index, geo):
+    """'Village' names three wards: as a member it is an error listing each ward's code and borough."""
+    wards = geo.layer("ward")
+    shared = wards.groupby(wards["name"].str.casefold())["code"].nunique()
+    shared = sorted(shared[shared > 1].index)
+    assert "village" in shared
+    for name in shared:
+        assert index.resolve(name) is None
+    codes = sorted(wards.loc[wards["name"] == "Village", "code"])
+    with pytest.raises(UnknownCodeError) as info:
+        index.expand(["Village", "Kingston upon Thames"])
+    assert info.value.codes == ["Village"]
+    text = str(info.value)
+    assert all(c in text for c in codes) and "Merton" in text and "needs the code" in text
+    # a name one ward alone has still works, and names of other layers are unchanged
+    only = wards.loc[wards["name"] == "Merton Park", "code"].item()
+    assert index.resolve("merton park") == ("ward", list(index.layer_codes["ward"]).index(only))
+    assert index.kind_of("Merton") == "borough" and index.kind_of("North West London") == "stp"
+
+
 def test_toggle_add_then_remove_borough(index, geo):
     s = Scenario("s", (Footprint("K&R", "multi_borough", (KINGSTON, RICHMOND)),))
     merton_unit = geo.units.loc[geo.units.borough == MERTON, "code"].iloc[3]

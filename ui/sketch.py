@@ -1,4 +1,4 @@
-"""Sketch page: click units, MSOAs, boroughs or CCGs into footprints; live tallies.
+"""Sketch page: click units, MSOAs, wards, boroughs or CCGs into footprints; live tallies.
 
 The map (:mod:`layers.clickmap`) keeps the shapes and the zoom in the browser
 and sends back only the clicked unit; a click goes through
