@@ -457,7 +457,9 @@ def test_proposals_localities_and_infeasible_borough(geo):
     at.radio(key="proposals_on").set_value("ward").run()  # keep ward boundaries
     at.button(key="proposals_run").click().run()
     assert not at.exception and not errors(at)
-    assert int(find_table(at, "Locality")["Population"].sum()) == pop(geo, "borough", [KINGSTON])
+    wards = find_table(at, "Locality")
+    assert int(wards["Population"].sum()) == pop(geo, "borough", [KINGSTON])
+    assert int(wards["Wards"].sum()) == geo.units.loc[geo.units.borough == KINGSTON, "ward"].nunique()
     assert any("from wards" in m.value for m in at.markdown) or any("from wards" in c.value for c in at.caption)
     at.selectbox(key="proposals_borough").set_value("E09000001").run()  # City of London: ~7k residents
     at.button(key="proposals_run").click().run()

@@ -153,9 +153,12 @@ else:
     st.write(result.summary())
     for line in result.comparison():
         st.caption(line)
-    frame = result.to_frame().rename(columns={"name": "Locality", "borough_name": "Borough",
-                                              "population": "Population", "n_units": "Units",
-                                              "within_range": "Within range", "reason": "Why"})
+    frame = result.to_frame()
+    if result.on == "unit":
+        frame = frame.drop(columns=["n_members"])  # the same as Units
+    frame = frame.rename(columns={"name": "Locality", "borough_name": "Borough", "population": "Population",
+                                  "n_units": "Units", "within_range": "Within range", "reason": "Why",
+                                  "n_members": {"msoa": "MSOAs", "ward": "Wards"}.get(result.on, "Blocks")})
     st.dataframe(frame.drop(columns=["borough"], errors="ignore"), hide_index=True, width="stretch",
                  key="proposals_table")
     choices[f"Localities of {result.area}"] = result
