@@ -22,19 +22,31 @@ __all__ = ["BRUSHES", "compact_members", "brush_units", "apply_brush", "History"
 BRUSHES = {"unit": "unit", "msoa": "msoa", "ward": "ward", "borough": "borough", "ccg": "ccg"}
 #: Order in which whole areas are recognised when members are compacted.
 _COMPACT_ORDER = ("stp", "borough", "ccg", "msoa")
+#: The same with wards before MSOAs (wards and MSOAs cross, so one order can hide the other's areas).
+_COMPACT_ORDER_WARDS = ("stp", "borough", "ccg", "ward", "msoa")
 
 
 def compact_members(units: np.ndarray, index: UnitIndex) -> tuple[str, ...]:
     """Shortest readable member list for a set of units.
 
-    Whole STPs, then whole boroughs, CCGs and MSOAs are written as their
-    codes; the remaining units as unit codes.  ``index.expand`` of the result
-    gives back exactly ``units``.
+    Whole STPs, then whole boroughs, CCGs and MSOAs (or wards, when that
+    gives a shorter list, e.g. for a footprint brushed by wards) are written
+    as their codes; the remaining units as unit codes.  ``index.expand`` of
+    the result gives back exactly ``units``.
     """
+    best = _compact(units, index, _COMPACT_ORDER)
+    if "ward" in index.membership:
+        by_wards = _compact(units, index, _COMPACT_ORDER_WARDS)
+        if len(by_wards) < len(best):
+            best = by_wards
+    return best
+
+
+def _compact(units: np.ndarray, index: UnitIndex, order: tuple[str, ...]) -> tuple[str, ...]:
     remaining = np.zeros(index.n, dtype=bool)
     remaining[np.asarray(units, dtype=np.int64)] = True
     out: list[str] = []
-    for layer in _COMPACT_ORDER:
+    for layer in (name for name in order if name in index.membership):
         m = index.membership[layer]
         have = np.bincount(m[remaining], minlength=len(index.layer_codes[layer]))
         total = np.bincount(m, minlength=len(index.layer_codes[layer]))

@@ -23,6 +23,19 @@ def test_compact_members_round_trips(index, geo):
     assert len(compact_members(np.arange(index.n), index)) == 5  # the five STPs
 
 
+def test_compact_members_writes_whole_wards_when_shorter(index, geo):
+    """Three whole wards of Merton are written as three ward codes, not as MSOAs and loose units."""
+    u = geo.units
+    wards = sorted(u.loc[u.borough == MERTON, "ward"].unique())[:3]
+    units = np.flatnonzero(u.ward.isin(wards).to_numpy())
+    members = compact_members(units, index)
+    assert sorted(members) == wards
+    assert np.array_equal(index.expand(members), units)
+    # MSOAs still come first when they give the shorter list
+    msoas = sorted(u.loc[u.borough == MERTON, "msoa"].unique())[:3]
+    assert sorted(compact_members(np.flatnonzero(u.msoa.isin(msoas).to_numpy()), index)) == msoas
+
+
 def test_brushes_take_the_right_areas(index, geo):
     u = geo.units
     code = u.loc[u.borough == MERTON, "code"].iloc[0]
