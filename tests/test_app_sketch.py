@@ -158,6 +158,12 @@ def test_unit_and_msoa_brushes(geo):
     clicks.click(str(other["code"]))
     msoa_pop = pop(geo, geo.units["msoa"] == other["msoa"])
     assert population_shown(at) == kr + int(unit["population"]) + msoa_pop
+    at.selectbox(key="sketch_brush").set_value("ward").run()
+    taken = set(geo.units.loc[geo.units["msoa"] == other["msoa"], "code"]) | {unit["code"]}
+    third = sutton[~sutton["ward"].isin(sutton.loc[sutton["code"].isin(taken), "ward"])].iloc[0]
+    clicks.click(str(third["code"]))
+    ward_pop = pop(geo, geo.units["ward"] == third["ward"])
+    assert population_shown(at) == kr + int(unit["population"]) + msoa_pop + ward_pop
 
 
 def test_detached_unit_is_named_and_outlined(geo):
@@ -314,9 +320,11 @@ def test_level_assignment_marks_gaps_and_double_counting():
 def test_map_data_matches_the_unit_table(geo, index):
     data = map_data(geo)
     assert data["codes"] == geo.units["code"].tolist() == index.codes.tolist()
-    for layer in ("msoa", "borough", "ccg"):
+    for layer in ("msoa", "ward", "borough", "ccg"):
         codes = np.asarray(data["areas"][layer]["codes"])[data[layer]]
         assert codes.tolist() == geo.units[layer].astype(str).tolist()
+    ward_names = np.asarray(data["areas"]["ward"]["names"])[data["ward"]]
+    assert ward_names.tolist() == geo.units["ward_name"].astype(str).tolist()
     names = np.asarray(data["areas"]["borough"]["names"])[data["borough"]]
     assert names.tolist() == geo.units["borough_name"].astype(str).tolist()
     assert len(data["units"]["g"]) == len(geo.units)
