@@ -566,16 +566,23 @@ def test_check_page_core_provider_override_is_saved_and_changes_containment(geo)
     assert not at.exception, at.exception
     fp = state_of(at).scenario.get("Kingston and Richmond")
     assert fp.core_providers == ("RAX", "RJ7")
-    # containment now counts St George's too: compare with the engine on the saved footprint
-    from spatial import UnitIndex
-    from spatial.careflows import CareFlows
+    # containment now counts St George's too: computed plainly with pandas from the source CSVs
+    from tests.conftest import require_data_dir
+    from tests.test_careflows import pandas_measures, read_raw
 
-    flows, index = CareFlows.load(geo), UnitIndex.from_geographies(geo)
-    expected = flows.measure(fp, index).containment
-    base = flows.measure(Footprint("x", "multi_borough", (KINGSTON, RICHMOND)), index).containment
+    raw, kr_units = read_raw(require_data_dir()), geo.units[geo.units["borough"].isin([KINGSTON, RICHMOND])]
+    expected = pandas_measures(geo, raw, kr_units, core={"RAX", "RJ7"})["containment"]
+    base = pandas_measures(geo, raw, kr_units)["containment"]
     assert expected > base
     shown = " ".join(m.value for m in at.markdown)
     assert f"{100 * expected:.1f}%" in shown, shown[:500]
     # undo brings the default back
     state_of(at).history.undo()
+    assert state_of(at).scenario.get("Kingston and Richmond").core_providers is None
+    # choosing, by hand, exactly the trusts inside the footprint stores no override
+    state_of(at).history.redo()
+    at.run()
+    at.multiselect(key="core_pick_Kingston and Richmond").set_value(["RAX"]).run()
+    at.button(key="core_apply").click().run()
+    assert not at.exception, at.exception
     assert state_of(at).scenario.get("Kingston and Richmond").core_providers is None

@@ -11,6 +11,7 @@ import dataclasses
 
 import streamlit as st
 
+from spatial.careflows import with_core_providers
 from spatial.thresholds import LEVEL_LABELS
 from ui.state import commit, get_state
 from ui.widgets import (
@@ -27,7 +28,7 @@ from ui.widgets import (
 )
 
 
-def _core_providers_editor(state, flows, fp, current: list[str]) -> None:
+def _core_providers_editor(state, flows, index, units, fp, current: list[str]) -> None:
     """Choose the footprint's core providers (saved in the scenario, undoable)."""
     with st.expander("Change the core providers", expanded=False):
         st.caption("By default the core providers are the acute trusts whose headquarters lies in the footprint. "
@@ -41,8 +42,10 @@ def _core_providers_editor(state, flows, fp, current: list[str]) -> None:
                                 format_func=lambda c: f"{names[c]} ({c})", key=f"core_pick_{fp.name}")
         c1, c2 = st.columns(2)
         if c1.button("Use these core providers", key="core_apply", disabled=sorted(chosen) == sorted(default)):
-            commit(state.scenario.put(dataclasses.replace(fp, core_providers=tuple(sorted(chosen)))),
-                   f"core providers of {fp.name}")
+            # the engine's own edit: checks the codes, and stores no override when the choice is the default
+            new = with_core_providers(fp, flows, index, add=set(chosen) - set(default),
+                                      remove=set(default) - set(chosen), units=units)
+            commit(state.scenario.put(new), f"core providers of {fp.name}")
             st.rerun()
         if fp.core_providers is not None and c2.button("Back to the trusts inside the footprint", key="core_reset"):
             commit(state.scenario.put(dataclasses.replace(fp, core_providers=None)),
@@ -160,7 +163,7 @@ if shown:
             dest = [{"Trust": d.name, "Code": d.code, "Share of residents' activity": round(100 * d.share, 1),
                      "Core provider": "yes" if d.core else "no", "Where": d.location} for d in measures.top]
             st.dataframe(dest, hide_index=True, width="stretch", key="check_destinations")
-            _core_providers_editor(state, engine.flows, fp, [c for c, _ in measures.core])
+            _core_providers_editor(state, engine.flows, index, r.units, fp, [c for c, _ in measures.core])
             try:
                 from layers.careflows import flow_map
             except ImportError:
