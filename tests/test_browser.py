@@ -169,7 +169,7 @@ def test_kingston_richmond_then_merton_by_click(page, app_server, geo):
     wait_tally(page, krm)
     tally = wait_text(page, TALLY, f"population {krm:,} is at least 500,000")
     assert "Merton" in tally and "Care-flow containment" in tally
-    assert ("meets the tests" if krm_containment(geo) >= 0.70 else "fails a test") in tally
+    assert krm_containment(geo) < 0.70 and "fails a test" in tally  # containment 38.6%
     frame.wait_for_function(f"window.__clickmap.assign.filter(k => k >= 0).length === {n_krm}")
     wait_idle(page)
     page.wait_for_timeout(300)

@@ -61,6 +61,11 @@ def flows(geo) -> CareFlows:
 @pytest.fixture(scope="module")
 def raw(data_dir):
     """The source tables, read plainly with pandas."""
+    return read_raw(data_dir)
+
+
+def read_raw(data_dir) -> dict:
+    """The source tables, read plainly with pandas (for :func:`pandas_measures`)."""
     flows = {y: pd.read_csv(data_dir / p) for y, p in FLOWS.items()}
     pts = pd.read_csv(data_dir / POINTS)
     pts = gpd.GeoDataFrame(pts, geometry=gpd.points_from_xy(pts["lon"], pts["lat"]), crs=4326).to_crs(27700)
