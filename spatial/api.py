@@ -92,9 +92,9 @@ class Engine:
             return self
         if year not in self._by_year:
             index = self.index.with_year(year)
-            self._by_year[year] = Engine(index.geo, index, self.flows)
+            self._by_year[year] = Engine(index.geo, index)
         other = self._by_year[year]
-        other.flows = self.flows  # flows attached after the first call still apply
+        other.flows = self.flows  # shared, also when attached after the first call
         return other
 
     def check_footprint(self, footprint: Footprint, *, thresholds: Thresholds | None = None, **kw) -> FootprintReport:

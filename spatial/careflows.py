@@ -79,7 +79,6 @@ __all__ = [
     "FlowMeasures",
     "Destination",
     "attach_flows",
-    "load_care_flows",
     "containment_frame",
     "footprint_geometry",
     "with_core_providers",
@@ -946,16 +945,11 @@ def containment_frame(
     return gpd.GeoDataFrame(out, geometry=geoms, crs=27700)
 
 
-def load_care_flows(source: Geographies | UnitIndex | Any, year: int = 2018, **kwargs: Any) -> CareFlows:
-    """:meth:`CareFlows.load` as a function (``python -m spatial check`` looks for it)."""
-    return CareFlows.load(source, year=year, **kwargs)
-
-
 def attach_flows(engine: Any, year: int = 2018, **kwargs: Any) -> Any:
     """Build the care-flow model for an engine and attach it (``engine.flows``); return the engine.
 
-    Attach before calling ``engine.for_year`` (engines made by it copy
-    ``flows`` when they are made).
+    Engines made by ``engine.for_year`` share it, also when it is attached
+    later.
     """
     engine.flows = CareFlows.load(engine.geo, year=year, **kwargs)
     return engine

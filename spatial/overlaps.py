@@ -54,7 +54,6 @@ import difflib
 import hashlib
 import os
 import tempfile
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Union

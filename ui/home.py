@@ -16,7 +16,8 @@ def _boundary_map_html(_engine, region: str, year: int) -> str:
     import folium
 
     from layers.assets import self_contained_html
-    from layers.maps import base_map, polygon_layer
+    from layers.elements import MapControl
+    from layers.maps import base_map, legend_html, polygon_layer
     from layers.style import PathStyle, swatch_svg
 
     g = _engine.geo
@@ -35,10 +36,8 @@ def _boundary_map_html(_engine, region: str, year: int) -> str:
                   tooltip_cols={"name": "CCG", "code": "Code"}).add_to(m)
     polygon_layer(stp, "STPs (April 2018)", style=styles["STPs (April 2018)"], highlight=False,
                   tooltip_cols={"name": "STP", "code": "Code"}).add_to(m)
-    rows = "".join(f'<div class="fp-legend-row">{swatch_svg(s, kind="polygon")}<span>{label}</span></div>'
-                   for label, s in styles.items())
-    folium.Element(f'<div class="fp-panel" style="position:absolute;bottom:24px;right:60px;z-index:800">'
-                   f'<div class="fp-legend-title">Layers</div>{rows}</div>').add_to(m.get_root().html)
+    MapControl(legend_html([(swatch_svg(s, kind="polygon"), label) for label, s in styles.items()], "Layers"),
+               position="bottomright", class_name="fp-panel fp-legend").add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     return self_contained_html(m)
 
@@ -64,8 +63,24 @@ st.caption("Boroughs: dissolved from the units (ONS LSOA 2011, GLA names); CCGs:
            "Source: Office for National Statistics, GLA, PHE/OHID, NHS Digital; Open Government Licence v3.0. "
            "Contains OS data © Crown copyright and database right 2011–2022.")
 
+def _sources_stamp() -> str:
+    """Size and modification time of every registry file: changes when any source is replaced or fetched."""
+    from boundaries import REGISTRY, settings
+    from boundaries.readers import dataset_path
+
+    data_dir = settings().data_dir
+    parts = []
+    for ds in REGISTRY.values():
+        try:
+            info = dataset_path(ds, data_dir).stat()
+            parts.append(f"{ds.id}:{info.st_size}:{info.st_mtime_ns}")
+        except OSError:
+            parts.append(f"{ds.id}:missing")
+    return "|".join(parts)
+
+
 @st.cache_data(show_spinner=False)
-def _status_rows(sources_key: str) -> list[dict]:
+def _status_rows(sources_stamp: str) -> list[dict]:
     """Every dataset's status (reads each file: ~0.6 s), once per version of the sources."""
     from boundaries.status import all_status
 
@@ -74,7 +89,7 @@ def _status_rows(sources_key: str) -> list[dict]:
 
 
 with st.expander("Data status", expanded=False):
-    st.dataframe(_status_rows(geo.key), hide_index=True, width="stretch", key="home_status")
+    st.dataframe(_status_rows(_sources_stamp()), hide_index=True, width="stretch", key="home_status")
     st.markdown("**Notes from building the layers**")
     for note in geo.notes:
         st.write("•", note)
