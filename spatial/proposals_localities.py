@@ -21,7 +21,7 @@ each reaches a floor, without being told how many.  We give it
 Max-p has no ceiling, so ``thresholds.locality_max`` is checked afterwards;
 a locality above it is split by running max-p again inside it (with the
 same floor; a piece above the ceiling has at least ``2 × floor`` residents
-whenever ``max < 2 × min``, as for 30–70k), and flagged with the reason
+whenever ``max ≥ 2 × min``, as for 30–70k), and flagged with the reason
 when no contiguous split exists.  The other spopt methods need the number
 of regions up front (SKATER, AZP, region k-means, Ward, SPENC), which the
 planner does not know; SKATER's ``floor`` would work with a guessed count
