@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 from .errors import ThresholdError
 
-__all__ = ["Thresholds", "SOURCES", "LEVELS", "LEVEL_ORDER", "level_above"]
+__all__ = ["Thresholds", "SOURCES", "LEVELS", "LEVEL_ORDER", "KINDS", "level_above"]
 
 #: The four spatial levels, smallest first.
 LEVELS = ("locality", "borough", "multi_borough", "stp")
@@ -38,7 +38,16 @@ SOURCES: Mapping[str, str] = {
     "stp_max": f"{_HLP}: STPs of 1-2 million residents",
     "care_flow_min": f"{_HLP}; national ACS test: core providers give ~70%+ of the care for the resident population",
     "coterminous_min": f"{_HLP}: CCG and local authority boundaries 'typically 95%+ coterminous'",
+    "pathway_min_population": f"{_HLP}: 'For some pathways of care (i.e. specialised care) an ACP-like entity may "
+                              "cross-cut a number of these spatial levels' (no size given, so no test unless the "
+                              "user sets one; 0 = none)",
+    "pathway_care_flow_min": f"{_HLP}: pathway partnerships cross-cut the spatial levels; the 70% acute containment "
+                             "test is for place-based systems (no test unless the user sets one; 0 = none)",
 }
+
+#: Kinds of footprint: ``place`` (the spatial levels of the papers, the default) and ``pathway``
+#: (a partnership for one pathway of care, e.g. specialist mental health, allowed to cross STPs).
+KINDS = ("place", "pathway")
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,8 @@ class Thresholds:
     stp_max: int = 2_000_000
     care_flow_min: float = 0.70
     coterminous_min: float = 0.95
+    pathway_min_population: int = 0
+    pathway_care_flow_min: float = 0.0
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -67,7 +78,7 @@ class Thresholds:
             if v < 0:
                 raise ThresholdError(f"{f.name} is negative ({v})", where=f"thresholds.{f.name}",
                                      fix="use a value of 0 or more")
-        for name in ("care_flow_min", "coterminous_min"):
+        for name in ("care_flow_min", "coterminous_min", "pathway_care_flow_min"):
             if getattr(self, name) > 1:
                 raise ThresholdError(
                     f"{name} is a share and cannot be above 100% ({getattr(self, name)})",
