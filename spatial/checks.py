@@ -68,6 +68,8 @@ class FootprintReport:
     checks: list[CheckResult]
     units: np.ndarray = field(repr=False, default=None)
     parent: str | None = None
+    kind: str = "place"
+    spans: list = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -91,13 +93,22 @@ class FootprintReport:
         return [c for c in self.checks if c.passed is False]
 
     def to_dict(self) -> dict:
-        """JSON-ready dict, the shape ``python -m spatial check --json`` prints."""
-        return {
+        """JSON-ready dict, the shape ``python -m spatial check --json`` prints.
+
+        A pathway partnership also has ``"kind": "pathway"`` and ``"spans"``
+        (the STPs it spans: code, name, residents, share).
+        """
+        out = {
             "name": self.name, "level": self.level, "parent": self.parent, "population": int(self.population),
             "n_units": int(self.n_units), "boroughs": self.boroughs, "ccgs": self.ccgs, "stps": self.stps,
             "contiguous": bool(self.contiguous), "passed": self.passed,
             "checks": [c.to_dict() for c in self.checks],
         }
+        if self.kind != "place":
+            out["kind"] = self.kind
+            out["spans"] = [{"code": c, "name": n, "population": p, "share": round(s, 4)}
+                            for c, n, p, s in self.spans]
+        return out
 
 
 @dataclass
@@ -396,7 +407,8 @@ def check_footprint(
     return FootprintReport(
         name=footprint.name, level=footprint.level, population=pop, boroughs=codes("borough"),
         ccgs=codes("ccg"), stps=codes("stp"), n_units=len(units), contiguous=len(pieces) <= 1,
-        checks=checks, units=units, parent=footprint.parent,
+        checks=checks, units=units, parent=footprint.parent, kind=footprint.kind,
+        spans=spans(index, units, "stp") if pathway else [],
     )
 
 

@@ -666,9 +666,9 @@ class LocalityProposal:
         paper = PAPER_LOCALITIES.get(code) or PAPER_LOCALITIES.get(self.borough_stps.get(code, ""))
         if paper is not None and paper[1] is not None and paper[1][0] < paper[1][1]:
             return paper[1], paper[0]
-        definition = "a locality 'describes a population of 30,000-70,000'"
+        definition = "'the locality describes a population of 30,000-70,000'"
         if paper is not None:
-            return (30_000, 70_000), f"{paper[0]}; they give no size for these, and define {definition}"
+            return (30_000, 70_000), f"{paper[0]}; no size is given for these, and {definition}"
         return (30_000, 70_000), definition
 
     def distances(self) -> list[dict]:

@@ -102,10 +102,13 @@ def format_report(report) -> str:
     head = f"{'footprint':<{w}}  {'level':<20}  {'population':>10}  {'boroughs':>8}  verdict"
     lines += [head, "-" * len(head)]
     for r in report.footprints:
-        lines.append(f"{r.name:<{w}}  {LEVEL_LABELS[r.level]:<20}  {r.population:>10,}  {len(r.boroughs):>8}  "
+        label = "pathway partnership" if r.kind == "pathway" else LEVEL_LABELS[r.level]
+        lines.append(f"{r.name:<{w}}  {label:<20}  {r.population:>10,}  {len(r.boroughs):>8}  "
                      f"{'PASS' if r.passed else 'FAIL'}")
         for c in r.failures():
             lines += _wrap(f"- {c.rule}: {c.reason}", 100, " " * 4)
+        if r.kind == "pathway":  # what a pathway partnership reports instead of failing
+            lines += _wrap(f"- nesting: {r.check('nesting').reason}", 100, " " * 4)
     lines.append("")
     n_fail = sum(not r.passed for r in report.footprints)
     lines.append(f"{len(report.footprints) - n_fail} of {len(report.footprints)} footprint(s) pass; {n_fail} fail.")
