@@ -400,3 +400,38 @@ def test_welc_variant(engine, raw):
     wide = report.get("WELC with City and Hackney")
     assert wide.check("boroughs").passed is False and wide.check("boroughs").value == 5
     assert report.get("WELC").check("boroughs").passed is True
+
+
+# --- the Proposals page: fixed count ---------------------------------------------------------------
+
+def test_proposals_page_fixed_count(raw):
+    from tests.test_app_pages import errors, find_table, run_app
+
+    at = run_app(page="ui/proposals.py")
+    at.radio(key="proposals_mode").set_value("Localities in a borough").run()
+    at.selectbox(key="proposals_borough").set_value("E09000012").run()
+    at.radio(key="proposals_on").set_value("ward").run()
+    at.toggle(key="proposals_fixed").set_value(True).run()
+    at.number_input(key="proposals_count").set_value(4).run()
+    at.button(key="proposals_run").click().run()
+    assert not at.exception and not errors(at), errors(at)
+    table = find_table(at, "Locality")
+    assert len(table) == 4
+    assert int(table["Population"].sum()) == _pop(raw, "LAD18NM", {"Hackney"})
+    assert list(table["Papers' range"]) == ["30,000–70,000"] * 4
+    want = [p - 70_000 if p > 70_000 else (p - 30_000 if p < 30_000 else 0) for p in table["Population"]]
+    assert list(table["From the range"]) == want
+    assert any("four locality-based quadrants" in c.value for c in at.caption)
+
+
+def test_check_page_shows_the_pathway_partnership(raw):
+    from tests.test_app_pages import errors, find_table, run_app
+
+    at = run_app(load_preloaded("south-london-mental-health"), "ui/check.py")
+    assert not at.exception and not errors(at), errors(at)
+    table = find_table(at, "Failed rules").set_index("Footprint")
+    row = table.loc[PARTNERSHIP]
+    assert row["Level"] == "pathway partnership" and row["Verdict"] == "pass" and row["Failed rules"] == ""
+    assert int(row["Population"]) == _pop(raw, "LAD18NM", set().union(*TRUSTS.values()))
+    why = " ".join(str(v) for k, v in row.items() if str(k).endswith(": why"))
+    assert "spanning 2 STPs" in why and "South East London (54.7%" in why

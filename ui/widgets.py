@@ -105,7 +105,8 @@ def report_table(report: ScenarioReport, engine: Engine) -> pd.DataFrame:
     for r in report.footprints:
         row: dict[str, Any] = {
             "Footprint": r.name,
-            "Level": LEVEL_LABELS.get(r.level, r.level),
+            "Level": ("pathway partnership" if getattr(r, "kind", "place") == "pathway"
+                      else LEVEL_LABELS.get(r.level, r.level)),
             "Parent": r.parent or "",
             "Verdict": r.verdict,
             "Population": int(r.population),
