@@ -10,12 +10,12 @@ For ``n`` regions of a group of total population ``P`` (mean ``m = P / n``),
 max-p (``spopt.region.MaxPHeuristic``, the construction and annealing of
 :func:`spatial.proposals_localities._maxp`) is run with the population floor
 
-.. math::  f_k \\cdot m, \\qquad f_k \\in (0.95, 0.9, 0.85, \\ldots, 0.05)
+.. math::  f_k \\cdot m, \\qquad f_k \\in (0.99, 0.98, 0.97, 0.96, 0.95, 0.9, \\ldots, 0.05)
 
 highest first, and the first floor that gives exactly ``n`` regions is kept.
 This bounds the balance from both sides: every region has at least
 :math:`f m` residents, so none has more than :math:`P - (n - 1) f m`; with
-``n = 2`` and ``f = 0.9`` the two regions are within 0.9–1.1 × the mean.
+``n = 2`` and ``f = 0.98`` the two regions are within 0.98–1.02 × the mean.
 And because :math:`f > n / (n + 1)` for the first floors, max-p cannot make
 more than ``n`` regions there (``n + 1`` regions of at least :math:`f m`
 would need more than ``P`` residents).  If a lower floor overshoots to more
@@ -46,7 +46,7 @@ from .proposals import AreaGraph, DisconnectedAreasError, Progress, ProposalErro
 __all__ = ["FLOOR_FRACTIONS", "CountInfeasibleError", "fixed_count_regions", "balance"]
 
 #: Floors tried, as fractions of the mean region population, highest (most balanced) first.
-FLOOR_FRACTIONS = (0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05)
+FLOOR_FRACTIONS = (0.99, 0.98, 0.97, 0.96, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05)
 
 
 class CountInfeasibleError(ProposalError):
