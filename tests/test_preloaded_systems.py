@@ -336,6 +336,9 @@ def test_preloaded_hackney_quadrants(engine, raw):
         assert r.check("population").passed == (30_000 <= r.population <= 70_000)
         assert f"{r.population:,} residents" in fp.notes
     assert report.get("One Hackney").population == int(hackney["pop_mid2017"].sum())
+    # the file is the fixed-count proposal (numbered north to south), reproducible from its seed
+    again = propose_localities(engine.index, "Hackney", on="ward", count=4, seed=0)
+    assert [sorted(loc.members) for loc in again.localities] == [sorted(fp.members) for fp in quads]
 
 
 # --- 4. borough-based systems with their descriptions ----------------------------------------------
