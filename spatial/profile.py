@@ -475,6 +475,17 @@ def _constituents(data: ProfileData, units: np.ndarray, constituents, d) -> list
     return out
 
 
+def area_core20_shares(data: ProfileData, layer: str) -> np.ndarray:
+    """Core20 share of every area of ``layer`` (NaN for an area without residents)."""
+    d = data._derived()
+    m = data.membership[layer]
+    k = len(data.layer_codes.get(layer, ())) or int(m.max()) + 1
+    tot = np.bincount(m, weights=d["pop"], minlength=k)
+    core = np.bincount(m, weights=d["core_pop"], minlength=k)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return core / tot
+
+
 def profiles_for_sets(data: ProfileData, layer: str, sets: Sequence[Sequence[int]]) -> pd.DataFrame:
     """Headline profile figures of many footprints made of whole areas of ``layer`` at once.
 
@@ -547,3 +558,36 @@ def profiles_for_sets(data: ProfileData, layer: str, sets: Sequence[Sequence[int
         if c in out:
             out[c] = np.rint(out[c]).astype(np.int64)
     return out
+
+
+#: Column labels of :func:`profile_table` (for tables and exports), with the figure each holds.
+PROFILE_COLUMNS = {
+    "Aged 65+": "aged_65_plus", "65+ share %": "share_65_plus", "Aged 75+": "aged_75_plus",
+    "75+ share %": "share_75_plus", "Core20 residents": "core20_residents", "Core20 share %": "core20_share",
+    "Mean IMD rank": "mean_imd_rank", "Core20 gap (points)": "core20_gap_points",
+}
+
+
+def profile_table(reports, index: UnitIndex) -> pd.DataFrame:
+    """One row per footprint report: ``Footprint`` and the profile columns of :data:`PROFILE_COLUMNS`.
+
+    Shares are percentages (one decimal); a figure that cannot be measured is
+    empty.  ``Most / least deprived`` names the constituents behind the gap,
+    and ``Profile sources`` the year and source of the figures.
+    """
+    data = ProfileData.from_index(index)
+    rows = []
+    for r in reports:
+        p = profile_units(data, r.units, constituents=constituent_layer(r.level, data))
+        cols = p.columns()
+        row = {"Footprint": r.name}
+        for label, key in PROFILE_COLUMNS.items():
+            v = cols[key]
+            if key.startswith("share") or key == "core20_share":
+                v = None if v is None else round(100 * v, 1)
+            row[label] = v
+        row["Most / least deprived"] = (f"{p.most_deprived.name} / {p.least_deprived.name}"
+                                        if p.core20_gap is not None else "")
+        row["Profile sources"] = f"age: {p.sources['age']}; deprivation: {p.sources['imd']}"
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["Footprint", *PROFILE_COLUMNS, "Most / least deprived", "Profile sources"])
