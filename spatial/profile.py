@@ -428,13 +428,15 @@ def profile_units(
     parts: list[Constituent] = []
     layer_name = constituents if isinstance(constituents, str) else "locality"
     if data.imd_decile is not None:
-        dec = np.bincount(d["dec0"][units], weights=pop[units], minlength=10)
-        deciles = tuple(int(round(x)) for x in dec)
-        quint = tuple(int(round(dec[2 * i] + dec[2 * i + 1])) for i in range(5))
-        core = int(round(dec[0] + dec[1]))
+        w = pop[units]
+        dec = np.bincount(d["dec0"][units], weights=w, minlength=10)
+        deci = np.rint(dec).astype(np.int64)
+        deciles = tuple(deci.tolist())
+        quint = tuple((deci[0::2] + deci[1::2]).tolist())
+        core = int(deci[0] + deci[1])
         if residents:
             core_share = core / residents
-            mean_rank = float(d["rank_pop"][units].sum() / residents)
+            mean_rank = float(np.dot(w, data.imd_rank[units]) / residents)
         parts = _constituents(data, units, constituents, d)
         if len(parts) >= 2:
             gap = parts[0].core20_share - parts[-1].core20_share
@@ -457,13 +459,14 @@ def _constituents(data: ProfileData, units: np.ndarray, constituents, d) -> list
         k = len(data.layer_codes.get(constituents, ())) or int(m.max()) + 1
         tot = np.bincount(m, weights=pop[units], minlength=k)
         cor = np.bincount(m, weights=core_pop[units], minlength=k)
-        ids = np.flatnonzero(tot > 0)
+        ids = (tot > 0).nonzero()[0].tolist()
+        tot, cor = tot.tolist(), cor.tolist()
         codes = data.layer_codes.get(constituents)
         names = data.layer_names.get(constituents)
         for i in ids:
             code = str(codes[i]) if codes is not None else str(i)
             name = str(names[i]) if names is not None else code
-            out.append(Constituent(code, name, int(tot[i]), int(round(cor[i])), float(cor[i] / tot[i])))
+            out.append(Constituent(code, name, int(tot[i]), int(round(cor[i])), cor[i] / tot[i]))
     else:
         for name, ids in constituents.items():
             ids = np.asarray(ids, dtype=np.int64)
