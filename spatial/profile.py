@@ -594,3 +594,44 @@ def profile_table(reports, index: UnitIndex) -> pd.DataFrame:
         row["Profile sources"] = f"age: {p.sources['age']}; deprivation: {p.sources['imd']}"
         rows.append(row)
     return pd.DataFrame(rows, columns=["Footprint", *PROFILE_COLUMNS, "Most / least deprived", "Profile sources"])
+
+
+def locality_need_summary(data: ProfileData, localities: Sequence[np.ndarray], blocks: Sequence[np.ndarray]) -> dict:
+    """How localities treat need: their Core20 shares, and how much they mix deprived and other areas.
+
+    Parameters
+    ----------
+    localities : sequence of unit-id arrays
+    blocks : sequence of unit-id arrays
+        Building blocks (e.g. MSOAs) that tile the localities.
+
+    Returns
+    -------
+    dict
+        ``shares`` (each locality's Core20 share), ``range`` (max - min),
+        ``mixing``: the residents-weighted mean absolute difference between a
+        block's Core20 share and its locality's (0 when every locality is
+        uniform: deprived areas kept together), and ``split_core20``: Core20
+        residents in localities where they are a minority (their need is
+        diluted).
+    """
+    d = data._derived()
+    pop, core = d["pop"], d["core_pop"]
+    unit_loc = np.full(len(pop), -1)
+    for i, u in enumerate(localities):
+        unit_loc[u] = i
+    k = len(localities)
+    lt = np.bincount(unit_loc[unit_loc >= 0], weights=pop[unit_loc >= 0], minlength=k)
+    lc = np.bincount(unit_loc[unit_loc >= 0], weights=core[unit_loc >= 0], minlength=k)
+    share = lc / np.maximum(lt, 1)
+    mix = num = 0.0
+    for b in blocks:
+        bt = pop[b].sum()
+        if bt <= 0:
+            continue
+        loc = np.bincount(unit_loc[b], weights=pop[b]).argmax()
+        mix += bt * abs(core[b].sum() / bt - share[loc])
+        num += bt
+    return {"shares": share.tolist(), "range": float(share.max() - share.min()) if k else 0.0,
+            "mixing": float(mix / num) if num else 0.0,
+            "split_core20": int(round(lc[share < 0.5].sum()))}

@@ -76,6 +76,9 @@ def register(subparsers: Any) -> None:
                      help="smallest locality population (default thresholds.locality_min, 30,000)")
     loc.add_argument("--max", dest="high", type=int, default=None, metavar="N",
                      help="largest locality population (default thresholds.locality_max, 70,000)")
+    loc.add_argument("--need", type=float, default=0.0, metavar="KM",
+                     help="localities that respect need: each block's Core20 share (IMD 2019) x KM joins its "
+                          "centroid as a max-p attribute, keeping deprived areas together (default 0: off)")
     loc.add_argument("--year", type=int, default=None, help="population year")
     loc.add_argument("--json", action="store_true", help="print the localities as JSON")
     loc.set_defaults(func=run_localities)
@@ -208,7 +211,8 @@ def run_localities(args: argparse.Namespace) -> int:
     if args.year is not None:
         engine = engine.for_year(args.year)
     area = args.area[0] if len(args.area) == 1 else list(args.area)
-    proposal = propose_localities(engine.index, area, on=args.on, thresholds=t, seed=args.seed)
+    proposal = propose_localities(engine.index, area, on=args.on, thresholds=t, seed=args.seed,
+                                  need=getattr(args, "need", 0.0))
     if args.json:
         _dump(proposal.to_dict())
     else:
