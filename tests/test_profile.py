@@ -221,3 +221,53 @@ def test_profile_from_generic_2021_arrays_65_plus_only(data_dir, carried):
     dec = imd["imd_decile"].to_numpy()[sel]
     assert p.core20_residents == int(rows["usual_residents_all"].to_numpy()[dec <= 2].sum())
     assert "not measurable" in p.table().set_index("figure").loc["Aged 75+", "value"]
+
+
+def _pandas_carry(data_dir) -> pd.Series:
+    """IMD decile of each LSOA 2021, carried with plain pandas (independently of carry_imd_to_lsoa21)."""
+    imd = pd.read_csv(data_dir / "deprivation/imd2019_lsoa11_en.csv")
+    lk = pd.read_csv(data_dir / "england21/lsoa11_lsoa21_ltla22_lookup.csv")
+    lk = lk[lk["lsoa11_code"].str.startswith("E")]
+    pop = pd.read_csv(data_dir / "england/lsoa11_pop_mid2017_ew.csv")[["LSOA11CD", "pop_mid2017"]]
+    df = lk.merge(imd, on="lsoa11_code").merge(pop, left_on="lsoa11_code", right_on="LSOA11CD")
+    df["w"] = df["pop_mid2017"] / df.groupby("lsoa11_code")["lsoa21_code"].transform("nunique")
+    df["wr"] = df["w"] * df["imd19_rank"]
+    g = df.groupby("lsoa21_code").agg(n=("lsoa11_code", "nunique"), dec=("imd19_decile", "first"),
+                                      w=("w", "sum"), wr=("wr", "sum"))
+    mean_dec = np.ceil(10 * (g["wr"] / g["w"]) / 32_844).clip(1, 10)
+    return pd.Series(np.where(g["n"] == 1, g["dec"], mean_dec).astype(int), index=g.index)
+
+
+@pytest.mark.parametrize("icb", ["E54000029", "E54000032"])  # North East London, Kent and Medway (April 2024)
+def test_2024_icb_profile_from_generic_arrays(data_dir, carried, icb):
+    """An April 2024 ICB on 2021 LSOAs (Census 2021 bands, IMD carried), against pandas from the raw files."""
+    _, _, _, out = carried
+    census = pd.read_csv(data_dir / "england21/lsoa21_pop_census2021.csv")
+    look = pd.read_csv(data_dir / "nhs/lookups/lsoa21_sicbl24_icb24_en.csv")
+    df = look.merge(census, on="lsoa21_code", validate="1:1").reset_index(drop=True)
+    assert len(df) == 33_755
+    cols = ["age_0_15", "age_16_24", "age_25_34", "age_35_49", "age_50_64", "age_65_plus"]
+    keys, inv = np.unique(df["ltla24_code"].to_numpy(), return_inverse=True)
+    names = df.groupby("ltla24_code")["ltla24_name"].first().loc[keys].to_numpy()
+    imd = out.loc[df["lsoa21_code"]]
+    data = ProfileData.from_arrays(
+        population=df["usual_residents_all"].to_numpy(), population_year=2021, ages=df[cols].to_numpy(),
+        age_columns=cols, age_source="Census 2021 usual residents (ONS)", age_year=2021,
+        imd_rank=imd["imd_rank"].to_numpy(), imd_decile=imd["imd_decile"].to_numpy(),
+        membership={"place": inv}, layer_codes={"place": keys}, layer_names={"place": names},
+    )
+    sel = np.flatnonzero(df["icb24_code"].to_numpy() == icb)
+    p = profile_units(data, sel, constituents="place")
+    # independent: pandas on the raw files, with the IMD carried by plain pandas
+    rows = df.iloc[sel].assign(dec=lambda x: x["lsoa21_code"].map(_pandas_carry(data_dir)))
+    assert rows["dec"].notna().all()
+    assert p.residents == int(rows["usual_residents_all"].sum())
+    assert p.aged_65_plus == int(rows["age_65_plus"].sum()) and p.aged_75_plus is None
+    dec = rows.groupby("dec")["usual_residents_all"].sum().reindex(range(1, 11), fill_value=0)
+    assert p.imd_deciles == tuple(int(x) for x in dec)
+    per = rows.assign(core=np.where(rows["dec"] <= 2, rows["usual_residents_all"], 0)).groupby("ltla24_name")[
+        ["core", "usual_residents_all"]].sum()
+    share = per["core"] / per["usual_residents_all"]
+    assert p.core20_gap == pytest.approx(share.max() - share.min(), abs=1e-12)
+    assert p.most_deprived.name == share.idxmax() and p.least_deprived.name == share.idxmin()
+    assert any("65+ only" in n for n in p.notes)
