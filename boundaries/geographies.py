@@ -59,8 +59,9 @@ class Geographies:
         Population year copied into each table's ``population`` column.
     units : geopandas.GeoDataFrame
         One row per unit: ``code, name, msoa, msoa_name, ward, ward_name, borough,
-        borough_name, ccg, ccg_name, stp, stp_name, pop_YYYY..., population, area_m2,
-        geometry``.
+        borough_name, ccg, ccg_name, stp, stp_name, pop_YYYY..., age_0_15 ... age_85_plus,
+        imd_rank, imd_decile, population, area_m2, geometry`` (the age and IMD columns where
+        the region's ``profile`` datasets give them, see :mod:`boundaries.attributes`).
     layers : dict of str to GeoDataFrame
         ``msoa``, ``ward``, ``borough``, ``ccg``, ``stp`` dissolved from the units.
         Wards come from a best-fit LSOA lookup, so a ward layer is the wards as
