@@ -73,8 +73,8 @@ def inequality_checks(
 
     Examples
     --------
-    A reason reads "Core20 share 54% in Barking and Dagenham vs 0% in City of
-    London: gap 54 points, above 30".
+    A reason reads "Core20 share 54% in Barking and Dagenham vs 3.3% in
+    Redbridge: gap 51 points, above 30".
     """
     mode = thresholds.inequality_rules
     if mode == "off":

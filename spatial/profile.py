@@ -17,7 +17,9 @@ Definitions
   (1 = most deprived of 32,844 LSOAs); lower is more deprived.
 * **Core20 gap**: the difference in Core20 share between the footprint's most
   and least deprived constituent areas (boroughs for a multi-borough system or
-  STP; wards, or the localities given, for a borough or locality).
+  STP; wards, or the localities given, for a borough or locality).  Only
+  constituents holding at least ``GAP_MIN_PART_SHARE`` (5%) of the footprint's
+  residents count (``Constituent.counted``).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import scipy.sparse as sp
 from boundaries.attributes import IMD_N_AREAS
 
 from .index import UnitIndex
+from .thresholds import GAP_MIN_PART_SHARE
 
 __all__ = [
     "ProfileData",
@@ -187,6 +190,8 @@ class Constituent:
     residents: int
     core20_residents: int
     core20_share: float
+    #: Whether it holds enough of the footprint's residents to count in the gap (``GAP_MIN_PART_SHARE``).
+    counted: bool = True
 
 
 @dataclass(frozen=True)
@@ -248,18 +253,21 @@ class Profile:
 
     @property
     def most_deprived(self) -> Constituent | None:
-        """Constituent with the highest Core20 share."""
-        return self.constituents[0] if self.constituents else None
+        """Counted constituent with the highest Core20 share."""
+        counted = [c for c in self.constituents if c.counted]
+        return counted[0] if counted else None
 
     @property
     def least_deprived(self) -> Constituent | None:
-        """Constituent with the lowest Core20 share."""
-        return self.constituents[-1] if self.constituents else None
+        """Counted constituent with the lowest Core20 share."""
+        counted = [c for c in self.constituents if c.counted]
+        return counted[-1] if counted else None
 
     def gap_reason(self) -> str:
         """The gap in words: "Core20 share 41% in Newham vs 3% in Havering: gap 38 points"."""
         if self.core20_gap is None:
-            return f"fewer than two {self.constituent_layer}s with residents: no gap to measure"
+            return (f"fewer than two {self.constituent_layer}s with at least {GAP_MIN_PART_SHARE:.0%} of the "
+                    "residents: no gap to measure")
         hi, lo = self.most_deprived, self.least_deprived
         return (f"Core20 share {_pct(hi.core20_share)} in {hi.name} vs {_pct(lo.core20_share)} in {lo.name}: "
                 f"gap {_pts(self.core20_gap)} points")
@@ -437,9 +445,10 @@ def profile_units(
         if residents:
             core_share = core / residents
             mean_rank = float(np.dot(w, data.imd_rank[units]) / residents)
-        parts = _constituents(data, units, constituents, d)
-        if len(parts) >= 2:
-            gap = parts[0].core20_share - parts[-1].core20_share
+        parts = _constituents(data, units, constituents, d, residents)
+        counted = [c for c in parts if c.counted]
+        if len(counted) >= 2:
+            gap = counted[0].core20_share - counted[-1].core20_share
     else:
         notes.append(f"deprivation not measurable: {data.missing.get('imd', 'no IMD data')}")
     return Profile(
@@ -451,8 +460,9 @@ def profile_units(
     )
 
 
-def _constituents(data: ProfileData, units: np.ndarray, constituents, d) -> list[Constituent]:
+def _constituents(data: ProfileData, units: np.ndarray, constituents, d, residents: int) -> list[Constituent]:
     pop, core_pop = d["pop"], d["core_pop"]
+    floor = GAP_MIN_PART_SHARE * residents
     out: list[Constituent] = []
     if isinstance(constituents, str):
         m = data.membership[constituents][units]
@@ -466,14 +476,14 @@ def _constituents(data: ProfileData, units: np.ndarray, constituents, d) -> list
         for i in ids:
             code = str(codes[i]) if codes is not None else str(i)
             name = str(names[i]) if names is not None else code
-            out.append(Constituent(code, name, int(tot[i]), int(round(cor[i])), cor[i] / tot[i]))
+            out.append(Constituent(code, name, int(tot[i]), int(round(cor[i])), cor[i] / tot[i], tot[i] >= floor))
     else:
         for name, ids in constituents.items():
             ids = np.asarray(ids, dtype=np.int64)
             t = float(pop[ids].sum())
             if t > 0:
                 c = float(core_pop[ids].sum())
-                out.append(Constituent(str(name), str(name), int(t), int(round(c)), c / t))
+                out.append(Constituent(str(name), str(name), int(t), int(round(c)), c / t, t >= floor))
     out.sort(key=lambda c: (-c.core20_share, c.name))
     return out
 
@@ -549,13 +559,16 @@ def profiles_for_sets(data: ProfileData, layer: str, sets: Sequence[Sequence[int
             out["core20_share"] = out["core20_residents"] / res
             out["mean_imd_rank"] = out.pop("rank_pop") / res
             share_area = per_area[:, names.index("core20_residents")] / per_area[:, 0]
-            # max - min of the member areas' shares, per set (ragged -> reduceat over the flat list)
-            vals = share_area[cols_]
-            starts = np.concatenate([[0], np.cumsum([len(s) for s in sets])[:-1]]).astype(np.int64)
-            hi = np.maximum.reduceat(vals, starts) if len(vals) else np.empty(0)
-            lo = np.minimum.reduceat(vals, starts) if len(vals) else np.empty(0)
+            # max - min of the member areas' shares, per set (ragged -> reduceat over the flat list),
+            # over the areas holding at least GAP_MIN_PART_SHARE of the set's residents
             sizes = np.array([len(s) for s in sets])
-            out["core20_gap"] = np.where(sizes >= 2, hi - lo, np.nan)
+            counted = per_area[cols_, 0] >= GAP_MIN_PART_SHARE * np.repeat(res, sizes)
+            vals = np.where(counted, share_area[cols_], np.nan)
+            starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+            hi = np.fmax.reduceat(vals, starts) if len(vals) else np.empty(0)
+            lo = np.fmin.reduceat(vals, starts) if len(vals) else np.empty(0)
+            n_counted = np.add.reduceat(counted.astype(np.int64), starts) if len(vals) else np.empty(0)
+            out["core20_gap"] = np.where(n_counted >= 2, hi - lo, np.nan)
     out = out.drop(columns=[c for c in ("age_total",) if c in out])
     for c in ("residents", "aged_65_plus", "aged_75_plus", "core20_residents"):
         if c in out:

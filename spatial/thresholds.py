@@ -51,6 +51,12 @@ SOURCES: Mapping[str, str] = {
                      "integrated service for over-65s. No size is given: 0 = no minimum (a project default)",
 }
 
+#: A constituent place counts in a footprint's Core20 gap (:mod:`spatial.profile`) when it holds at
+#: least this share of the footprint's residents.  A project default, not from the papers: one LSOA of
+#: a neighbouring borough picked up while sketching (or the City of London's 0.4% of North East
+#: London) is not a constituent place whose deprivation should set the gap.
+GAP_MIN_PART_SHARE = 0.05
+
 #: Modes of the opt-in inequality rules: "off" (not shown), "inform" (shown, never pass or fail, the
 #: default), "enforce" (pass/fail like the other rules).
 INEQUALITY_MODES = ("off", "inform", "enforce")

@@ -51,6 +51,7 @@ def _expected(df: pd.DataFrame, by: str = "LAD18CD") -> dict:
     dec = df.groupby("imd19_decile")["pop_mid2017"].sum().reindex(range(1, 11), fill_value=0)
     core = df.loc[df["imd19_decile"] <= 2, "pop_mid2017"].sum()
     per = df.assign(core=np.where(df["imd19_decile"] <= 2, pop, 0)).groupby(by)[["core", "pop_mid2017"]].sum()
+    per = per[per["pop_mid2017"] >= 0.05 * pop.sum()]  # constituents with at least 5% of the residents
     share = per["core"] / per["pop_mid2017"]
     return {
         "residents": int(pop.sum()), "a0_15": int(sum(single[a].sum() for a in range(16))),
@@ -93,8 +94,11 @@ def test_profiles_agree_with_pandas_for_stps_kingston_richmond_and_bhr(engine, r
 
 def test_nel_gap_reason_in_words(engine):
     p = engine.profile(Footprint("NEL", "stp", ("E54000029",)))
-    # Barking and Dagenham is the most deprived NEL borough by Core20 share, the City the least.
+    # Barking and Dagenham is the most deprived NEL borough by Core20 share; the City (0.4% of NEL's
+    # residents) is listed but does not count in the gap
     assert p.most_deprived.name == "Barking and Dagenham"
+    city = next(c for c in p.constituents if c.name == "City of London")
+    assert not city.counted and p.least_deprived.name != "City of London"
     assert p.gap_reason().startswith(f"Core20 share {100 * p.most_deprived.core20_share:.0f}% in Barking and Dagenham vs ")
     assert "gap" in p.gap_reason() and "points" in p.gap_reason()
 
@@ -113,6 +117,19 @@ def test_borough_sets_in_bulk_match_single_profiles(engine):
         assert row.core20_share == pytest.approx(one.core20_share, abs=1e-12)
         assert row.mean_imd_rank == pytest.approx(one.mean_imd_rank, rel=1e-12)
         assert row.core20_gap == pytest.approx(one.core20_gap, abs=1e-12)
+
+
+def test_one_unit_of_another_borough_does_not_set_the_gap(engine):
+    idx = engine.index
+    base = idx.expand(["E09000002", "E09000016", "E09000026"])  # BHR
+    newham = idx.expand(["E09000025"])
+    dec = idx.geo.units["imd_decile"].to_numpy()
+    extra = newham[dec[newham] == 1][:1]  # one most-deprived Newham LSOA picked up while sketching
+    data = ProfileData.from_index(idx)
+    with_one = profile_units(data, np.union1d(base, extra))
+    without = profile_units(data, base)
+    assert with_one.core20_gap == pytest.approx(without.core20_gap)
+    assert any(c.name == "Newham" and not c.counted for c in with_one.constituents)
 
 
 def test_locality_constituents_given_by_name(engine):
@@ -267,6 +284,7 @@ def test_2024_icb_profile_from_generic_arrays(data_dir, carried, icb):
     assert p.imd_deciles == tuple(int(x) for x in dec)
     per = rows.assign(core=np.where(rows["dec"] <= 2, rows["usual_residents_all"], 0)).groupby("ltla24_name")[
         ["core", "usual_residents_all"]].sum()
+    per = per[per["usual_residents_all"] >= 0.05 * rows["usual_residents_all"].sum()]
     share = per["core"] / per["usual_residents_all"]
     assert p.core20_gap == pytest.approx(share.max() - share.min(), abs=1e-12)
     assert p.most_deprived.name == share.idxmax() and p.least_deprived.name == share.idxmin()
