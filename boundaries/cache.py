@@ -27,7 +27,7 @@ from .registry import Region, get_dataset, get_region
 __all__ = ["CACHE_FORMAT", "source_key", "load_geographies", "clear_cache"]
 
 #: Bump when the processed tables change shape.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 
 def _file_digest(path: Path) -> str:
@@ -46,7 +46,8 @@ def source_key(region: Region, config: Settings) -> str:
     """
     h = hashlib.blake2b(digest_size=12)
     h.update(f"format={CACHE_FORMAT};region={region!r}".encode())
-    ids = [region.units, *(j.dataset for j in region.joins), *(p.dataset for p in region.published.values())]
+    ids = [region.units, *(j.dataset for j in region.joins), *(p.dataset for p in region.published.values()),
+           *region.profile.values()]
     seen: set[Path] = set()
     for ds_id in dict.fromkeys(ids):
         path = dataset_path(get_dataset(ds_id), config.data_dir)

@@ -24,6 +24,10 @@ PHE_ATTRIBUTION = (
     "Trust Catchment Populations) and NHS Digital (ODS), licensed under the Open "
     "Government Licence v3.0."
 )
+IMD_ATTRIBUTION = (
+    "Contains public sector information from the English Indices of Deprivation 2019 (Ministry of "
+    "Housing, Communities and Local Government), licensed under the Open Government Licence v3.0."
+)
 
 
 @dataclass(frozen=True)
@@ -169,6 +173,15 @@ _DATASETS = [
         url="https://www.ons.gov.uk/peoplepopulationandcommunity/populationandmigration/populationestimates/datasets/lowersuperoutputareamidyearpopulationestimates",
         path="london/london_lsoa11_pop_mid2017_syoa.csv", kind="csv", records=4835,
         code_column="LSOA11CD", code_pattern=r"^E01\d{6}$",
+    ),
+    Dataset(
+        id="imd2019",
+        description="English Indices of Deprivation 2019: IMD rank and decile of every LSOA 2011 (File 1)",
+        publisher="MHCLG (Ministry of Housing, Communities and Local Government)", licence=OGL, year=2019,
+        url="https://www.gov.uk/government/statistics/english-indices-of-deprivation-2019",
+        path="deprivation/imd2019_lsoa11_en.csv", kind="csv", records=32844,
+        code_column="lsoa11_code", code_pattern=r"^E01\d{6}$",
+        attribution=IMD_ATTRIBUTION,
     ),
     Dataset(
         id="trust_flows_2018",
@@ -317,6 +330,10 @@ class Region:
         Layer name -> :class:`Published` boundary.
     flows : mapping
         Catchment year -> registry id of the trust flow table.
+    profile : mapping
+        Who lives in the units (:mod:`boundaries.attributes`): ``"age"`` -> registry
+        id of a single-year-of-age table, ``"imd"`` -> registry id of the IMD table.
+        A region without an entry has no such columns, and the profile says so.
     """
 
     name: str
@@ -327,10 +344,11 @@ class Region:
     expected: Mapping[str, int]
     published: Mapping[str, Published] = field(default_factory=dict)
     flows: Mapping[int, str] = field(default_factory=dict)
+    profile: Mapping[str, str] = field(default_factory=dict)
 
     def datasets(self) -> list[str]:
         """Registry ids this region reads."""
-        ids = [self.units, *(j.dataset for j in self.joins)]
+        ids = [self.units, *(j.dataset for j in self.joins), *self.profile.values()]
         ids += [p.dataset for p in self.published.values()]
         ids += list(self.flows.values())
         return list(dict.fromkeys(ids))
@@ -370,6 +388,7 @@ _REGIONS = [
             "stp": Published("london_stp18", "STP18CD", "STP18NM"),
         },
         flows=_FLOWS,
+        profile={"age": "london_lsoa_pop_syoa_2017", "imd": "imd2019"},
     ),
     Region(
         name="england",
@@ -390,6 +409,7 @@ _REGIONS = [
         expected={"units": 32844, "msoa": 6791, "borough": 326, "ccg": 195, "stp": 42},
         published={"msoa": Published("england_msoa", "MSOA11CD", "MSOA11NM")},
         flows=_FLOWS,
+        profile={"imd": "imd2019"},  # no single-year-of-age table for all England in the mirror
     ),
 ]
 

@@ -31,7 +31,7 @@ __all__ = [
 
 #: The rules in the order they are shown.
 RULES = ("population", "boroughs", "contiguity", "nesting", "coterminosity_borough",
-         "coterminosity_ccg", "care_flow")
+         "coterminosity_ccg", "care_flow", "core20_gap", "locality_core20", "cohort_75")
 
 
 @dataclass(frozen=True)
@@ -400,6 +400,9 @@ def check_footprint(
         cf = CheckResult(cf.rule, None, cf.value, cf.threshold,
                          f"{cf.reason} (shown for information at {LEVEL_LABELS[footprint.level]} level)")
     checks.append(cf)
+    from .inequality import inequality_checks  # opt-in rules on the profile; informational by default
+
+    checks.extend(inequality_checks(footprint, index, units, t, parent_units=parent_units))
 
     def codes(layer):
         return [str(c) for c in index.layer_codes[layer][np.unique(index.membership[layer][units])]]

@@ -290,8 +290,14 @@ def _anneal(labels, regions: dict, attrs: dict, pops: np.ndarray, w, dist: np.nd
     return labels, regions, attrs
 
 
-def _maxp(graph: AreaGraph, ids: np.ndarray, floor: float, seed: int, settings: MaxPSettings) -> np.ndarray:
-    """Max-p labels (0..p-1) of the connected areas ``ids`` of ``graph`` (see :class:`MaxPSettings`)."""
+def _maxp(graph: AreaGraph, ids: np.ndarray, floor: float, seed: int, settings: MaxPSettings,
+          attributes: np.ndarray | None = None) -> np.ndarray:
+    """Max-p labels (0..p-1) of the connected areas ``ids`` of ``graph`` (see :class:`MaxPSettings`).
+
+    ``attributes`` (n, k), when given, join the centroids (km) as the
+    attributes whose within-region dissimilarity max-p minimises (e.g. a
+    weighted Core20 share, so localities keep deprived areas together).
+    """
     from scipy.spatial.distance import pdist, squareform
     from spopt.region import maxp as spopt_maxp
 
@@ -304,14 +310,17 @@ def _maxp(graph: AreaGraph, ids: np.ndarray, floor: float, seed: int, settings: 
             fix="group the areas (e.g. by borough, graph.group) or build from MSOAs instead of units")
     w = _weights(graph.adjacency[ids][:, ids])
     attr = graph.coords[ids] / 1000.0
+    if attributes is not None:
+        attr = np.column_stack([attr, np.asarray(attributes, dtype=float).reshape(graph.n, -1)[ids]])
     pops = graph.population[ids].astype(float)
     with _seeded(seed), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if not all(hasattr(spopt_maxp, f) for f in ("_construction_phase", "_pick_move_area", "_check_move",
                                                       "_calculate_within_region_distance")):
             # another spopt version: the public solver (same method, unbounded annealing time)
-            frame = pd.DataFrame({"x": attr[:, 0], "y": attr[:, 1], "pop": pops})
-            model = spopt_maxp.MaxPHeuristic(frame, w, ["x", "y"], "pop", float(floor), top_n=settings.top_n,
+            frame = pd.DataFrame({f"a{j}": attr[:, j] for j in range(attr.shape[1])} | {"pop": pops})
+            model = spopt_maxp.MaxPHeuristic(frame, w, [f"a{j}" for j in range(attr.shape[1])], "pop", float(floor),
+                                             top_n=settings.top_n,
                                              max_iterations_construction=settings.construction,
                                              max_iterations_sa=settings.anneal, policy="keep")
             model.solve()
@@ -346,6 +355,7 @@ def max_p_regions(
     group_labels: Sequence[str] | None = None,
     infeasible: str = "auto",
     progress: Progress | None = None,
+    attributes: np.ndarray | None = None,
 ) -> RegionResult:
     """Contiguous regions of at least ``floor`` population, as many as possible (spopt max-p), ceiling checked.
 
@@ -374,6 +384,9 @@ def max_p_regions(
         ``"auto"`` raises for a single group and flags when there are several
         (so the City of London does not stop a whole STP).
     progress : callable, optional
+    attributes : ndarray (n, k), optional
+        Further attributes (beside the centroids in km) whose within-region
+        dissimilarity max-p minimises (spopt's attribute argument).
 
     Returns
     -------
@@ -435,14 +448,14 @@ def max_p_regions(
     for step, (g, ids) in enumerate(groups):
         if progress:
             progress(step / len(groups), f"max-p regions for {label_of(g)} ({len(ids):,} areas)")
-        local = _maxp(graph, ids, floor, int(seeds[step]), cfg)
+        local = _maxp(graph, ids, floor, int(seeds[step]), cfg, attributes)
         pieces = [ids[local == k] for k in range(local.max() + 1)]
         if split_large and math.isfinite(hi):
             out, queue, depth = [], [(p, 0) for p in pieces], 0
             while queue:
                 piece, depth = queue.pop(0)
                 if graph.population[piece].sum() > hi and depth < 4 and len(piece) > 1:
-                    sub = _maxp(graph, piece, floor, int(seeds[step]) + depth + 1, cfg)
+                    sub = _maxp(graph, piece, floor, int(seeds[step]) + depth + 1, cfg, attributes)
                     if sub.max() >= 1:
                         n_split += 1
                         queue.extend((piece[sub == k], depth + 1) for k in range(sub.max() + 1))
@@ -784,6 +797,7 @@ def propose_localities(
     settings: MaxPSettings | None = None,
     progress: Progress | None = None,
     count: int | None = None,
+    need: float = 0.0,
 ) -> LocalityProposal:
     """Split a borough (or each borough of an STP or list) into contiguous localities of 30–70k residents.
 
@@ -813,6 +827,13 @@ def propose_localities(
         area when ``nest`` is off), as balanced in population as the data
         allows (:func:`spatial.proposals_count.fixed_count_regions`); the
         range is then checked, not aimed at.
+    need : float
+        Localities that respect need (0: off, the default).  Each block's
+        Core20 share (IMD 2019, :mod:`spatial.profile`) times ``need`` joins
+        its centroid (km) as a max-p attribute, so a block of 100% Core20
+        residents counts as ``need`` km away from one of 0%: localities then
+        keep deprived areas together rather than splitting them.  See
+        :func:`spatial.profile.locality_need_summary`.
 
     Returns
     -------
@@ -850,16 +871,38 @@ def propose_localities(
         graph = AreaGraph(graph.codes, graph.names, graph.population, graph.adjacency, coords=graph.coords,
                           area=graph.area)
     group_labels = [f"{n} ({c})" for c, n in zip(index.layer_codes["borough"], index.layer_names["borough"])]
+    if count is not None and need:
+        raise ProposalError("localities by need and a fixed count cannot be combined", where="need",
+                            fix="use either count=N (balanced in population) or need=KM (deprived areas kept "
+                                "together), not both")
+    attributes = None
+    if need:
+        if not (isinstance(need, (int, float)) and math.isfinite(need) and need > 0):
+            raise ProposalError(f"need must be a positive number of km, not {need!r}", where="need",
+                                fix="use e.g. need=10 (or 0 to build localities on population and shape only)")
+        from .profile import ProfileData
+
+        data = ProfileData.from_index(index)
+        if data.imd_decile is None:
+            raise ProposalError("localities by need: " + data.missing.get("imd", "no IMD data"), where="need",
+                                fix="use need=0 for this region")
+        d = data._derived()
+        core = np.array([d["core_pop"][m].sum() for m in members])
+        tot = np.array([d["pop"][m].sum() for m in members])
+        attributes = (need * np.divide(core, tot, out=np.zeros_like(core), where=tot > 0))[:, None]
     if count is not None:
         return _fixed_count(index, graph, members, label, on_label, t, seed, nest, settings, progress, count,
                             group_labels)
     res = max_p_regions(graph, t.locality_min, t.locality_max, seed=seed, by_group=nest, split_large=split_large,
                         settings=settings, group_labels=group_labels if nest else [label],
-                        progress=(lambda f, m: progress(0.05 + 0.9 * f, m)) if progress else None)
+                        progress=(lambda f, m: progress(0.05 + 0.9 * f, m)) if progress else None,
+                        attributes=attributes)
     method = (f"PySAL spopt max-p regions (floor {t.locality_min:,} residents, rook contiguity, compact by centroid "
               f"distance; {(settings or MaxPSettings()).construction} constructions, the most compact annealed), "
               f"{'inside each borough' if nest else 'across borough lines'}, localities above {t.locality_max:,} "
-              f"{'split again with max-p' if split_large else 'flagged'}.")
+              f"{'split again with max-p' if split_large else 'flagged'}."
+              + (f" Need respected: each block's Core20 share x {need:g} km joins its centroid as a max-p "
+                 "attribute." if need else ""))
     return _proposal(index, graph, members, res, label, on_label, t, seed, nest, method, progress)
 
 

@@ -121,7 +121,8 @@ if mode != MODES[2]:
                    "when a care-flow model is loaded.")
         defaults = RankWeights().to_dict()
         labels = {"containment": "Care-flow containment", "balance": "Population balance",
-                  "inside_stp": "Inside one STP", "compactness": "Compactness"}
+                  "inside_stp": "Inside one STP", "compactness": "Compactness",
+                  "deprivation_balance": "Balance of deprivation across constituent places"}
         cols = st.columns(len(SCORE_PARTS))
         chosen_weights = {part: float(col.slider(labels[part], 0.0, 1.0, defaults[part], 0.05,
                                                  key=f"proposals_w_{part}"))
@@ -135,11 +136,17 @@ if mode != MODES[2]:
 choices: dict[str, object] = {}
 if mode == MODES[0]:
     st.write(result.summary())
+    from spatial.profile import ProfileData, profiles_for_sets
+
+    prof = profiles_for_sets(ProfileData.from_index(index), "borough", [list(s.ids) for s in result.systems])
     rows = []
-    for s in result.systems:
+    for s, pr in zip(result.systems, prof.to_dict(orient="records")):
         rows.append({"Rank": s.rank, "System": s.name, "Boroughs": len(s.boroughs), "Population": s.population,
                      "Verdict": "pass" if s.passed else "fail",
                      "Failed rules": ", ".join(c.rule for c in s.failures()), "Score": round(s.score, 3),
+                     "75+ share %": round(100 * pr["share_75_plus"], 1) if "share_75_plus" in pr else None,
+                     "Core20 share %": round(100 * pr["core20_share"], 1) if "core20_share" in pr else None,
+                     "Core20 gap (points)": round(100 * pr["core20_gap"], 1) if "core20_gap" in pr else None,
                      "Why": s.explain(result.weights)})
         choices[f"{s.rank}. {s.name}"] = s
     st.dataframe(rows, hide_index=True, width="stretch", key="proposals_table",

@@ -53,6 +53,9 @@ RULE_LABELS = {
     "coterminosity_borough": "Coterminous: boroughs",
     "coterminosity_ccg": "Coterminous: CCGs",
     "care_flow": "Care flow",
+    "core20_gap": "Core20 gap between places",
+    "locality_core20": "Locality vs borough Core20",
+    "cohort_75": "75+ cohort size",
 }
 #: How a rule's ``passed`` value is written.
 VERDICT_TEXT = {True: "pass", False: "fail", None: "n/a"}

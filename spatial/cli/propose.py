@@ -81,6 +81,9 @@ def register(subparsers: Any) -> None:
     loc.add_argument("--count", type=int, default=None, metavar="N",
                      help="exactly N contiguous localities per borough, as balanced in population as the data "
                           "allows (max-p with a count constraint); the range is then checked, not aimed at")
+    loc.add_argument("--need", type=float, default=0.0, metavar="KM",
+                     help="localities that respect need: each block's Core20 share (IMD 2019) x KM joins its "
+                          "centroid as a max-p attribute, keeping deprived areas together (default 0: off)")
     loc.add_argument("--year", type=int, default=None, help="population year")
     loc.add_argument("--json", action="store_true", help="print the localities as JSON")
     loc.set_defaults(func=run_localities)
@@ -214,7 +217,7 @@ def run_localities(args: argparse.Namespace) -> int:
         engine = engine.for_year(args.year)
     area = args.area[0] if len(args.area) == 1 else list(args.area)
     proposal = propose_localities(engine.index, area, on=args.on, thresholds=t, seed=args.seed,
-                                  count=getattr(args, "count", None))
+                                  count=getattr(args, "count", None), need=getattr(args, "need", 0.0))
     if args.json:
         _dump(proposal.to_dict())
     else:
