@@ -65,7 +65,7 @@ def _status(args) -> int:
 def _fetch(args) -> int:
     from .download import fetch
 
-    from .registry import get_region
+    from .registry import REGISTRY, get_region
 
     config = settings()
     dest = config.data_dir if config.data_source != "mirror" else config.download_dir
@@ -73,6 +73,8 @@ def _fetch(args) -> int:
     ids = list(args.ids)
     if args.region:
         ids += get_region(args.region).datasets()
+        if args.region == "england":  # and every other pinned dataset that is not London's alone
+            ids += [d.id for d in REGISTRY.values() if d.download_url and not d.path.startswith("london/")]
     results = fetch(ids or None, dest, base_url=base, pinned_base=config.pinned_url,
                     progress=lambda ds_id, done, total: _bar(ds_id, done, total))
     sys.stderr.write("\n")

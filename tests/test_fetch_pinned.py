@@ -1,0 +1,187 @@
+"""`fetch --region england` from the pinned addresses, against a local HTTP server on 127.0.0.1.
+
+The server serves each pinned file at its pinned path (``OWNER/REPO/COMMIT/PATH``):
+the original ``.rda``/``.xlsx`` from the mirror's ``pinned/`` folder for converted
+datasets, the mirror's own file for byte-for-byte ones.  ``FOOTPRINTS_PINNED_URL``
+points the program at it instead of https://raw.githubusercontent.com/.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import shapely
+
+from boundaries import cli
+from boundaries.convert import CONVERSIONS
+from boundaries.download import fetch_dataset, make_session
+from boundaries.errors import DownloadError
+from boundaries.pins import RAW_BASE, sha256_file
+from boundaries.readers import read_dataset
+from boundaries.registry import REGISTRY, get_dataset, get_region
+from tests.httpserver import ScriptedServer, html_page, serve, truncated
+
+pytestmark = pytest.mark.timeout(900)
+
+ENGLAND = list(dict.fromkeys(
+    get_region("england").datasets()
+    + [d.id for d in REGISTRY.values() if d.download_url and not d.path.startswith("london/")]
+))
+
+
+def pinned_path(ds_id: str) -> str:
+    """The server path of a dataset's pinned address."""
+    return "/" + get_dataset(ds_id).pin.url[len(RAW_BASE):]
+
+
+def pinned_file(mirror: Path, ds_id: str) -> Path:
+    """The file the public address serves: the original (converted datasets) or the mirror's copy."""
+    ds = get_dataset(ds_id)
+    if ds.pin.converted:
+        src = mirror / "pinned" / ds.pin.url[len(RAW_BASE):]
+    else:
+        src = mirror / ds.path
+    assert src.is_file(), f"{src} missing: the mirror's pinned/ folder holds every converted source"
+    assert sha256_file(src) == ds.pin.source_sha256, f"{src} is not the pinned file"
+    return src
+
+
+def files_in(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+@pytest.fixture
+def server():
+    with ScriptedServer() as srv:
+        yield srv
+    assert not srv.errors, f"the test server itself failed: {srv.errors!r}"
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch, server, data_dir):
+    """A fresh user: data directory = an empty folder, pinned addresses on the local server."""
+    dest = tmp_path / "data"
+    monkeypatch.setenv("FOOTPRINTS_DATA", str(dest))
+    monkeypatch.setenv("FOOTPRINTS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("FOOTPRINTS_PINNED_URL", server.url("/"))
+    monkeypatch.delenv("FOOTPRINTS_MIRROR_URL", raising=False)
+    return dest
+
+
+def test_every_england_dataset_has_a_pinned_address_and_a_conversion():
+    for ds_id in ENGLAND:
+        ds = get_dataset(ds_id)
+        assert ds.download_url.startswith(RAW_BASE) and len(ds.pin.source_sha256) == 64, ds_id
+        assert not ds.pin.converted or ds.path in CONVERSIONS, f"{ds_id}: converted source without a Conversion"
+        assert "search?" not in ds.download_url and ds.homepage != ds.download_url
+
+
+def test_publisher_pages_are_documentation_only():
+    for ds in REGISTRY.values():
+        assert ds.homepage.startswith("https://"), ds.id
+        assert ds.download_url is None or ds.download_url.startswith(RAW_BASE), ds.id
+
+
+def test_fetch_region_england_downloads_verifies_and_converts_everything(data_dir, env, server, capsys):
+    mirror = data_dir
+    for ds_id in ENGLAND:
+        server.script(pinned_path(ds_id), serve(pinned_file(mirror, ds_id), content_type="application/octet-stream"))
+    assert cli.main(["fetch", "--region", "england"]) == 0
+    out = capsys.readouterr().out
+    for ds_id in ENGLAND:
+        ds = get_dataset(ds_id)
+        line = next(l for l in out.splitlines() if l.startswith(ds_id + " "))
+        assert "SHA-256 checked" in line and server.url(pinned_path(ds_id)) in line or "shared file" in line, line
+        if ds.pin.converted:
+            assert "converted" in line, line
+        a, b = read_dataset(ds, mirror), read_dataset(ds, env)
+        if "geometry" in a.frame:
+            # Same codes, same order, same attributes; geometry identical to the mirror's (Hausdorff 0 m).
+            pd.testing.assert_frame_equal(pd.DataFrame(a.frame.drop(columns="geometry")),
+                                          pd.DataFrame(b.frame.drop(columns="geometry")), check_exact=True)
+            assert shapely.equals_exact(a.frame.geometry.values, b.frame.geometry.values, 0).all(), ds_id
+        else:
+            pd.testing.assert_frame_equal(a.frame, b.frame, check_exact=True)
+        if not ds.pin.converted:
+            assert sha256_file(env / ds.path) == ds.pin.sha256
+    assert not [f for f in files_in(env) if Path(f).name.startswith(".part-")], "temporary files left"
+    assert all(server.hits(pinned_path(i)) == 1 for i in ENGLAND), "each file downloaded exactly once"
+    # Everything in place: a second fetch downloads nothing.
+    assert cli.main(["fetch", "--region", "england"]) == 0
+    assert "already present" in capsys.readouterr().out
+    assert all(server.hits(pinned_path(i)) == 1 for i in ENGLAND)
+
+
+def damaged(data: bytes) -> bytes:
+    out = bytearray(data)
+    out[len(out) // 3] ^= 0xFF
+    return bytes(out)
+
+
+@pytest.mark.parametrize("ds_id", ["lsoa_ward_lookup", "ccg_stp_lookup"], ids=["converted", "byte-for-byte"])
+def test_damaged_byte_fails_the_hash_check_and_leaves_nothing(data_dir, env, server, capsys, ds_id):
+    src = pinned_file(data_dir, ds_id)
+    server.script(pinned_path(ds_id), serve(damaged(src.read_bytes()), content_type="application/octet-stream"))
+    assert cli.main(["fetch", ds_id]) == 2
+    err = capsys.readouterr().err
+    assert "SHA-256" in err and get_dataset(ds_id).pin.source_sha256 in err and "Fix:" in err, err
+    assert "nothing was written" in err
+    assert not env.exists() or files_in(env) == [], "a damaged download left files behind"
+
+
+@pytest.fixture
+def session():
+    with make_session(retries=1, backoff=0.01) as sess:
+        yield sess
+
+
+def _fails(ds_id: str, dest: Path, server, session, *words: str) -> str:
+    with pytest.raises(DownloadError) as info:
+        fetch_dataset(get_dataset(ds_id), dest, session=session, pinned_base=server.url("/"), force=True)
+    text = str(info.value)
+    for word in words:
+        assert word.lower() in text.lower(), f"{word!r} not in {text!r}"
+    assert "Fix:" in text
+    assert not dest.exists() or files_in(dest) == [], f"files left behind: {files_in(dest)}"
+    return text
+
+
+def test_pinned_address_answering_404(server, session, tmp_path):
+    # Nothing scripted: the server answers 404 at the pinned path.
+    _fails("lsoa_ward_lookup", tmp_path / "d", server, session, "HTTP 404", "check the address")
+
+
+def test_pinned_address_serving_html(server, session, tmp_path):
+    server.script(pinned_path("lsoa_ward_lookup"), html_page())
+    _fails("lsoa_ward_lookup", tmp_path / "d", server, session, "HTML page instead of data")
+
+
+def test_partial_file(server, session, tmp_path, data_dir):
+    src = pinned_file(data_dir, "lsoa_ward_lookup")
+    server.script(pinned_path("lsoa_ward_lookup"), truncated(src, content_type="application/octet-stream"))
+    _fails("lsoa_ward_lookup", tmp_path / "d", server, session, "truncated", "of %d bytes" % src.stat().st_size)
+
+
+def test_disk_full_during_conversion(server, session, tmp_path, monkeypatch, data_dir):
+    """The converted CSV's write fails half-way with ENOSPC: a clear error, nothing left behind."""
+    src = pinned_file(data_dir, "lsoa_ward_lookup")
+    server.script(pinned_path("lsoa_ward_lookup"), serve(src, content_type="application/octet-stream"))
+    real = pd.DataFrame.to_csv
+
+    def full_disk(self, path, *args, **kwargs):
+        real(self.head(100), path, *args, **kwargs)  # some bytes reach the disk, then it is full
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", full_disk)
+    text = _fails("lsoa_ward_lookup", tmp_path / "d", server, session,
+                  "cannot write the converted file", "No space left on device", "free space")
+    assert "nothing was written" in text
+
+
+def test_file_without_a_pinned_source(tmp_path):
+    with pytest.raises(DownloadError, match="no pinned source address.*embedded bundle"):
+        fetch_dataset(get_dataset("london_lsoa"), tmp_path, force=True)
