@@ -47,7 +47,14 @@ def _status(args) -> int:
         print(f"{'dataset':28} {'records':>8}  {'crs':10} {'year':4}  {'from':8}  status")
         for d in datasets:
             rec = f"{d.records:,}" if d.records is not None else "-"
-            state = "OK" if d.ok else ("PROBLEM: " if d.id in needed else f"not needed for {args.region}: ") + d.problem
+            if d.ok:
+                state = "OK"
+            elif d.id in needed:
+                state = "PROBLEM: " + d.problem
+            elif d.records is None and "file not found" in d.problem:
+                state = f"not fetched (not needed for {args.region}; `python -m boundaries fetch --region england`)"
+            else:
+                state = f"PROBLEM (not needed for {args.region}): " + d.problem
             print(f"{d.id:28} {rec:>8}  {d.crs:10} {d.year or '':4}  {d.source:8}  {state}")
             for note in d.notes:
                 print(f"{'':30}note: {note}")
