@@ -3,7 +3,7 @@
 Most pinned sources of the England datasets are R data files (``.rda``) of the
 humaniverse ``geographr``/``demographr`` packages: data frames, and R ``sf``
 tables whose geometry column is a list of rings (matrices of lon/lat).
-:func:`convert` reads one with :mod:`rdata`, keeps the English (and Welsh,
+:func:`convert` reads one with :mod:`pyreadr` (or :mod:`rdata` for ``sf`` tables), keeps the English (and Welsh,
 for the England-and-Wales lookups) rows, renames the columns to the ONS
 style the registry expects, reprojects boundaries from EPSG:4326 to
 EPSG:27700 and writes the same CSV or GeoPackage layer the mirror has.
@@ -41,8 +41,9 @@ class Conversion:
     keep : str, optional
         Regular expression the first renamed (code) column must match for a
         row to be kept (e.g. ``"^E"``: England only).
-    sort : bool
-        Sort the rows by the first column (the mirror's files are in code order).
+    sort : bool or tuple of str
+        Sort the rows by the first column (the mirror's files are in code
+        order), or by these (renamed) columns.
     layer : str, optional
         GeoPackage layer to write (boundaries); None for a CSV.
     crs : int
@@ -60,11 +61,15 @@ class Conversion:
         For a spreadsheet: 0-based row of the column headings.
     rest : bool
         Keep the columns not in ``rename`` too (after them, names as text).
+    pivot : tuple, optional
+        ``(index columns, key column, value column, key -> column name, total column)``:
+        a long table turned into one row per index, one whole-number column per
+        key, and their sum as the total.
     """
 
     rename: Mapping[str, str]
     keep: str | None = None
-    sort: bool = True
+    sort: bool | tuple[str, ...] = True
     layer: str | None = None
     crs: int = 27700
     points: tuple[str, str] | None = None
@@ -73,9 +78,19 @@ class Conversion:
     sheet: str | None = None
     header: int = 0
     rest: bool = False
+    pivot: tuple | None = None
+
+
+def _same(*columns: str) -> dict[str, str]:
+    """Columns kept under their own names, in this order."""
+    return {c: c for c in columns}
 
 
 _CODE = {"lsoa11_code": "LSOA11CD", "lsoa11_name": "LSOA11NM"}
+_CENSUS_BANDS = {
+    "Aged 15 years and under": "age_0_15", "Aged 16 to 24 years": "age_16_24", "Aged 25 to 34 years": "age_25_34",
+    "Aged 35 to 49 years": "age_35_49", "Aged 50 to 64 years": "age_50_64", "Aged 65 years and over": "age_65_plus",
+}
 _FLOWS = Conversion({"msoa_code": "msoa_code", "trust_code": "trust_code", "proportion": "proportion"},
                     sort=False)
 
@@ -98,6 +113,46 @@ CONVERSIONS: Mapping[str, Conversion] = {
     "nhs/population/ccg18_pop_mid2018_persons_syoa_en.csv": Conversion(
         {"Area Codes ": "CCG18CD", "Area Names": "CCG18NM", "All Ages": "all_ages"}, keep="^E38",
         sheet="Mid-2018 Persons", header=6, rest=True),
+    # 2021-2025 files (registry entries added by other issues get these through their mirror path).
+    "england21/lsoa21_boundaries_bsc.gpkg": Conversion({"lsoa21_code": "lsoa21_code", "lsoa21_name": "lsoa21_name"},
+                                                       keep="^E", layer="lsoa21"),
+    "england21/lsoa11_lsoa21_ltla22_lookup.csv": Conversion(_same(
+        "lsoa11_code", "lsoa11_name", "change_code", "lsoa21_code", "lsoa21_name", "ltla22_code", "ltla22_name"),
+        sort=("lsoa11_code", "lsoa21_code")),
+    "england21/lsoa21_pop_census2021.csv": Conversion(
+        _same("lsoa21_code", "lsoa21_name", "usual_residents_all", *_CENSUS_BANDS.values()),
+        pivot=(("lsoa21_code", "lsoa21_name"), "age_group", "usual_residents", _CENSUS_BANDS, "usual_residents_all")),
+    "deprivation/imd2019_lsoa11_en.csv": Conversion(
+        {"LSOA code (2011)": "lsoa11_code", "LSOA name (2011)": "lsoa11_name",
+         "Local Authority District code (2019)": "lad19_code", "Local Authority District name (2019)": "lad19_name",
+         "Index of Multiple Deprivation (IMD) Rank": "imd19_rank",
+         "Index of Multiple Deprivation (IMD) Decile": "imd19_decile"}, sheet="IMD2019"),
+    "nhs/boundaries/england_icb22_buc.gpkg": Conversion(_same("icb22_code", "icb22_name"), sort=False, layer="icb22"),
+    "nhs/lookups/lsoa11_sicbl22_icb22_ltla22_en.csv": Conversion(_same(
+        "lsoa11_code", "lsoa11_name", "sicbl22_code", "sicbl22_code_h", "sicbl22_name", "icb22_code",
+        "icb22_code_h", "icb22_name", "ltla22_code", "ltla22_name")),
+    "nhs/flows/trust22_icb22_shares.csv": Conversion(_same(
+        "nhs_trust22_code", "icb22_code", "proportion_trust_came_from_icb"), sort=False),
+    "nhs/flows/trust22_ltla21_shares.csv": Conversion(_same(
+        "nhs_trust22_code", "ltla21_code", "proportion_trust_came_from_ltla"), sort=False),
+    "nhs/trusts/nhs_trust_to_stp_nhscode_geographr_2021-06.csv": Conversion(_same(
+        "nhs_trust_code", "stp_code", "status"), sort=False),
+    "nhs/trusts/nhs_trusts_points_geographr_2021-11.csv": Conversion(
+        _same("nhs_trust_name", "nhs_trust_code", "status"), sort=False, points=("lon", "lat"), decimals=6),
+    "local_authorities/ltla19_utla19_lookup.csv": Conversion(_same(
+        "ltla19_name", "ltla19_code", "utla19_name", "utla19_code"), sort=False),
+    "local_authorities/ltla21_utla21_lookup.csv": Conversion(_same(
+        "ltla21_name", "ltla21_code", "utla21_name", "utla21_code"), sort=False),
+    "local_authorities/ltla23_utla23_lookup.csv": Conversion(_same(
+        "ltla23_code", "ltla23_name", "utla23_code", "utla23_name"), sort=False),
+    "local_authorities/ltla22_ltla23_lookup.csv": Conversion(_same(
+        "ltla22_code", "ltla22_name", "ltla23_code", "ltla23_name"), sort=False),
+    "local_authorities/ltla24_region24_lookup.csv": Conversion(_same(
+        "ltla24_name", "ltla24_code", "region24_name", "region24_code"), sort=False),
+    "local_authorities/lsoa21_ward24_ltla24_lookup.csv": Conversion(_same(
+        "lsoa21_name", "lsoa21_code", "ward24_name", "ward24_code", "ltla24_name", "ltla24_code"), sort=False),
+    "local_authorities/msoa11_msoa21_ltla22_lookup.csv": Conversion(_same(
+        "msoa11_name", "msoa11_code", "msoa21_name", "msoa21_code", "ltla22_name", "ltla22_code"), sort=False),
     "nhs/trusts/nhs_trusts_points_geographr_2021-03.csv": Conversion(
         {"nhs_trust_name": "nhs_trust_name", "nhs_trust_code": "nhs_trust_code", "status": "status"},
         sort=False, points=("lon", "lat"), decimals=6),
@@ -107,20 +162,32 @@ CONVERSIONS: Mapping[str, Conversion] = {
 def read_rda_frame(path: Path | str, name: str | None = None) -> pd.DataFrame:
     """The data frame stored in an ``.rda`` file (the only one, or ``name``).
 
+    Plain data frames are read with :mod:`pyreadr` (the C library librdata:
+    a 200,000-row table in about 2 s); R ``sf`` tables, whose geometry column
+    librdata cannot read, with :mod:`rdata` (pure Python, 20 times slower).
+
     Raises
     ------
     CorruptFileError
         The file is not an R data file, or holds no data frame.
     """
-    import rdata
-
+    objects = None
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # rdata warns about R classes it has no converter for (sf, tbl_df)
-            objects = rdata.read_rda(path)
-    except Exception as exc:  # rdata raises several types for a bad file
-        raise CorruptFileError(f"cannot read the R data file: {type(exc).__name__}: {exc}", path=path,
-                               fix="the download is damaged; fetch it again") from exc
+        import pyreadr
+
+        objects = dict(pyreadr.read_r(str(path)))
+    except Exception:  # librdata refuses sf list columns ("unsupported features"): rdata reads those
+        objects = None
+    if objects is None:
+        import rdata
+
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # rdata warns about R classes it has no converter for (sf, tbl_df)
+                objects = rdata.read_rda(path)
+        except Exception as exc:  # rdata raises several types for a bad file
+            raise CorruptFileError(f"cannot read the R data file: {type(exc).__name__}: {exc}", path=path,
+                                   fix="the download is damaged; fetch it again") from exc
     frames = {k: v for k, v in objects.items() if isinstance(v, pd.DataFrame)}
     if name is not None and name in frames:
         return frames[name]
@@ -174,9 +241,32 @@ def sf_geometry(values) -> np.ndarray:
     return np.array(out, dtype=object)
 
 
+def _pivot(frame: pd.DataFrame, index, key: str, value: str, names: Mapping[str, str], total: str,
+           *, source) -> pd.DataFrame:
+    """One row per ``index``, a whole-number column per ``key`` (renamed by ``names``) and their sum."""
+    unknown = sorted(set(frame[key].astype(str)) - set(names))
+    if unknown:
+        raise CorruptFileError(f"unexpected {key} values in the R data file: {', '.join(unknown[:5])}", path=source,
+                               fix="the pinned source changed; check boundaries/pins.tsv and boundaries/convert.py")
+    counts = pd.to_numeric(frame[value], errors="raise")
+    if (counts % 1 != 0).any():
+        raise CorruptFileError(f"{value} has fractional counts", path=source, fix="check the pinned source")
+    wide = (frame.assign(**{value: counts.astype("int64")})
+            .pivot(index=list(index), columns=key, values=value)[list(names)]
+            .rename(columns=dict(names)))
+    if wide.isna().any().any():
+        raise CorruptFileError(f"some {index[0]} lack a {key}", path=source, fix="check the pinned source")
+    wide = wide.astype("int64")
+    wide.insert(0, total, wide.sum(axis=1))
+    wide.columns.name = None
+    return wide.reset_index()
+
+
 def converted_frame(source: Path | str, conv: Conversion) -> pd.DataFrame:
     """The mirror's table (or GeoDataFrame) from the pinned source file ``source``."""
     frame = read_sheet(source, conv) if conv.sheet else read_rda_frame(source, conv.object)
+    if conv.pivot:
+        frame = _pivot(frame, *conv.pivot, source=source)
     missing = [c for c in conv.rename if c not in frame]
     if missing:
         raise CorruptFileError(f"columns missing from the R data file: {', '.join(missing)} "
@@ -195,7 +285,12 @@ def converted_frame(source: Path | str, conv: Conversion) -> pd.DataFrame:
     out = out[mask]
     if geometry is not None:
         geometry = geometry[mask]
-    order = np.argsort(out[first].to_numpy(str), kind="stable") if conv.sort else np.arange(len(out))
+    if isinstance(conv.sort, tuple):
+        order = np.lexsort([out[c].to_numpy(str) for c in reversed(conv.sort)])
+    elif conv.sort:
+        order = np.argsort(out[first].to_numpy(str), kind="stable")
+    else:
+        order = np.arange(len(out))
     out = out.iloc[order].reset_index(drop=True)
     if geometry is None:
         return out
@@ -203,8 +298,8 @@ def converted_frame(source: Path | str, conv: Conversion) -> pd.DataFrame:
     if conv.points:
         lon, lat = conv.points
         for col, values in ((lon, shapely.get_x(geoms)), (lat, shapely.get_y(geoms))):
-            # Python's round is correctly rounded: the same float as the mirror's 6-decimal text.
-            out[col] = [round(float(v), conv.decimals) for v in values] if conv.decimals is not None else values
+            # numpy's rounding (scale, round half to even, unscale), as the mirror's files were written.
+            out[col] = np.round(values, conv.decimals) if conv.decimals is not None else values
         return out
     gdf = gpd.GeoDataFrame(out, geometry=geoms, crs=4326)
     return gdf.to_crs(conv.crs) if conv.crs != 4326 else gdf
