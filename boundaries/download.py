@@ -237,24 +237,31 @@ def download_file(
 
 
 def _stream_retrying(sess, url, dest, handle, timeout, progress, max_bytes, chunk_size) -> None:
-    """:func:`_stream`, again from the start when a body is cut off or stalls mid-way.
+    """:func:`_stream`, again when a body is cut off or stalls mid-way: resumed where it stopped.
 
     The session retries failures before the body starts; a body that breaks
     off part-way is fetched again here, as many times as the session retries
-    (with its backoff), into the emptied temporary file.
+    (with its backoff).  When the server said it serves byte ranges
+    (``Accept-Ranges: bytes``), the retry asks only for the rest
+    (``Range: bytes=N-``) and appends it; otherwise, or when the server
+    answers the range with the whole file, it starts again from the first
+    byte in the emptied temporary file.  The caller's hash check covers
+    the joined file.
     """
     retry = getattr(sess.get_adapter(url), "max_retries", None) if url.startswith(("http:", "https:")) else None
     total = getattr(retry, "total", 0)
     attempts = 1 + (total if isinstance(total, int) and not isinstance(total, bool) else 0)
+    start = 0
     for attempt in range(1, attempts + 1):
-        handle.seek(0)
+        handle.seek(start)
         handle.truncate()
         try:
-            _stream(sess, url, dest, handle, timeout, progress, max_bytes, chunk_size)
+            _stream(sess, url, dest, handle, timeout, progress, max_bytes, chunk_size, start=start)
             return
         except _BodyCut as exc:
             if attempt == attempts:
                 raise _error(url, f"{exc.what}; gave up after {attempts} attempts", dest, exc.fix) from exc
+            start = exc.resume_at
             factor = getattr(retry, "backoff_factor", 0) or 0
             time.sleep(min(getattr(retry, "backoff_max", 10.0), factor * 2 ** (attempt - 1)))
 
@@ -262,15 +269,22 @@ def _stream_retrying(sess, url, dest, handle, timeout, progress, max_bytes, chun
 class _BodyCut(DownloadError):
     """A body that broke off mid-way (retried by :func:`_stream_retrying`)."""
 
-    def __init__(self, url: str, what: str, dest: Path, fix: str) -> None:
+    def __init__(self, url: str, what: str, dest: Path, fix: str, resume_at: int = 0) -> None:
         super().__init__(f"download of {url} failed: {what}", path=str(dest), fix=fix)
-        self.what, self.fix = what, fix
+        self.what, self.fix, self.resume_at = what, fix, resume_at
 
 
-def _stream(sess, url, dest, handle, timeout, progress, max_bytes, chunk_size) -> None:
-    """GET ``url`` and write the checked body to ``handle``."""
-    with sess.get(url, stream=True, timeout=timeout) as response:
+def _stream(sess, url, dest, handle, timeout, progress, max_bytes, chunk_size, start: int = 0) -> None:
+    """GET ``url`` and write the checked body to ``handle`` (from byte ``start`` when resuming)."""
+    headers = {"Range": f"bytes={start}-", "Accept-Encoding": "identity"} if start else None
+    with sess.get(url, stream=True, timeout=timeout, headers=headers) as response:
         code = response.status_code
+        resumed = start > 0 and code == 206 and response.headers.get("Content-Range", "").startswith(
+            f"bytes {start}-")
+        if start and not resumed:  # the server sent the whole file again: start from its first byte
+            start = 0
+            handle.seek(0)
+            handle.truncate()
         if not 200 <= code < 300:
             what = f"the server answered HTTP {code} {response.reason or ''}".rstrip()
             if code in RETRY_STATUSES:
@@ -288,10 +302,13 @@ def _stream(sess, url, dest, handle, timeout, progress, max_bytes, chunk_size) -
         if expected is not None and expected > max_bytes:
             raise _error(url, f"the file is {expected} bytes, more than the limit of {max_bytes} bytes",
                          dest, "check the address, or raise max_bytes if the file really is this large")
+        if resumed:
+            expected = start + expected if expected is not None else None
+        ranges = (resumed or response.headers.get("Accept-Ranges", "").strip().lower() == "bytes") and not encoded
         # Decoded (gzip) bytes differ from Content-Length: then the size is checked on the wire.
         total = None if encoded else expected
-        done = 0
-        head = b""
+        done = start
+        head = b"" if not resumed else b"x" * _SNIFF_BYTES  # the start was checked on the first attempt
         pieces = _pieces(response, chunk_size)
         while True:
             try:  # only the read: a local failure (disk full, a progress callback) is not a network fault
@@ -304,7 +321,7 @@ def _stream(sess, url, dest, handle, timeout, progress, max_bytes, chunk_size) -
                     what = f"truncated: got {got} of {expected} bytes ({what})"
                 else:
                     what = f"{what} after {got} bytes"
-                raise _BodyCut(url, what, dest, fix) from exc
+                raise _BodyCut(url, what, dest, fix, resume_at=done if ranges else 0) from exc
             if not chunk:
                 break
             if len(head) < _SNIFF_BYTES:
@@ -321,7 +338,7 @@ def _stream(sess, url, dest, handle, timeout, progress, max_bytes, chunk_size) -
         got = response.raw.tell() if encoded else done
         if expected is not None and got != expected:
             raise _BodyCut(url, f"truncated: got {got} of {expected} bytes (the connection dropped mid-download)",
-                           dest, _FIX_NETWORK)
+                           dest, _FIX_NETWORK, resume_at=done if ranges and got < expected else 0)
         if done == 0:
             raise _error(url, "the server sent an empty file", dest, _FIX_URL)
         if not allow_html:

@@ -23,7 +23,7 @@ from boundaries.errors import DownloadError
 from boundaries.pins import RAW_BASE, sha256_file
 from boundaries.readers import read_dataset
 from boundaries.registry import REGISTRY, get_dataset, get_region
-from tests.httpserver import ScriptedServer, html_page, serve, truncated
+from tests.httpserver import ScriptedServer, html_page, ranged, serve, truncated
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -164,6 +164,36 @@ def test_partial_file(server, session, tmp_path, data_dir):
     src = pinned_file(data_dir, "lsoa_ward_lookup")
     server.script(pinned_path("lsoa_ward_lookup"), truncated(src, content_type="application/octet-stream"))
     _fails("lsoa_ward_lookup", tmp_path / "d", server, session, "truncated", "of %d bytes" % src.stat().st_size)
+
+
+def test_partial_download_is_resumed_where_it_stopped(server, session, tmp_path, data_dir):
+    """A body cut off after 100,000 bytes by a server that serves ranges: only the rest is asked for."""
+    ds = get_dataset("lsoa_ward_lookup")
+    src = pinned_file(data_dir, "lsoa_ward_lookup")
+    size = src.stat().st_size
+    server.script(pinned_path("lsoa_ward_lookup"),
+                  truncated(src, sent=100_000, content_type="application/octet-stream", accept_ranges=True),
+                  ranged(src))
+    seen: list[tuple[int, int | None]] = []
+    dest = fetch_dataset(ds, tmp_path / "d", session=session, pinned_base=server.url("/"), force=True,
+                         progress=lambda done, total: seen.append((done, total)))
+    assert server.ranges == ["bytes=100000-"]
+    assert server.hits(pinned_path("lsoa_ward_lookup")) == 2
+    assert seen[-1] == (size, size) and all(t == size for _, t in seen)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen), "progress went backwards"
+    pd.testing.assert_frame_equal(read_dataset(ds, data_dir).frame, read_dataset(ds, tmp_path / "d").frame)
+    assert files_in(tmp_path / "d") == [ds.path] and dest == tmp_path / "d" / ds.path
+
+
+def test_server_ignoring_the_range_gives_the_whole_file_again(server, session, tmp_path, data_dir):
+    """A server that answers the Range request with 200 and the whole file: started again, not appended."""
+    ds = get_dataset("lsoa_ward_lookup")
+    src = pinned_file(data_dir, "lsoa_ward_lookup")
+    server.script(pinned_path("lsoa_ward_lookup"),
+                  truncated(src, sent=100_000, content_type="application/octet-stream", accept_ranges=True),
+                  serve(src, content_type="application/octet-stream"))
+    dest = fetch_dataset(ds, tmp_path / "d", session=session, pinned_base=server.url("/"), force=True)
+    assert len(read_dataset(ds, tmp_path / "d").frame) == ds.records and dest.is_file()
 
 
 def test_disk_full_during_conversion(server, session, tmp_path, monkeypatch, data_dir):
