@@ -72,7 +72,7 @@ def _status(args) -> int:
 def _fetch(args) -> int:
     from .download import fetch
 
-    from .registry import REGISTRY, get_region
+    from .registry import REGISTRY, get_dataset, get_region
 
     config = settings()
     dest = config.data_dir if config.data_source != "mirror" else config.download_dir
@@ -82,11 +82,20 @@ def _fetch(args) -> int:
         ids += get_region(args.region).datasets()
         if args.region == "england":  # and every other pinned dataset that is not London's alone
             ids += [d.id for d in REGISTRY.values() if d.download_url and not d.path.startswith("london/")]
-    results = fetch(ids or None, dest, base_url=base, pinned_base=config.pinned_url,
-                    progress=lambda ds_id, done, total: _bar(ds_id, done, total))
+    from .bundle import bundled_file
+
+    ids = list(dict.fromkeys(ids or REGISTRY))
+    # Without a mirror, a file built from several sources has no pinned address: the bundle has it.
+    in_bundle = [] if base else [i for i in ids if get_dataset(i).download_url is None and config.bundle_dir
+                                 and bundled_file(i, config.bundle_dir) is not None]
+    wanted = [i for i in ids if i not in in_bundle]
+    results = fetch(wanted, dest, base_url=base, pinned_base=config.pinned_url,
+                    progress=lambda ds_id, done, total: _bar(ds_id, done, total)) if wanted else []
     sys.stderr.write("\n")
     for ds_id, outcome in results:
         print(f"{ds_id:28} {outcome}")
+    for ds_id in in_bundle:
+        print(f"{ds_id:28} in the embedded bundle (built from several sources: no pinned address to download)")
     return 0
 
 
@@ -120,8 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     st = sub.add_parser("status", help="list every dataset and layer, with OK or the problem")
     st.add_argument("--json", action="store_true")
     st.add_argument("--region", default="london")
-    fe = sub.add_parser("fetch", help="download missing datasets from the publishers (or a mirror URL)")
-    fe.add_argument("ids", nargs="*", help="dataset ids (default: all missing)")
+    fe = sub.add_parser("fetch", help="download missing datasets from their pinned addresses (or a mirror URL)")
+    fe.add_argument("ids", nargs="*", help="dataset ids (default: every registry dataset that is missing)")
     fe.add_argument("--region", choices=["london", "england"],
                     help="fetch every dataset the region reads (London runs from the bundle without it)")
     fe.add_argument("--base-url", help="base URL of a mirror of the data directory (or FOOTPRINTS_MIRROR_URL)")

@@ -215,3 +215,16 @@ def test_disk_full_during_conversion(server, session, tmp_path, monkeypatch, dat
 def test_file_without_a_pinned_source(tmp_path):
     with pytest.raises(DownloadError, match="no pinned source address.*embedded bundle"):
         fetch_dataset(get_dataset("london_lsoa"), tmp_path, force=True)
+
+
+def test_fetching_london_files_downloads_nothing_they_are_in_the_bundle(tmp_path, monkeypatch, server, capsys):
+    """A fresh user fetching the London GeoPackages (no pinned address): the bundle has them."""
+    monkeypatch.setattr(cli, "settings", lambda: __import__("boundaries").Settings(
+        tmp_path / "c" / "downloads", tmp_path / "c", "download", __import__("boundaries.config").config.BUNDLE_DIR,
+        pinned_url=server.url("/")))
+    code = cli.main(["fetch", "london_lsoa", "london_ccg18"])
+    out = capsys.readouterr().out
+    assert code == 0 and out.count("in the embedded bundle") == 2
+    assert server.log == [] and not (tmp_path / "c").exists()
+    assert cli.main(["fetch", "london_lsoa_pop_syoa_2017x"]) == 2
+    assert "Did you mean: london_lsoa_pop_syoa_2017" in capsys.readouterr().err
