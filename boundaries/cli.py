@@ -86,7 +86,9 @@ def _fetch(args) -> int:
 
     ids = list(dict.fromkeys(ids or REGISTRY))
     # Without a mirror, a file built from several sources has no pinned address: the bundle has it.
-    in_bundle = [] if base else [i for i in ids if get_dataset(i).download_url is None and config.bundle_dir
+    from .download import downloadable
+
+    in_bundle = [] if base else [i for i in ids if not downloadable(get_dataset(i)) and config.bundle_dir
                                  and bundled_file(i, config.bundle_dir) is not None]
     wanted = [i for i in ids if i not in in_bundle]
     results = fetch(wanted, dest, base_url=base, pinned_base=config.pinned_url,
@@ -95,7 +97,7 @@ def _fetch(args) -> int:
     for ds_id, outcome in results:
         print(f"{ds_id:28} {outcome}")
     for ds_id in in_bundle:
-        print(f"{ds_id:28} in the embedded bundle (built from several sources: no pinned address to download)")
+        print(f"{ds_id:28} in the embedded bundle (no pinned source this program can download and convert)")
     return 0
 
 

@@ -515,6 +515,13 @@ def dataset_url(ds: Dataset, base_url: str | None = None, pinned_base: str | Non
     return pinned_url(ds.pin, pinned_base) if ds.pin is not None else None
 
 
+def downloadable(ds: Dataset) -> bool:
+    """True when ``ds`` has a pinned address and, for a converted source, a known conversion."""
+    from .convert import CONVERSIONS
+
+    return ds.download_url is not None and (not ds.pin.converted or ds.path in CONVERSIONS)
+
+
 def _expected_hash(ds: Dataset, base_url: str | None) -> str | None:
     """SHA-256 the downloaded bytes must have: the mirror file's, or the pinned source's."""
     if ds.pin is None:
@@ -624,6 +631,13 @@ def fetch_dataset(
                 "--base-url to a mirror of the data directory, or FOOTPRINTS_DATA to a local copy",
         )
     convert = base_url is None and ds.pin is not None and ds.pin.converted
+    if convert and not downloadable(ds):
+        raise DownloadError(
+            f"the pinned source of {ds.path} ({ds.pin.source_suffix}) has no conversion into the mirror's file",
+            dataset=ds.id, path=str(final),
+            fix="add a Conversion for it in boundaries/convert.py; meanwhile use the embedded bundle (data/) if it "
+                "holds the dataset, a mirror (FOOTPRINTS_MIRROR_URL / --base-url) or FOOTPRINTS_DATA",
+        )
     created: list[Path] = []
     tmps: list[Path] = []
     try:

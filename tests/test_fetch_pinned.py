@@ -217,14 +217,21 @@ def test_file_without_a_pinned_source(tmp_path):
         fetch_dataset(get_dataset("london_lsoa"), tmp_path, force=True)
 
 
+def test_converted_source_without_a_conversion_is_refused_before_downloading(tmp_path, server):
+    # The London single-year-of-age table is a London subset of an England .rda: the bundle has it.
+    with pytest.raises(DownloadError, match="has no conversion into the mirror's file.*boundaries/convert.py"):
+        fetch_dataset(get_dataset("london_lsoa_pop_syoa_2017"), tmp_path, force=True, pinned_base=server.url("/"))
+    assert server.log == [] and list(tmp_path.iterdir()) == []
+
+
 def test_fetching_london_files_downloads_nothing_they_are_in_the_bundle(tmp_path, monkeypatch, server, capsys):
     """A fresh user fetching the London GeoPackages (no pinned address): the bundle has them."""
     monkeypatch.setattr(cli, "settings", lambda: __import__("boundaries").Settings(
         tmp_path / "c" / "downloads", tmp_path / "c", "download", __import__("boundaries.config").config.BUNDLE_DIR,
         pinned_url=server.url("/")))
-    code = cli.main(["fetch", "london_lsoa", "london_ccg18"])
+    code = cli.main(["fetch", "london_lsoa", "london_ccg18", "london_lsoa_pop_syoa_2017"])
     out = capsys.readouterr().out
-    assert code == 0 and out.count("in the embedded bundle") == 2
+    assert code == 0 and out.count("in the embedded bundle") == 3
     assert server.log == [] and not (tmp_path / "c").exists()
     assert cli.main(["fetch", "london_lsoa_pop_syoa_2017x"]) == 2
     assert "Did you mean: london_lsoa_pop_syoa_2017" in capsys.readouterr().err
