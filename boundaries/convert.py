@@ -61,6 +61,11 @@ class Conversion:
         For a spreadsheet: 0-based row of the column headings.
     rest : bool
         Keep the columns not in ``rename`` too (after them, names as text).
+    bng : tuple of str, optional
+        For a point table: also write British National Grid coordinates
+        (EPSG:27700) under these two names, to 0.1 m.
+    repair : bool
+        Repair invalid polygons with ``shapely.make_valid`` after reprojection.
     pivot : tuple, optional
         ``(index columns, key column, value column, key -> column name, total column)``:
         a long table turned into one row per index, one whole-number column per
@@ -79,6 +84,8 @@ class Conversion:
     header: int = 0
     rest: bool = False
     pivot: tuple | None = None
+    bng: tuple[str, str] | None = None
+    repair: bool = False
 
 
 def _same(*columns: str) -> dict[str, str]:
@@ -127,6 +134,15 @@ CONVERSIONS: Mapping[str, Conversion] = {
          "Local Authority District code (2019)": "lad19_code", "Local Authority District name (2019)": "lad19_name",
          "Index of Multiple Deprivation (IMD) Rank": "imd19_rank",
          "Index of Multiple Deprivation (IMD) Decile": "imd19_decile"}, sheet="IMD2019"),
+    "nhs/boundaries/england_sicbl22.gpkg": Conversion(
+        {"sicbl22cd": "sicbl22_code", "sicbl22nm": "sicbl22_name",
+         **_same("bng_e", "bng_n", "long", "lat", "shape_length", "shape_area")},
+        layer="sicbl22", repair=True),
+    "nhs/trusts/nhs_trusts_points_2022.csv": Conversion(
+        _same("nhs_trust22_code", "nhs_trust22_name", "status"), sort=False, points=("lon", "lat"),
+        bng=("easting", "northing")),
+    "nhs/trusts/hospital_sites_2022.csv": Conversion(
+        _same("hospital22_name"), points=("lon", "lat"), bng=("easting", "northing"), sort=("hospital22_name", "lon")),
     "nhs/boundaries/england_icb22_buc.gpkg": Conversion(_same("icb22_code", "icb22_name"), sort=False, layer="icb22"),
     "nhs/lookups/lsoa11_sicbl22_icb22_ltla22_en.csv": Conversion(_same(
         "lsoa11_code", "lsoa11_name", "sicbl22_code", "sicbl22_code_h", "sicbl22_name", "icb22_code",
@@ -282,27 +298,42 @@ def converted_frame(source: Path | str, conv: Conversion) -> pd.DataFrame:
     mask = np.ones(len(out), bool)
     if conv.keep:
         mask = out[first].astype(str).str.contains(conv.keep, regex=True).to_numpy()
-    out = out[mask]
-    if geometry is not None:
-        geometry = geometry[mask]
-    if isinstance(conv.sort, tuple):
-        order = np.lexsort([out[c].to_numpy(str) for c in reversed(conv.sort)])
+    out = out[mask].reset_index(drop=True)
+    geoms = sf_geometry(geometry[mask].tolist()) if geometry is not None else None
+    if geoms is not None and conv.points:
+        lon, lat = conv.points
+        for col, values in ((lon, shapely.get_x(geoms)), (lat, shapely.get_y(geoms))):
+            # numpy's rounding (scale, round half to even, unscale), as the mirror's files were written;
+            # else the 15 significant digits R keeps (-1.4085736, not -1.4085736000000002).
+            out[col] = (np.round(values, conv.decimals) if conv.decimals is not None
+                        else [float(f"{v:.15g}") for v in values])
+        if conv.bng:
+            bng = gpd.GeoSeries(geoms, crs=4326).to_crs(27700)
+            out[conv.bng[0]] = np.round(bng.x.to_numpy(), 1)
+            out[conv.bng[1]] = np.round(bng.y.to_numpy(), 1)
+        geoms = None
+    if isinstance(conv.sort, tuple):  # numbers sort as numbers, the rest as text
+        keys = [out[c].to_numpy() if pd.api.types.is_numeric_dtype(out[c]) else out[c].to_numpy(str)
+                for c in reversed(conv.sort)]
+        order = np.lexsort(keys)
     elif conv.sort:
         order = np.argsort(out[first].to_numpy(str), kind="stable")
     else:
         order = np.arange(len(out))
     out = out.iloc[order].reset_index(drop=True)
-    if geometry is None:
+    if geoms is None:
         return out
-    geoms = sf_geometry(geometry.iloc[order].tolist())
-    if conv.points:
-        lon, lat = conv.points
-        for col, values in ((lon, shapely.get_x(geoms)), (lat, shapely.get_y(geoms))):
-            # numpy's rounding (scale, round half to even, unscale), as the mirror's files were written.
-            out[col] = np.round(values, conv.decimals) if conv.decimals is not None else values
-        return out
-    gdf = gpd.GeoDataFrame(out, geometry=geoms, crs=4326)
-    return gdf.to_crs(conv.crs) if conv.crs != 4326 else gdf
+    gdf = gpd.GeoDataFrame(out, geometry=geoms[order], crs=4326)
+    gdf = gdf.to_crs(conv.crs) if conv.crs != 4326 else gdf
+    if conv.repair:
+        bad = ~gdf.geometry.is_valid.to_numpy()
+        if bad.any():
+            # "structure": rebuilds the rings as polygons (no stray lines), as the mirror's repair did
+            fixed = [g if g.geom_type == "MultiPolygon" else shapely.MultiPolygon(
+                [q for q in shapely.get_parts(g) if q.geom_type == "Polygon"])
+                for g in shapely.make_valid(gdf.geometry.values[bad], method="structure")]
+            gdf.loc[bad, "geometry"] = np.array(fixed, dtype=object)
+    return gdf
 
 
 def convert(source: Path | str, dest: Path | str, mirror_path: str) -> Path:
