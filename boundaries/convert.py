@@ -17,7 +17,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 import geopandas as gpd
 import numpy as np
@@ -66,6 +66,10 @@ class Conversion:
         (EPSG:27700) under these two names, to 0.1 m.
     repair : bool
         Repair invalid polygons with ``shapely.make_valid`` after reprojection.
+    joins : tuple, optional
+        ``(mirror path, key column, {column: new name})`` for each table whose
+        columns are added (left join on the key, one row per key): columns the
+        mirror file took from another pinned file (itself converted first).
     pivot : tuple, optional
         ``(index columns, key column, value column, key -> column name, total column)``:
         a long table turned into one row per index, one whole-number column per
@@ -86,6 +90,7 @@ class Conversion:
     pivot: tuple | None = None
     bng: tuple[str, str] | None = None
     repair: bool = False
+    joins: tuple = ()
 
 
 def _same(*columns: str) -> dict[str, str]:
@@ -134,6 +139,12 @@ CONVERSIONS: Mapping[str, Conversion] = {
          "Local Authority District code (2019)": "lad19_code", "Local Authority District name (2019)": "lad19_name",
          "Index of Multiple Deprivation (IMD) Rank": "imd19_rank",
          "Index of Multiple Deprivation (IMD) Decile": "imd19_decile"}, sheet="IMD2019"),
+    "nhs/lookups/lsoa21_sicbl24_icb24_en.csv": Conversion(
+        _same("lsoa21_code", "lsoa21_name", "sicbl24_code", "sicbl24_code_nhs", "sicbl24_name", "icb24_code",
+              "icb24_code_nhs", "icb24_name"),
+        joins=(("england21/lsoa11_lsoa21_ltla22_lookup.csv", "lsoa21_code", _same("ltla22_code", "ltla22_name")),
+               ("local_authorities/lsoa21_ward24_ltla24_lookup.csv", "lsoa21_code",
+                _same("ltla24_code", "ltla24_name")))),
     "nhs/boundaries/england_sicbl22.gpkg": Conversion(
         {"sicbl22cd": "sicbl22_code", "sicbl22nm": "sicbl22_name",
          **_same("bng_e", "bng_n", "long", "lat", "shape_length", "shape_area")},
@@ -278,7 +289,11 @@ def _pivot(frame: pd.DataFrame, index, key: str, value: str, names: Mapping[str,
     return wide.reset_index()
 
 
-def converted_frame(source: Path | str, conv: Conversion) -> pd.DataFrame:
+#: ``sources(mirror_path) -> Path``: the pinned source file of another mirror file (for joins).
+SourceFn = Callable[[str], Path]
+
+
+def converted_frame(source: Path | str, conv: Conversion, sources: SourceFn | None = None) -> pd.DataFrame:
     """The mirror's table (or GeoDataFrame) from the pinned source file ``source``."""
     frame = read_sheet(source, conv) if conv.sheet else read_rda_frame(source, conv.object)
     if conv.pivot:
@@ -299,6 +314,8 @@ def converted_frame(source: Path | str, conv: Conversion) -> pd.DataFrame:
     if conv.keep:
         mask = out[first].astype(str).str.contains(conv.keep, regex=True).to_numpy()
     out = out[mask].reset_index(drop=True)
+    for other_path, key, columns in conv.joins:
+        out = _join(out, other_path, key, columns, sources, source)
     geoms = sf_geometry(geometry[mask].tolist()) if geometry is not None else None
     if geoms is not None and conv.points:
         lon, lat = conv.points
@@ -336,8 +353,28 @@ def converted_frame(source: Path | str, conv: Conversion) -> pd.DataFrame:
     return gdf
 
 
-def convert(source: Path | str, dest: Path | str, mirror_path: str) -> Path:
+def _join(out: pd.DataFrame, other_path: str, key: str, columns: Mapping[str, str], sources: SourceFn | None,
+          source) -> pd.DataFrame:
+    """``out`` with ``columns`` of the converted mirror file ``other_path`` joined on ``key``."""
+    if sources is None:
+        raise DataError(f"this conversion also needs {other_path}", path=source,
+                        fix="convert it through `python -m boundaries fetch`, which downloads both")
+    other = converted_frame(sources(other_path), CONVERSIONS[other_path], sources)
+    other = other[[key, *columns]].rename(columns=dict(columns)).drop_duplicates(key)
+    joined = out.merge(other, on=key, how="left", validate="many_to_one")
+    lost = joined[list(columns.values())].isna().any(axis=1).to_numpy()
+    if lost.any():
+        raise CorruptFileError(f"{int(lost.sum())} row(s) have no match in {other_path}: "
+                               f"{', '.join(joined.loc[lost, key].astype(str).head(5))}", path=source,
+                               fix="the pinned editions do not match; check boundaries/pins.tsv")
+    return joined
+
+
+def convert(source: Path | str, dest: Path | str, mirror_path: str, sources: SourceFn | None = None) -> Path:
     """Convert the pinned ``source`` into ``dest``, the mirror's file ``mirror_path``.
+
+    ``sources(path)`` gives the pinned source of another mirror file, for a
+    conversion that joins columns from it.
 
     Raises
     ------
@@ -350,7 +387,7 @@ def convert(source: Path | str, dest: Path | str, mirror_path: str) -> Path:
     if conv is None:
         raise DataError(f"no conversion is defined for {mirror_path}", path=source,
                         fix="add a Conversion for it in boundaries/convert.py, or use the bundle or a mirror")
-    frame = converted_frame(source, conv)
+    frame = converted_frame(source, conv, sources)
     dest = Path(dest)
     if conv.layer:
         import pyogrio

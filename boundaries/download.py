@@ -54,7 +54,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util import Retry
 
 from .errors import DataError, DownloadError
-from .pins import pinned_url, sha256_file
+from .pins import pin_for, pinned_url, sha256_file
 from .readers import read_dataset
 from .registry import REGISTRY, Dataset, get_dataset
 
@@ -661,7 +661,21 @@ def fetch_dataset(
             raise DownloadError(exc.message, dataset=ds.id, path=str(final), fix=exc.fix) from exc
         _check_hash(source, _expected_hash(ds, base_url), url, ds, final)
         if convert:
-            _convert(source, tmp, ds, url, final)
+            def sources(path: str) -> Path:
+                """The pinned source of another mirror file a conversion joins, downloaded and hash-checked."""
+                other = pin_for(path)
+                other_url = pinned_url(other, pinned_base) if other is not None else None
+                if other_url is None:
+                    raise DownloadError(f"the conversion needs {path}, which has no pinned address",
+                                        dataset=ds.id, path=str(final), fix="add its row to boundaries/pins.tsv")
+                with tempfile.NamedTemporaryFile(dir=final.parent, delete=False, prefix=".part-",
+                                                 suffix=other.source_suffix) as handle:
+                    tmps.insert(0, Path(handle.name))
+                download_file(other_url, tmps[0], session=session, timeout=timeout)
+                _check_hash(tmps[0], other.source_sha256, other_url, ds, final)
+                return tmps[0]
+
+            _convert(source, tmp, ds, url, final, sources)
         for each in _sharing(ds):
             try:
                 read_dataset(each, dest_dir, path=tmp)
@@ -691,13 +705,13 @@ def fetch_dataset(
     return final
 
 
-def _convert(source: Path, dest: Path, ds: Dataset, url: str, final: Path) -> None:
+def _convert(source: Path, dest: Path, ds: Dataset, url: str, final: Path, sources=None) -> None:
     """Convert the pinned source into the mirror's file format (errors as :class:`DownloadError`)."""
     from .convert import convert
 
     dest.unlink(missing_ok=True)  # GDAL writes a new GeoPackage; an empty file is not one
     try:
-        convert(source, dest, ds.path)
+        convert(source, dest, ds.path, sources)
     except DataError as exc:
         raise DownloadError(f"cannot convert the file downloaded from {url}: {exc.message}",
                             dataset=ds.id, path=str(final), fix=exc.fix or _FIX_URL) from exc

@@ -38,7 +38,7 @@ def test_conversion_gives_the_mirror_file(mirror_path, data_dir, tmp_path):
     assert sha256_file(source) == pin.source_sha256, f"{source} is not the pinned original"
     dest = tmp_path / "out" / mirror_path
     dest.parent.mkdir(parents=True)
-    convert(source, dest, mirror_path)
+    convert(source, dest, mirror_path, sources=lambda path: data_dir / "pinned" / pin_for(path).url[len(RAW_BASE):])
     if mirror_path.endswith(".gpkg"):
         layer = CONVERSIONS[mirror_path].layer
         a = pyogrio.read_dataframe(data_dir / mirror_path, layer=layer)
@@ -77,6 +77,14 @@ def test_a_file_that_is_not_r_data(tmp_path):
     bad.write_bytes(b"<!DOCTYPE html><html>not data</html>")
     with pytest.raises(CorruptFileError, match="cannot read the R data file.*Fix: the download is damaged"):
         read_rda_frame(bad)
+
+
+def test_a_join_needs_the_other_source(data_dir, tmp_path):
+    path = "nhs/lookups/lsoa21_sicbl24_icb24_en.csv"
+    source = data_dir / "pinned" / pin_for(path).url[len(RAW_BASE):]
+    with pytest.raises(DataError, match="also needs england21/lsoa11_lsoa21_ltla22_lookup.csv"):
+        convert(source, tmp_path / "x.csv", path)
+    assert not (tmp_path / "x.csv").exists()
 
 
 def test_no_conversion_for_an_unknown_path(tmp_path):

@@ -235,3 +235,46 @@ def test_fetching_london_files_downloads_nothing_they_are_in_the_bundle(tmp_path
     assert server.log == [] and not (tmp_path / "c").exists()
     assert cli.main(["fetch", "london_lsoa_pop_syoa_2017x"]) == 2
     assert "Did you mean: london_lsoa_pop_syoa_2017" in capsys.readouterr().err
+
+
+ICB24 = "nhs/lookups/lsoa21_sicbl24_icb24_en.csv"
+ICB24_JOINS = ("england21/lsoa11_lsoa21_ltla22_lookup.csv", "local_authorities/lsoa21_ward24_ltla24_lookup.csv")
+
+
+def _icb24_dataset():
+    import dataclasses
+
+    return dataclasses.replace(get_dataset("lsoa_ward_lookup"), id="lsoa21_icb24", path=ICB24, records=33755,
+                               code_column="lsoa21_code", code_pattern=r"^E01\d{6}$")
+
+
+def _serve_pinned_path(server, data_dir, path, behaviour=None):
+    from boundaries.pins import pin_for
+
+    rest = pin_for(path).url[len(RAW_BASE):]
+    server.script("/" + rest, behaviour or serve(data_dir / "pinned" / rest, content_type="application/octet-stream"))
+    return "/" + rest
+
+
+def test_conversion_joining_two_other_pinned_files(server, session, tmp_path, data_dir):
+    """The April 2024 LSOA -> ICB lookup takes its LAD columns from two other pinned lookups: all three fetched."""
+    paths = [_serve_pinned_path(server, data_dir, p) for p in (ICB24, *ICB24_JOINS)]
+    dest = fetch_dataset(_icb24_dataset(), tmp_path / "d", session=session, pinned_base=server.url("/"), force=True)
+    pd.testing.assert_frame_equal(pd.read_csv(data_dir / ICB24), pd.read_csv(dest), check_exact=True)
+    assert [server.hits(p) for p in paths] == [1, 1, 1]
+    assert files_in(tmp_path / "d") == [ICB24], "temporary files left"
+
+
+def test_conversion_whose_joined_file_is_missing(server, session, tmp_path, data_dir):
+    _serve_pinned_path(server, data_dir, ICB24)
+    _serve_pinned_path(server, data_dir, ICB24_JOINS[0])  # the second one answers 404
+    text = _fails_ds(_icb24_dataset(), tmp_path / "d", server, session)
+    assert "HTTP 404" in text and "lsoa21_ward24_ltla24" in text
+
+
+def _fails_ds(ds, dest, server, session) -> str:
+    with pytest.raises(DownloadError) as info:
+        fetch_dataset(ds, dest, session=session, pinned_base=server.url("/"), force=True)
+    assert not dest.exists() or files_in(dest) == [], f"files left behind: {files_in(dest)}"
+    assert "Fix:" in str(info.value)
+    return str(info.value)
