@@ -21,7 +21,7 @@ import geopandas as gpd
 
 from .config import DEFAULT_YEAR, Settings, settings as default_settings
 from .geographies import Geographies, Progress, build_geographies
-from .readers import dataset_path
+from .readers import locate
 from .registry import Region, get_dataset, get_region
 
 __all__ = ["CACHE_FORMAT", "source_key", "load_geographies", "clear_cache"]
@@ -50,7 +50,7 @@ def source_key(region: Region, config: Settings) -> str:
            *region.profile.values()]
     seen: set[Path] = set()
     for ds_id in dict.fromkeys(ids):
-        path = dataset_path(get_dataset(ds_id), config.data_dir)
+        path, _ = locate(get_dataset(ds_id), config)
         if path in seen:
             continue
         seen.add(path)

@@ -21,7 +21,7 @@ import shapely
 from .attributes import AGE_COLUMNS, IMD_COLUMNS, age_bands_from_single_years, imd_columns
 from .config import DEFAULT_YEAR, Settings, settings as default_settings
 from .errors import ConsistencyError, DataError, PopulationError
-from .readers import Loaded, read_dataset
+from .readers import Loaded, load_dataset
 from .registry import REGISTRY, Region, get_dataset, get_region
 
 __all__ = [
@@ -176,7 +176,7 @@ def build_geographies(
     notes: list[str] = []
 
     def read(ds_id: str) -> Loaded:
-        loaded = read_dataset(get_dataset(ds_id), config.data_dir)
+        loaded = load_dataset(get_dataset(ds_id), config)
         notes.extend(f"{ds_id}: {n}" for n in loaded.notes)
         return loaded
 
