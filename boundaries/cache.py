@@ -11,7 +11,7 @@ What is cached is what was hashed: the sources are hashed again after the
 build has read them, and a build whose sources changed in between (a
 symlink repointed, a sync tool or a second process replacing files) is never
 stored; it is started again from the new files.  Building and writing one key
-happens under a file lock (``.<folder>.lock``), so concurrent processes build
+happens under a file lock (``<cache>/locks/<folder>.lock``), so concurrent processes build
 it once.  A cache folder that cannot be used (read-only, a file, a full disk,
 a lock held too long) never stops the program: the data is built without it
 and a :class:`CacheWarning` says why.
@@ -59,8 +59,8 @@ def _warn(what: str, exc: BaseException | str, folder: Path) -> None:
 
 
 def lock_path(folder: Path) -> Path:
-    """The lock file guarding the build and write of one cache folder."""
-    return folder.parent / f".{folder.name}.lock"
+    """The lock file guarding the build and write of one cache folder (in ``<cache>/locks``)."""
+    return folder.parent.parent / "locks" / f"{folder.name}.lock"
 
 
 def _changed_sources(region: Region, config: Settings) -> list[str]:
@@ -225,6 +225,7 @@ def _acquire(folder: Path, timeout: float) -> FileLock | None:
     """The key's lock, held; ``None`` (with a :class:`CacheWarning`) when the cache folder cannot be used."""
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
+        lock_path(folder).parent.mkdir(exist_ok=True)
         lock = FileLock(str(lock_path(folder)), timeout=timeout)
         lock.acquire()
     except Timeout:
@@ -243,8 +244,6 @@ def clear_cache(config: Settings | None = None) -> int:
     n = 0
     if config.processed_dir.is_dir():
         for child in config.processed_dir.iterdir():
-            if child.name.endswith(".lock"):
-                continue
             shutil.rmtree(child, ignore_errors=True)
             n += 1
     return n
