@@ -527,6 +527,17 @@ def _sniff_delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
+def _one_line_per_record(row: list[str], first: int, last: int, where: str) -> None:
+    """Refuse a record that spans lines: an unbalanced quote would swallow the rows below into one cell."""
+    if last > first or any("\n" in c or "\r" in c for c in row):
+        span = f"lines {first}-{last}" if last > first else f"line {first}"
+        raise AssignmentError(
+            f"malformed CSV: the record starting on line {first} runs over {span} (an unbalanced quote \" or a "
+            f"line break inside a quoted cell), so {max(last - first, 1)} line(s) would become part of one cell "
+            f"and their rows would be lost", where=f"{where}, line {first}",
+            fix="close the quote on that line, or remove it; a name holds no line break")
+
+
 def assignment_from_csv(
     path_or_text: str | os.PathLike,
     *,
@@ -586,11 +597,12 @@ def assignment_from_csv(
     if not lines or not lines[0].strip():
         raise AssignmentError("the file is empty or its first line is blank", where=where,
                               fix="start with a header line: unit_code,footprint")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(lines[0]))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(lines[0]), strict=True)
     try:
         header = next(reader)
     except csv.Error as exc:  # pragma: no cover - a header line is rarely malformed
         raise AssignmentError(f"cannot read the header: {exc}", where=f"{where}, line 1") from exc
+    _one_line_per_record(header, 1, reader.line_num, where)
     keys = [_header_key(h) for h in header]
 
     def column(options: tuple[str, ...]) -> int | None:
@@ -610,8 +622,11 @@ def assignment_from_csv(
     codes_at: dict[str, list[int]] = {}
     blank: list[int] = []
     try:
+        last = reader.line_num
         for row in reader:
             lineno = reader.line_num
+            _one_line_per_record(row, last + 1, lineno, where)
+            last = lineno
             if not any(cell.strip() for cell in row):
                 continue
             cell = lambda c: row[c].strip() if c is not None and c < len(row) else ""  # noqa: E731
@@ -639,8 +654,10 @@ def assignment_from_csv(
             entry["members"].append(code)
             codes_at.setdefault(code, []).append(lineno)
     except csv.Error as exc:
-        raise AssignmentError(f"malformed CSV: {exc}", where=f"{where}, line {reader.line_num}",
-                              fix="check the quotes on that line") from exc
+        raise AssignmentError(f"malformed CSV: {exc} (an unbalanced quote \" from line {last + 1} on)",
+                              where=f"{where}, line {last + 1}",
+                              fix="close the quote on that line, or remove it; a name holds no line break"
+                              ) from exc
     if blank:
         shown = ", ".join(map(str, blank[:20])) + (f" and {len(blank) - 20} more" if len(blank) > 20 else "")
         raise AssignmentError(f"{len(blank)} row(s) with a blank unit code", where=f"{where}, line(s) {shown}",
