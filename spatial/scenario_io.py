@@ -36,7 +36,8 @@ import shapely
 from boundaries import DEFAULT_YEAR
 
 from .checks import RULES, ScenarioReport
-from .errors import AssignmentError, FootprintError, ScenarioError, ScenarioFormatError, UnknownCodeError
+from .errors import AssignmentError, FootprintError, ScenarioError, ScenarioExistsError, ScenarioFormatError, \
+    UnknownCodeError
 from .footprints import Footprint, Scenario
 from .index import UnitIndex, normalise_code
 from .thresholds import LEVEL_ORDER, LEVELS, Thresholds
@@ -51,6 +52,7 @@ __all__ = [
     "loads",
     "load_scenario",
     "save_scenario",
+    "remove_orphan_temps",
     "validate_members",
     "assignment_from_csv",
     "assignment_to_csv",
@@ -109,7 +111,7 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[IO[str]], None], *, encoding: str = "utf-8",
-                 newline: str | None = "\n") -> Path:
+                 newline: str | None = "\n", replace: Callable[[Path], None] | None = None) -> Path:
     """Write a text file atomically.
 
     ``write`` receives an open text file in the destination folder; when it
@@ -125,6 +127,9 @@ def atomic_write(path: str | os.PathLike, write: Callable[[IO[str]], None], *, e
         Called with the open temporary file.
     encoding, newline : str
         Passed to :func:`open`.
+    replace : callable, optional
+        ``replace(tmp)`` moves the finished temporary file into place instead
+        of ``os.replace(tmp, path)`` (e.g. refusing to replace another file).
 
     Returns
     -------
@@ -137,7 +142,10 @@ def atomic_write(path: str | os.PathLike, write: Callable[[IO[str]], None], *, e
             write(f)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        if replace is None:
+            os.replace(tmp, path)
+        else:
+            replace(tmp)
     _fsync_dir(path.parent if str(path.parent) else Path("."))
     return path
 
@@ -450,18 +458,102 @@ def load_scenario(path: str | os.PathLike) -> Scenario:
     return loads(_decode_utf8(raw, where), where=where)
 
 
-def save_scenario(scenario: Scenario, path: str | os.PathLike) -> Path:
+def save_scenario(scenario: Scenario, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
     """Write a scenario file atomically (see :func:`atomic_write`).
 
-    The old file is replaced only once the new one is completely on disk.
+    The old file is replaced only once the new one is completely on disk,
+    and only when it holds the same scenario (the same name) or ``overwrite``
+    is true: two names that map to one file (``SWL/Merton`` and
+    ``SWL-Merton``, or names alike in their first 80 characters) never
+    replace each other silently.  A new file is created with a hard link, so
+    it never replaces one another process created meanwhile.  Temporary files
+    of killed saves (older than :data:`spatial.limits.ORPHAN_TMP_SECONDS`)
+    are removed first.
+
+    Raises
+    ------
+    ScenarioExistsError
+        The file holds another scenario, or something that is not a scenario,
+        and ``overwrite`` is false.
     """
+    path = Path(path)
     data = scenario_to_dict(scenario)
+    remove_orphan_temps(path.parent if str(path.parent) else Path("."))
 
     def write(f: IO[str]) -> None:
         json.dump(data, f, indent=2, ensure_ascii=False)
         f.write("\n")
 
-    return atomic_write(path, write)
+    if overwrite:
+        return atomic_write(path, write)
+    return atomic_write(path, write, replace=lambda tmp: _replace_own(tmp, path, scenario.name))
+
+
+def _held_name(path: Path) -> str | None:
+    """Name of the scenario in ``path``; ``None`` when nothing is there; raises when it is not a scenario."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    try:
+        return loads(raw, where=str(path)).name
+    except ScenarioError as exc:
+        raise ScenarioExistsError(f"the file exists and is not a Footprints scenario ({exc.message})",
+                                  where=str(path), fix="save under another name, or choose to replace it "
+                                  "(overwrite) if it may be lost") from exc
+
+
+def _replace_own(tmp: Path, path: Path, name: str) -> None:
+    while True:
+        if not os.path.lexists(path):
+            try:
+                os.link(tmp, path)  # fails if the file appeared meanwhile: never replaces it
+                return
+            except FileExistsError:
+                continue
+            except OSError:  # pragma: no cover - file systems without hard links
+                pass
+        if path.is_symlink():  # replacing a link loses nothing: the file it points to is kept
+            os.replace(tmp, path)
+            return
+        held = _held_name(path)
+        if held is not None and held != name:
+            raise ScenarioExistsError(
+                f"the file holds another scenario, {held!r}; saving {name!r} would replace it", where=str(path),
+                fix="save under another name, or choose to replace it (overwrite)")
+        os.replace(tmp, path)
+        return
+
+
+_ORPHAN = re.compile(r"^\..+\.json\.[^.]+\.tmp$")
+
+
+def remove_orphan_temps(folder: str | os.PathLike) -> int:
+    """Remove hidden ``.<name>.json.<random>.tmp`` files of killed saves; return how many.
+
+    Only files older than :data:`spatial.limits.ORPHAN_TMP_SECONDS` go, so a
+    save still writing in another process keeps its file.
+    """
+    import time
+
+    from .limits import ORPHAN_TMP_SECONDS
+
+    n, now = 0, time.time()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        if not _ORPHAN.match(entry.name):
+            continue
+        try:
+            if entry.is_file(follow_symlinks=False) and now - entry.stat(follow_symlinks=False).st_mtime > \
+                    ORPHAN_TMP_SECONDS:
+                os.unlink(entry.path)
+                n += 1
+        except OSError:
+            continue
+    return n
 
 
 def validate_members(scenario: Scenario, index: UnitIndex, *, where: str | None = None) -> dict[str, np.ndarray]:

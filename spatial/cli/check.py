@@ -37,6 +37,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--no-care-flows", action="store_true",
                    help="do not load the care-flow model (the care_flow rule is then not measured)")
+    p.add_argument("--save-as", default=None, metavar="FILE.json",
+                   help="also save the scenario read (e.g. from an assignment CSV) as a scenario file")
+    p.add_argument("--overwrite", action="store_true",
+                   help="with --save-as: replace the file even when it holds another scenario")
     p.set_defaults(func=run)
 
 
@@ -142,6 +146,16 @@ def run(args: argparse.Namespace) -> int:
         print(format_report(report))
     if note:
         print(f"note: {note}", file=sys.stderr)
+    if args.save_as:
+        from ..errors import ScenarioExistsError
+        from ..scenario_io import save_scenario
+
+        try:
+            path = save_scenario(scenario, args.save_as, overwrite=args.overwrite)
+        except ScenarioExistsError as exc:
+            raise ScenarioExistsError(exc.message, where=exc.where,
+                                      fix=f"{exc.fix}: pass --overwrite, or another --save-as file") from exc
+        print(f"saved: {path}", file=sys.stderr)
     return 0
 
 
