@@ -20,9 +20,26 @@ from boundaries import DEFAULT_YEAR
 
 from .errors import FootprintError
 from .index import UnitIndex, normalise_code
+from .text import clean_name, find_surrogate
 from .thresholds import LEVEL_ORDER, LEVELS, Thresholds
 
 __all__ = ["Footprint", "Scenario", "resolve_members"]
+
+
+def _refuse_surrogates(where: str, **fields) -> None:
+    """A lone surrogate (``"\\ud800"`` in JSON) cannot be written as UTF-8: refuse it, naming the field."""
+    for field_name, value in fields.items():
+        texts = value if isinstance(value, (tuple, list)) else (value,)
+        for j, text in enumerate(texts):
+            if not isinstance(text, str):
+                continue
+            pos = find_surrogate(text)
+            if pos is not None:
+                at = f"{field_name}[{j}]" if isinstance(value, (tuple, list)) else field_name
+                raise FootprintError(
+                    f"the {at} holds a lone surrogate U+{ord(text[pos]):04X} at character {pos + 1}, which is not "
+                    f"a character and cannot be saved or shown", where=f"{where}, field {at}",
+                    fix="remove it or retype the text (it often comes from a broken copy of an emoji)")
 
 
 @dataclass(frozen=True)
@@ -52,6 +69,12 @@ class Footprint:
     core_providers: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
+        if isinstance(self.name, str):
+            _refuse_surrogates(f"footprint {self.name!r}", name=self.name, parent=self.parent, notes=self.notes,
+                               members=self.members, core_providers=self.core_providers)
+            object.__setattr__(self, "name", clean_name(self.name))
+            if isinstance(self.parent, str):
+                object.__setattr__(self, "parent", clean_name(self.parent) or None)
         if not isinstance(self.name, str) or not self.name.strip():
             raise FootprintError("a footprint needs a non-empty name", where="footprints[].name",
                                  fix="give every footprint a name")
@@ -102,6 +125,10 @@ class Scenario:
     source: str = ""
 
     def __post_init__(self) -> None:
+        if isinstance(self.name, str):
+            _refuse_surrogates(f"scenario {self.name!r}", name=self.name, description=self.description,
+                               source=self.source)
+            object.__setattr__(self, "name", clean_name(self.name))
         object.__setattr__(self, "footprints", tuple(self.footprints))
         seen: set[str] = set()
         for fp in self.footprints:

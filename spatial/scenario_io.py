@@ -40,6 +40,7 @@ from .errors import AssignmentError, FootprintError, ScenarioError, ScenarioExis
     UnknownCodeError
 from .footprints import Footprint, Scenario
 from .index import UnitIndex, normalise_code
+from .text import csv_cell, uncsv_cell
 from .thresholds import LEVEL_ORDER, LEVELS, Thresholds
 
 __all__ = [
@@ -721,7 +722,7 @@ def assignment_from_csv(
             last = lineno
             if not any(cell.strip() for cell in row):
                 continue
-            cell = lambda c: row[c].strip() if c is not None and c < len(row) else ""  # noqa: E731
+            cell = lambda c: uncsv_cell(row[c].strip()).strip() if c is not None and c < len(row) else ""  # noqa: E731
             code, fp_name = normalise_code(cell(c_code)), cell(c_fp)
             if not code:
                 blank.append(lineno)
@@ -802,8 +803,9 @@ def assignment_to_csv(scenario: Scenario, index: UnitIndex, level: str | None = 
     w.writerow(header)
     for fp in fps:
         extra = ([fp.level] if level is None else []) + ([fp.parent or ""] if with_parent else [])
+        # names are neutralised for spreadsheets (spatial.text.csv_cell); the reader undoes it
         for code in index.codes[members[fp.name]]:
-            w.writerow([str(code), fp.name, *extra])
+            w.writerow([str(code), *map(csv_cell, (fp.name, *extra))])
     text = buf.getvalue()
     if path is not None:
         atomic_write(path, lambda f: f.write(text))

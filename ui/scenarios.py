@@ -263,6 +263,7 @@ else:
                                              for v in checks["passed_after"]])
         st.dataframe(checks.rename(columns=lambda c: c.replace("_", " ")), hide_index=True, width="stretch",
                      key="scenarios_checks")
-        st.download_button("Comparison as CSV", cmp.checks.merge(cmp.moves, on="footprint", how="left")
-                           .to_csv(index=False).encode("utf-8"), file_name="comparison.csv", mime="text/csv",
+        from spatial.compare import comparison_csv
+
+        st.download_button("Comparison as CSV", comparison_csv(cmp).encode("utf-8"), file_name="comparison.csv", mime="text/csv",
                            key="scenarios_dl_compare")
