@@ -317,6 +317,10 @@ class Region:
         Layer name -> :class:`Published` boundary.
     flows : mapping
         Catchment year -> registry id of the trust flow table.
+    extent : tuple of float, optional
+        ``(xmin, ymin, xmax, ymax)`` in EPSG:27700 metres that every feature of
+        every layer must lie in: the bounds of the region's published
+        boundaries (measured with ``pyogrio.read_info``) plus about 5 km.
     """
 
     name: str
@@ -327,6 +331,7 @@ class Region:
     expected: Mapping[str, int]
     published: Mapping[str, Published] = field(default_factory=dict)
     flows: Mapping[int, str] = field(default_factory=dict)
+    extent: tuple[float, float, float, float] | None = None
 
     def datasets(self) -> list[str]:
         """Registry ids this region reads."""
@@ -370,6 +375,8 @@ _REGIONS = [
             "stp": Published("london_stp18", "STP18CD", "STP18NM"),
         },
         flows=_FLOWS,
+        # GLA boroughs: x 503,568-561,957, y 155,850-200,934 m
+        extent=(498_000.0, 150_000.0, 568_000.0, 206_000.0),
     ),
     Region(
         name="england",
@@ -390,6 +397,8 @@ _REGIONS = [
         expected={"units": 32844, "msoa": 6791, "borough": 326, "ccg": 195, "stp": 42},
         published={"msoa": Published("england_msoa", "MSOA11CD", "MSOA11NM")},
         flows=_FLOWS,
+        # England LSOAs: x 85,676-655,606, y 7,054-657,534 m (Scilly to Berwick)
+        extent=(80_000.0, 0.0, 661_000.0, 663_000.0),
     ),
 ]
 

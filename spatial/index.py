@@ -254,13 +254,15 @@ def cached_adjacency(geo: Geographies, config: Settings | None = None) -> sp.csr
             pass
     adj = unit_adjacency(geo)
     if geo.key and folder.is_dir():
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".adj-", suffix=".npz")
-        os.close(fd)
-        try:
+        tmp = None
+        try:  # a read-only or full cache folder only costs the speed-up
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".adj-", suffix=".npz")
+            os.close(fd)
             sp.save_npz(tmp, sp.csr_matrix(adj))
             os.replace(tmp, path)
         except OSError:
-            Path(tmp).unlink(missing_ok=True)
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
     return adj
 
 

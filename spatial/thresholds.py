@@ -59,8 +59,16 @@ class Thresholds:
     coterminous_min: float = 0.95
 
     def __post_init__(self) -> None:
+        from .limits import MAX_THRESHOLD_DIGITS
+
         for f in fields(self):
             v = getattr(self, f.name)
+            if isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 10 ** MAX_THRESHOLD_DIGITS:
+                digits = len(str(abs(v))) if abs(v) < 10 ** 4000 else "thousands of"
+                raise ThresholdError(f"{f.name} is a {digits}-digit number, far beyond any population or share",
+                                     where=f"thresholds.{f.name}",
+                                     fix=f"use a number like the default {getattr(Thresholds, f.name):,} "
+                                         f"(at most {MAX_THRESHOLD_DIGITS} digits)")
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
                 raise ThresholdError(f"{f.name} must be a number, not {v!r}", where=f"thresholds.{f.name}",
                                      fix=f"use a number like the default {getattr(Thresholds, f.name)}")
