@@ -130,6 +130,14 @@ class Scenario:
                                source=self.source)
             object.__setattr__(self, "name", clean_name(self.name))
         object.__setattr__(self, "footprints", tuple(self.footprints))
+        from .limits import MAX_FOOTPRINTS
+
+        if len(self.footprints) > MAX_FOOTPRINTS:
+            raise FootprintError(
+                f"the scenario has {len(self.footprints):,} footprints, over the limit of {MAX_FOOTPRINTS:,}",
+                where=f"scenario {self.name!r}",
+                fix="split it into several scenarios, or group units into fewer, larger footprints "
+                    "(a footprint may list MSOAs, wards or boroughs)")
         seen: set[str] = set()
         for fp in self.footprints:
             if fp.name in seen:
