@@ -201,3 +201,44 @@ def test_impossible_unit_geometry_is_refused_with_the_reason(change, words, tmp_
     assert "Fix:" in msg and "london_2011_geographies.gpkg" in msg
     if change is not _in_degrees:
         assert first in msg, msg
+
+
+# --- 9: small CLI option messages ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("argv,words", [
+    (["propose", "localities", "E09000021", "--seed", "-1"], ["--seed", "-1", "0 or more"]),
+    (["propose", "systems", "--limit", "0"], ["--limit", "1 or more"]),
+    (["propose", "systems", "--limit", "-30"], ["--limit", "-30", "1 or more"]),
+    (["propose", "partitions", "SWL", "--limit", "0"], ["--limit", "1 or more"]),
+    (["flows", "--top", "-1"], ["--top", "-1", "1 or more"]),
+    (["flows", "--top", "ten"], ["--top", "'ten'", "whole number"]),
+], ids=["seed_minus_1", "limit_0", "limit_minus_30", "partitions_limit_0", "top_minus_1", "top_text"])
+def test_bad_numeric_options_name_the_option_and_the_fix(argv, words, capsys):
+    from spatial.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    for w in words:
+        assert w in err, err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("kind", ["directory", "fifo", "dev_zero"])
+def test_flows_file_that_is_not_a_regular_file_names_the_option(kind, tmp_path, capsys):
+    from spatial.cli import main
+
+    if kind == "directory":
+        path, what = tmp_path, "a folder"
+    elif kind == "fifo":
+        path, what = tmp_path / "pipe.csv", "a FIFO"
+        os.mkfifo(path)
+    else:
+        path, what = Path("/dev/zero"), "a device"
+    with pytest.raises(SystemExit) as exc:
+        main(["flows", "E09000021", "--flows-file", str(path)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "--flows-file" in err and what in err and "not a regular file" in err and "CSV" in err, err
+    assert "file not found" not in err
