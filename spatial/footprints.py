@@ -179,9 +179,10 @@ class Scenario:
 
     def get(self, name: str) -> Footprint:
         """Footprint by name (``KeyError`` naming the known ones)."""
-        for fp in self.footprints:
-            if fp.name == name:
-                return fp
+        for key in dict.fromkeys((name, clean_name(name) if isinstance(name, str) else name)):
+            for fp in self.footprints:  # the name as typed, then as stored (clean_name)
+                if fp.name == key:
+                    return fp
         raise KeyError(f"no footprint {name!r} in scenario {self.name!r}; known: "
                        f"{', '.join(fp.name for fp in self.footprints)}")
 
@@ -205,7 +206,8 @@ class Scenario:
 
     def rename(self, old: str, new: str) -> "Scenario":
         """Rename a footprint and the parent links to it."""
-        self.get(old)
+        old = self.get(old).name
+        new = clean_name(new) if isinstance(new, str) else new
         if new != old and new in self.names():
             raise FootprintError(f"a footprint named {new!r} already exists", fix="choose another name")
         fps = []

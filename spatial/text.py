@@ -90,9 +90,10 @@ _STRAY_JOINER = re.compile("(?:(?<=[\x00-\x7f])|^)[\u200c\u200d]+|[\u200c\u200d]
 
 def find_surrogate(text: str) -> int | None:
     """Position of the first lone surrogate in ``text`` (text that cannot be written as UTF-8), or None."""
-    for i, ch in enumerate(text):
-        if "\ud800" <= ch <= "\udfff":
-            return i
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return exc.start
     return None
 
 
