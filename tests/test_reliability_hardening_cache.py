@@ -155,10 +155,18 @@ def test_unusable_cache_folder_runs_uncached_with_a_warning(tmp_path, data_dir, 
     if kind == "read_only":
         cache.mkdir()
         cache.chmod(0o500)
-        if os.access(cache, os.W_OK):  # root ignores permissions: make it unwritable another way
-            cache.chmod(0o700)
-            cache.rmdir()
-            cache.write_text("")  # falls back on the "file" case for root
+        if os.access(cache, os.W_OK):  # root ignores permission bits: fail as a read-only mount does
+            import errno
+            import pathlib
+
+            real_mkdir = pathlib.Path.mkdir
+
+            def read_only_mkdir(self, *a, **k):
+                if cache in self.parents or self == cache:
+                    raise OSError(errno.EROFS, "Read-only file system", str(self))
+                return real_mkdir(self, *a, **k)
+
+            monkeypatch.setattr(pathlib.Path, "mkdir", read_only_mkdir)
     elif kind == "a_file":
         cache.write_text("not a folder")
     config = Settings(data_dir, cache, "env")
