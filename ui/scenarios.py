@@ -134,6 +134,7 @@ with c2:
     save_as = st.text_input("Save on this server as", value=scenario.name, key="scenarios_save_as",
                             help="Letters, digits, spaces, dots, dashes; anything else is replaced. "
                                  "The file goes to the scenarios folder and nowhere else.")
+    overwrite = st.checkbox("Replace a saved file that holds another scenario", key="scenarios_overwrite")
     if st.button("Save on this server", key="scenarios_save", type="primary"):
         from spatial.scenario_io import save_scenario
 
@@ -141,7 +142,7 @@ with c2:
             folder = scenarios_dir()
             path = scenario_path(folder, save_as)
             existed = path.exists()
-            save_scenario(scenario, path)
+            save_scenario(scenario, path, overwrite=overwrite)
         except FootprintsError as exc:
             show_error(exc)
         except OSError as exc:
@@ -262,6 +263,7 @@ else:
                                              for v in checks["passed_after"]])
         st.dataframe(checks.rename(columns=lambda c: c.replace("_", " ")), hide_index=True, width="stretch",
                      key="scenarios_checks")
-        st.download_button("Comparison as CSV", cmp.checks.merge(cmp.moves, on="footprint", how="left")
-                           .to_csv(index=False).encode("utf-8"), file_name="comparison.csv", mime="text/csv",
+        from spatial.compare import comparison_csv
+
+        st.download_button("Comparison as CSV", comparison_csv(cmp).encode("utf-8"), file_name="comparison.csv", mime="text/csv",
                            key="scenarios_dl_compare")
