@@ -19,7 +19,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from .config import DEFAULT_YEAR, Settings, settings as default_settings
+from .config import Settings, default_year, settings as default_settings
 from .geographies import Geographies, Progress, build_geographies
 from .readers import dataset_path
 from .registry import Region, get_dataset, get_region
@@ -27,7 +27,7 @@ from .registry import Region, get_dataset, get_region
 __all__ = ["CACHE_FORMAT", "source_key", "load_geographies", "clear_cache"]
 
 #: Bump when the processed tables change shape.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3  # 3: geography field, 2024 units (age bands, utla, nhs_region), NHS regions on England 2018
 
 
 def _file_digest(path: Path) -> str:
@@ -67,7 +67,7 @@ def _write(geo: Geographies, folder: Path) -> None:
             gdf.to_parquet(tmp / f"layer_{name}.parquet")
         for name, gdf in geo.published.items():
             gdf.to_parquet(tmp / f"published_{name}.parquet")
-        meta = {"region": geo.region, "year": geo.year, "notes": geo.notes, "key": geo.key,
+        meta = {"region": geo.region, "year": geo.year, "notes": geo.notes, "key": geo.key, "geography": geo.geography, "area": geo.area,
                 "layers": list(geo.layers), "published": list(geo.published)}
         # meta.json last: its presence marks a complete folder.
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
@@ -94,13 +94,14 @@ def _read(folder: Path) -> Geographies | None:
         # A damaged cache is never trusted: the caller rebuilds it from the sources.
         shutil.rmtree(folder, ignore_errors=True)
         return None
-    return Geographies(meta["region"], meta["year"], units, layers, published, meta["notes"], meta["key"])
+    return Geographies(meta["region"], meta["year"], units, layers, published, meta["notes"], meta["key"],
+                       geography=meta.get("geography", "2018"), area=meta.get("area", ""))
 
 
 def load_geographies(
     region: str = "london",
     *,
-    year: int = DEFAULT_YEAR,
+    year: int | None = None,
     config: Settings | None = None,
     use_cache: bool = True,
     progress: Progress | None = None,
@@ -111,8 +112,9 @@ def load_geographies(
     ----------
     region : str
         ``"london"`` (default) or ``"england"``.
-    year : int
-        Population year for the ``population`` columns (default mid-2017).
+    year : int, optional
+        Population year for the ``population`` columns (default mid-2017 for
+        the 2018 geography, Census 2021 for the 2024 one).
     config : Settings, optional
         Data and cache directories; default from the environment.
     use_cache : bool
@@ -132,6 +134,7 @@ def load_geographies(
     (4835, 33)
     """
     reg = get_region(region)
+    year = default_year(reg.geography) if year is None else year
     config = config or default_settings()
     if not use_cache:
         geo = build_geographies(reg, year=year, config=config, progress=progress)

@@ -254,6 +254,11 @@ _DATASETS = [
     ),
 ]
 
+# --- today's geography (LSOA 2021, ICBs 2024): a separate block, see registry_2024.py -----------------
+from .registry_2024 import DATASETS_2024 as _DATASETS_2024  # noqa: E402  (needs Dataset above)
+
+_DATASETS += _DATASETS_2024
+
 #: Every dataset, by id (read-only).
 REGISTRY: Mapping[str, Dataset] = MappingProxyType({d.id: d for d in _DATASETS})
 
@@ -317,6 +322,9 @@ class Region:
         Layer name -> :class:`Published` boundary.
     flows : mapping
         Catchment year -> registry id of the trust flow table.
+    geography : {"2018", "2024"}
+        The boundary vintage of the units (LSOA 2011 with the April 2018 NHS
+        geography, or LSOA 2021 with the April 2024 one).
     """
 
     name: str
@@ -327,6 +335,7 @@ class Region:
     expected: Mapping[str, int]
     published: Mapping[str, Published] = field(default_factory=dict)
     flows: Mapping[int, str] = field(default_factory=dict)
+    geography: str = "2018"
 
     def datasets(self) -> list[str]:
         """Registry ids this region reads."""
@@ -385,6 +394,8 @@ _REGIONS = [
             Join("lsoa_pop_mid2017", on="LSOA11CD", columns={"pop_mid2017": "pop_2017"}),
             _WARD_JOIN,
             _WARD_NAMES,
+            Join("ccg18_nhser18_lookup", on="CCG18CD", key="ccg",
+                 columns={"NHSER18CDH": "nhs_region", "NHSER18NM": "nhs_region_name"}),
         ),
         code_prefix="E",
         expected={"units": 32844, "msoa": 6791, "borough": 326, "ccg": 195, "stp": 42},
@@ -392,6 +403,10 @@ _REGIONS = [
         flows=_FLOWS,
     ),
 ]
+
+from .registry_2024 import regions_2024 as _regions_2024  # noqa: E402
+
+_REGIONS += _regions_2024()
 
 #: Every region, by name (read-only).
 REGIONS: Mapping[str, Region] = MappingProxyType({r.name: r for r in _REGIONS})

@@ -365,7 +365,9 @@ class CareFlows:
                 raise ValueError("give the catchment year of a bare flow table (year=...)")
             frame, label = validate_flows(flows, source="flows", notes=notes), "flows"
         unit_codes = units["code"].to_numpy().astype(str)
-        unit_msoa = units["msoa"].to_numpy().astype(str)
+        # 2018 units are LSOA 2011 inside their MSOA; 2024 units (LSOA 2021) carry ``msoa11``, the MSOA 2011
+        # of their LSOA 2011 parent by the ONS 2011->2021 lookup (docs/CARE_FLOWS.md, "2024 geography").
+        unit_msoa = units["msoa" if "msoa" in units else "msoa11"].to_numpy().astype(str)
 
         # trusts axis: every known trust (points) and every trust with flows
         trusts = trusts.copy()

@@ -34,12 +34,13 @@ import pandas as pd
 import shapely
 
 from boundaries import DEFAULT_YEAR
+from boundaries.config import DEFAULT_GEOGRAPHY, GEOGRAPHIES, default_year
 
 from .checks import RULES, ScenarioReport
 from .errors import AssignmentError, FootprintError, ScenarioError, ScenarioFormatError, UnknownCodeError
 from .footprints import Footprint, Scenario
 from .index import UnitIndex, normalise_code
-from .thresholds import LEVEL_ORDER, LEVELS, Thresholds
+from .thresholds import LEVEL_ORDER, ALL_LEVELS, LEVELS, Thresholds
 
 __all__ = [
     "FORMAT",
@@ -62,12 +63,14 @@ __all__ = [
 
 #: Value of the ``format`` field of every scenario file.
 FORMAT = "footprints-scenario"
-#: Newest format version this code reads and the one it writes.
-VERSION = 1
+#: Newest format version this code reads and the one it writes.  Version 2 adds ``geography``
+#: ("2018" | "2024") and ``region``; a version 1 file is a 2018 London scenario.
+VERSION = 2
 #: Largest scenario or assignment file read (bytes); checked before parsing.
 MAX_BYTES = 20 * 1024 * 1024
 
 _TOP_KEYS = ("format", "version", "name", "year", "description", "source", "thresholds", "footprints")
+_TOP_KEYS_V2 = _TOP_KEYS + ("geography", "region")
 _FP_KEYS = ("name", "level", "members", "parent", "notes", "core_providers")
 _FOOTPRINT_WHERE = re.compile(r"^footprint '(.*)'$")
 
@@ -154,6 +157,8 @@ def scenario_to_dict(scenario: Scenario) -> dict:
         "format": FORMAT,
         "version": VERSION,
         "name": scenario.name,
+        "geography": scenario.geography,
+        "region": scenario.region,
         "year": int(scenario.year),
         "description": scenario.description,
         "source": scenario.source,
@@ -217,10 +222,10 @@ def _footprint_from_dict(item: Any, i: int, where: str | None) -> Footprint:
     if level not in LEVEL_ORDER:
         import difflib
 
-        near = difflib.get_close_matches(level, LEVELS, n=1)
+        near = difflib.get_close_matches(level, ALL_LEVELS, n=1)
         hint = f" (did you mean {near[0]!r}?)" if near else ""
         raise FootprintError(f"unknown level {level!r}{hint}", where=_at(where, f"{label}.level"),
-                             fix=f"use one of {', '.join(LEVELS)}")
+                             fix=f"use one of {', '.join(ALL_LEVELS)}")
     members = item["members"]
     _want(members, "list", where, f"{label}.members")
     if not members:
@@ -295,7 +300,16 @@ def scenario_from_dict(data: Any, *, where: str | None = None) -> Scenario:
     if version < 1:
         raise ScenarioFormatError(f"unknown format version {version}", where=_at(where, "version"),
                                   fix=f"this Footprints reads format version(s) 1 to {VERSION}; re-save the scenario from Footprints")
-    _unknown_keys(data, _TOP_KEYS, where, "the top level")
+    _unknown_keys(data, _TOP_KEYS_V2 if version >= 2 else _TOP_KEYS, where, "the top level")
+    geography = data.get("geography", DEFAULT_GEOGRAPHY)
+    if isinstance(geography, int) and not isinstance(geography, bool):
+        geography = str(geography)
+    _want(geography, "string", where, "geography")
+    if geography not in GEOGRAPHIES:
+        raise ScenarioFormatError(f"unknown geography {geography!r}", where=_at(where, "geography"),
+                                  fix=f"use one of {', '.join(GEOGRAPHIES)}")
+    region = data.get("region", "london")
+    _want(region, "string", where, "region")
     if "name" not in data:
         raise ScenarioFormatError("missing field 'name'", where=_at(where, "name"), fix="give the scenario a name")
     name = data["name"]
@@ -303,7 +317,7 @@ def scenario_from_dict(data: Any, *, where: str | None = None) -> Scenario:
     if not name.strip():
         raise ScenarioFormatError("the scenario name is empty", where=_at(where, "name"),
                                   fix="give the scenario a name")
-    year = data.get("year", DEFAULT_YEAR)
+    year = data.get("year", default_year(geography))
     _want(year, "integer", where, "year")
     texts = {}
     for key in ("description", "source"):
@@ -333,7 +347,8 @@ def scenario_from_dict(data: Any, *, where: str | None = None) -> Scenario:
         seen[fp.name] = i
         footprints.append(fp)
     try:
-        return Scenario(name, tuple(footprints), thresholds, year, texts["description"], texts["source"])
+        return Scenario(name, tuple(footprints), thresholds, year, texts["description"], texts["source"],
+                        geography=geography, region=region)
     except ScenarioError as exc:
         m = _FOOTPRINT_WHERE.match(exc.where or "")
         field = exc.where or "footprints"
@@ -580,7 +595,7 @@ def assignment_from_csv(
         text = _decode_csv(_read_bytes(path_or_text, kind="assignment CSV", error=AssignmentError), where)
         default_name = Path(path_or_text).stem
     if level not in LEVEL_ORDER:
-        raise FootprintError(f"unknown level {level!r}", where="level", fix=f"use one of {', '.join(LEVELS)}")
+        raise FootprintError(f"unknown level {level!r}", where="level", fix=f"use one of {', '.join(ALL_LEVELS)}")
     text = text.lstrip("\ufeff")
     lines = text.splitlines()
     if not lines or not lines[0].strip():
@@ -624,7 +639,7 @@ def assignment_from_csv(
             fp_level = cell(c_level) or level
             if fp_level not in LEVEL_ORDER:
                 raise FootprintError(f"unknown level {fp_level!r}", where=f"{where}, line {lineno}, column 'level'",
-                                     fix=f"use one of {', '.join(LEVELS)}")
+                                     fix=f"use one of {', '.join(ALL_LEVELS)}")
             entry = rows.setdefault(fp_name, {"level": fp_level, "parent": cell(c_parent) or None,
                                               "members": [], "line": lineno})
             if entry["level"] != fp_level:
@@ -683,7 +698,7 @@ def assignment_to_csv(scenario: Scenario, index: UnitIndex, level: str | None = 
         The CSV text (``\\n`` line ends, no BOM).
     """
     if level is not None and level not in LEVEL_ORDER:
-        raise FootprintError(f"unknown level {level!r}", where="level", fix=f"use one of {', '.join(LEVELS)}")
+        raise FootprintError(f"unknown level {level!r}", where="level", fix=f"use one of {', '.join(ALL_LEVELS)}")
     fps = [fp for fp in scenario.footprints if level is None or fp.level == level]
     members = validate_members(scenario, index)
     with_parent = any(fp.parent for fp in fps)

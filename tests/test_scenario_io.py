@@ -87,7 +87,7 @@ def test_round_trip_equals(tmp_path):
     assert back.get("BHR").core_providers == ("R1H", "RF4")
     assert loads(dumps(s)) == s
     data = json.loads(path.read_text(encoding="utf-8"))
-    assert data["format"] == "footprints-scenario" and data["version"] == 1
+    assert data["format"] == "footprints-scenario" and data["version"] == 2 and data["geography"] == "2018"
     # only overrides are stored
     assert data["thresholds"] == {"system_min_population": 450_000, "care_flow_min": 0.65}
     assert "Tést — NEL" in path.read_text(encoding="utf-8")

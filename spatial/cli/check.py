@@ -17,7 +17,7 @@ from boundaries.errors import FootprintsError
 
 from ..errors import ScenarioError
 from ..footprints import Scenario
-from ..thresholds import LEVEL_LABELS, LEVELS
+from ..thresholds import LEVEL_LABELS, ALL_LEVELS, LEVELS
 
 __all__ = ["register", "run", "read_scenario", "format_report", "attach_care_flows"]
 
@@ -31,7 +31,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("scenario", metavar="SCENARIO",
                    help="scenario .json file, assignment .csv file, or a preloaded scenario id/name")
     p.add_argument("--year", type=int, default=None, help="population year (overrides the scenario's year)")
-    p.add_argument("--level", choices=LEVELS, default="multi_borough",
+    p.add_argument("--level", choices=ALL_LEVELS, default="multi_borough",
                    help="level of the footprints of an assignment CSV without a level column "
                         "(default multi_borough)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")

@@ -20,7 +20,7 @@ from ..errors import ScenarioError
 from .check import _jsonable
 from ..flows_data import flow_years
 from ..footprints import Footprint, Scenario
-from ..thresholds import LEVELS
+from ..thresholds import ALL_LEVELS, LEVELS
 
 __all__ = ["register", "run", "footprint_from_members", "infer_level"]
 
@@ -40,7 +40,7 @@ def register(subparsers: Any) -> None:
                    help=f"PHE catchment year ({' or '.join(map(str, years))}; default {years[0]})")
     p.add_argument("--population-year", type=int, default=None,
                    help="population year (default: the scenario's, or mid-2017)")
-    p.add_argument("--level", choices=LEVELS, default=None,
+    p.add_argument("--level", choices=ALL_LEVELS, default=None,
                    help="level of a member-list footprint (default: told from the members), or of the "
                         "footprints of an assignment CSV (default multi_borough)")
     p.add_argument("--name", default=None, help="name of a member-list footprint")
