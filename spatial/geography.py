@@ -112,11 +112,12 @@ def vintage_error(codes: list[str], geography: str, *, where: str | None = None,
     )
 
 
-def check_scenario_geography(scenario, geography: str, *, where: str | None = None) -> None:
+def check_scenario_geography(scenario, geography: str, *, where: str | None = None,
+                             path: str = "SCENARIO.json") -> None:
     """Raise :class:`GeographyMismatchError` when ``scenario`` was made in another geography."""
     if str(scenario.geography) != str(geography):
         raise GeographyMismatchError(
             f"scenario {scenario.name!r} is in the {scenario.geography} geography, but the {geography} "
             "geography is loaded", where=where,
-            fix=f"convert it: {convert_command(geography)}, or open it with --geography {scenario.geography}",
+            fix=f"convert it: {convert_command(geography, path)}, or open it with --geography {scenario.geography}",
         )

@@ -72,8 +72,15 @@ def list_preloaded() -> list[tuple[str, str, str]]:
     return out
 
 
-def load_preloaded(id_or_name: str) -> Scenario:
+def load_preloaded(id_or_name: str, geo=None) -> Scenario:
     """A preloaded scenario by id (``"kingston-richmond"``) or name (case-insensitive).
+
+    Parameters
+    ----------
+    id_or_name : str
+    geo : Geographies, optional
+        The loaded geography; needed for the 2024 scenarios built from the
+        lookups (:mod:`spatial.preloaded_2024`), which are built for its units.
 
     Raises
     ------
@@ -81,6 +88,13 @@ def load_preloaded(id_or_name: str) -> Scenario:
         When nothing matches; the message suggests the closest ids.
     """
     key = str(id_or_name).strip()
+    from .preloaded_2024 import PRELOADED_2024, load_preloaded_2024
+
+    if key.casefold() in PRELOADED_2024 or key.casefold() in {v[0].casefold() for v in PRELOADED_2024.values()}:
+        if geo is None or getattr(geo, "geography", "2018") != "2024":
+            raise ScenarioError(f"preloaded scenario {key!r} is of the 2024 geography", where="preloaded scenarios",
+                                fix="load the 2024 geography (--geography 2024, and --region as wanted)")
+        return load_preloaded_2024(key, geo)
     ids = _ids()
     folded = key.casefold()
     for sid in ids:

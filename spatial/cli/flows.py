@@ -9,6 +9,8 @@ instead.  Method: ``docs/CARE_FLOWS.md``.
 
 from __future__ import annotations
 
+from ._geo import load_engine
+
 import argparse
 import json
 from pathlib import Path
@@ -118,7 +120,7 @@ def _target(args: argparse.Namespace, index) -> Scenario | Footprint:
             load_preloaded = None
         if load_preloaded is not None:
             try:
-                return load_preloaded(spec)
+                return load_preloaded(spec, geo=index.geo)
             except UnknownPreloadedError as exc:
                 near = index.suggest(spec)
                 hint = f"; closest areas: {', '.join(near)}" if near else ""
@@ -155,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
     from ..api import Engine
     from ..careflows import CareFlows
 
-    engine = Engine.load()
+    engine = load_engine(args)
     flows = CareFlows.load(engine.geo, year=args.year, path=args.flows_file)
     if args.trusts:
         table = flows.trust_table(engine.index)

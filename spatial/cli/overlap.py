@@ -10,6 +10,8 @@ boundaries (``--published``, default) or the shapes dissolved from units
 
 from __future__ import annotations
 
+from ._geo import load_engine
+
 import argparse
 import json
 import math
@@ -163,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
             raise OverlapError(f"--level-{side.lower()} applies to scenario footprints, not layer {spec!r}",
                                fix=f"leave --level-{side.lower()} out")
     year = _pick_year(specs, args.year)
-    engine = Engine.load()
+    engine = load_engine(args)
     if year is not None:
         engine = engine.for_year(year)
     a = overlap_layer(specs[0], engine.index, level=args.level_a)
