@@ -1,0 +1,228 @@
+"""Today's geography (2024) and the region/geography choice, on the real England data.
+
+Every figure is compared with an independent pandas computation straight from
+the raw CSV files of the mirror (not from our tables).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from boundaries import Settings
+from boundaries.errors import MissingDataError
+from boundaries.regions import RegionError, load_region
+from spatial import Engine, Footprint, Scenario
+from spatial.careflows import CareFlows
+from spatial.checks import check_footprint
+from spatial.clusters import cluster_table, enumerate_clusters, icb_adjacency
+from spatial.errors import FootprintError, UnknownCodeError
+from spatial.geography import GeographyMismatchError
+from spatial.scenario_io import dumps, loads, save_scenario, load_scenario
+
+REPO = Path(__file__).resolve().parent.parent
+AGES = ["age_0_15", "age_16_24", "age_25_34", "age_35_49", "age_50_64", "age_65_plus"]
+
+
+@pytest.fixture(scope="module")
+def raw(data_dir):
+    """The raw 2024 tables, joined with pandas only."""
+    pop = pd.read_csv(data_dir / "england21/lsoa21_pop_census2021.csv", encoding="utf-8-sig")
+    look = pd.read_csv(data_dir / "nhs/lookups/lsoa21_sicbl24_icb24_en.csv", encoding="utf-8-sig")
+    l22 = pd.read_csv(data_dir / "local_authorities/ltla22_ltla23_lookup.csv", encoding="utf-8-sig")
+    utla = pd.read_csv(data_dir / "local_authorities/ltla23_utla23_lookup.csv", encoding="utf-8-sig")
+    df = look.merge(pop, on="lsoa21_code", how="left")
+    df = df.merge(l22[["ltla22_code", "ltla23_code"]], on="ltla22_code", how="left")
+    df = df.merge(utla[["ltla23_code", "utla23_code"]], on="ltla23_code", how="left")
+    return df
+
+
+@pytest.fixture(scope="module")
+def england(data_dir):
+    e = Engine.load("england", geography="2024")
+    e.flows = CareFlows.load(e.geo, year=2019)
+    return e
+
+
+def test_england_2024_units_and_populations_match_raw_files(england, raw):
+    units = england.geo.units
+    assert england.geography == "2024" and england.year == 2021
+    assert len(units) == 33755 == len(raw)
+    assert int(units["population"].sum()) == int(raw["usual_residents_all"].sum()) == 56_489_608
+    for band in AGES:  # the age bands stay on the units, with the census names
+        assert int(units[band].sum()) == int(raw[band].sum())
+    # memberships from the lookups, unit by unit
+    m = units.set_index("code")[["stp", "ccg", "borough", "utla"]].join(raw.set_index("lsoa21_code"))
+    assert (m["stp"] == m["icb24_code"]).all() and (m["ccg"] == m["sicbl24_code"]).all()
+    assert (m["borough"] == m["ltla23_code"]).all() and (m["utla"] == m["utla23_code"]).all()
+    # layer totals: ICB, sub-ICB, place, upper tier
+    for layer, col in (("stp", "icb24_code"), ("ccg", "sicbl24_code"), ("borough", "ltla23_code"),
+                       ("utla", "utla23_code")):
+        ours = england.geo.layers[layer].set_index("code")["population"]
+        theirs = raw.groupby(col)["usual_residents_all"].sum()
+        assert len(ours) == len(theirs)
+        pd.testing.assert_series_equal(ours.sort_index(), theirs.sort_index(), check_names=False,
+                                       check_dtype=False)
+    assert len(england.geo.layers["nhs_region"]) == 7
+
+
+def test_place_is_exact_lad_not_the_best_fit(england, raw):
+    """E01027305: best-fit LAD 2024 says Cherwell, its exact LAD 2022 is West Northamptonshire."""
+    row = england.geo.units.set_index("code").loc["E01027305"]
+    assert row["borough"] == "E06000062" and row["lad24_bestfit"] == "E07000177"
+    assert row["stp"] == raw.set_index("lsoa21_code").loc["E01027305", "icb24_code"]
+
+
+def test_regions_are_subsets_from_the_lookups(raw, data_dir):
+    qmf = load_region("QMF", geography="2024")
+    sel = raw[raw["icb24_code_nhs"] == "QMF"]
+    assert len(qmf.units) == len(sel) and int(qmf.units["population"].sum()) == int(sel["usual_residents_all"].sum())
+    by_name = load_region("North East London", geography="2024")
+    assert set(by_name.units["code"]) == set(qmf.units["code"])
+    london = load_region("london", geography="2024")
+    lon = raw[raw["ltla22_code"].str.startswith("E09")]
+    assert len(london.units) == len(lon) == 4994
+    assert int(london.units["population"].sum()) == int(lon["usual_residents_all"].sum()) == 8_799_687
+    prac = pd.read_csv(data_dir / "nhs/primary_care/gp_practice_pcn_2025-10.csv")
+    mid = set(prac.loc[prac["COMM_REGION_NAME"] == "Midlands", "ICB_CODE"])
+    midlands = load_region("Midlands", geography="2024")
+    assert set(midlands.units["stp_nhs"]) == mid
+    assert int(midlands.units["population"].sum()) == int(raw[raw["icb24_code_nhs"].isin(mid)]["usual_residents_all"].sum())
+    # 2018: an STP of England
+    stp = load_region("E54000029", geography="2018")
+    look18 = pd.read_csv(data_dir / "nhs/lookups/lsoa11_ccg18_stp18_lad18_en_v3.csv", encoding="utf-8-sig")
+    assert set(stp.units["code"]) == set(look18.loc[look18["STP18CD"] == "E54000029", "LSOA11CD"])
+
+
+def test_unknown_region_and_missing_data(tmp_path):
+    with pytest.raises(RegionError, match="Northh East London.*2024 geography"):
+        load_region("Northh East London", geography="2024")
+    with pytest.raises(RegionError, match="unknown geography"):
+        load_region("england", geography="2031")
+    empty = Settings(tmp_path / "nodata", tmp_path / "cache", "env")
+    with pytest.raises(MissingDataError) as err:
+        load_region("QMF", geography="2024", config=empty)
+    assert "python -m boundaries fetch" in str(err.value) and "england_lsoa21" in str(err.value)
+
+
+def test_icb_cluster_checks_against_pandas(england, raw, data_dir):
+    fp = Footprint("NCL + NEL", "icb_cluster", ("QMJ", "QMF"))
+    rep = check_footprint(fp, england.index, flows=england.flows)
+    sel = raw[raw["icb24_code_nhs"].isin(["QMJ", "QMF"])]
+    assert rep.population == int(sel["usual_residents_all"].sum()) == 1_410_212 + 1_998_637
+    assert rep.check("population").passed is True
+    councils = rep.check("councils")
+    assert councils.passed is True and councils.threshold == sel["utla23_code"].nunique() == 13
+    # Surrey Heartlands + Sussex: Surrey county is split with Frimley (pandas: share of Surrey's residents)
+    fp2 = Footprint("Surrey + Sussex", "icb_cluster", ("QXU", "QNX"))
+    rep2 = check_footprint(fp2, england.index, flows=england.flows)
+    surrey = raw[raw["utla23_code"] == "E10000030"]
+    share = surrey[surrey["icb24_code_nhs"].isin(["QXU", "QNX"])]["usual_residents_all"].sum() / surrey["usual_residents_all"].sum()
+    assert rep2.check("councils").passed is False
+    assert f"Surrey is {100 * share:.1f}% inside" in rep2.check("councils").reason
+    # a floor the user changes
+    from spatial import Thresholds
+    high = check_footprint(fp, england.index, thresholds=Thresholds(cluster_min_population=4_000_000))
+    assert high.check("population").passed is False
+
+
+def test_every_contiguous_cluster_enumerated_and_checked(england, raw):
+    adj = icb_adjacency(england.index)
+    n = adj.shape[0]
+    assert n == 42 and (adj != adj.T).nnz == 0
+    clusters = enumerate_clusters(adj, 2, 4)
+    assert len(clusters) == len(set(clusters))
+    # brute force: every 2-4 subset connected in the ICB graph
+    import itertools
+    import scipy.sparse.csgraph as cg
+    a = adj.toarray()
+    brute = 0
+    for k in (2, 3):
+        for c in itertools.combinations(range(n), k):
+            sub = a[np.ix_(c, c)]
+            if cg.connected_components(sub, directed=False)[0] == 1:
+                brute += 1
+    assert sum(1 for c in clusters if len(c) <= 3) == brute
+    table = cluster_table(england.index, flows=england.flows, clusters=clusters)
+    f = table.frame
+    assert len(f) == len(clusters)
+    # population of every cluster = pandas sum over its ICBs
+    pop = raw.groupby("icb24_code")["usual_residents_all"].sum()
+    got = f["icbs"].str.split("+").map(lambda cs: int(pop.loc[cs].sum()))
+    assert (got == f["population"]).all()
+    # councils wholly inside: pandas for each cluster of two
+    ut = raw.groupby(["utla23_code", "icb24_code"])["usual_residents_all"].sum().unstack(fill_value=0)
+    for row in f[f["n_icbs"] == 2].head(60).itertuples():
+        cs = row.icbs.split("+")
+        touched = ut[ut[cs].sum(axis=1) > 0]
+        whole = (touched[cs].sum(axis=1) == touched.sum(axis=1))
+        assert row.councils == len(touched) and row.councils_ok == bool(whole.all())
+    # containment equals the care_flow rule of the footprint check
+    for row in f.iloc[[0, 5, len(f) // 2, len(f) - 1]].itertuples():
+        rep = check_footprint(Footprint("c", "icb_cluster", tuple(row.icbs.split("+"))), england.index,
+                              flows=england.flows)
+        assert abs(rep.check("care_flow").value - row.containment) < 1e-4
+    assert f["passes"].is_monotonic_decreasing
+
+
+def test_scenario_records_geography_and_mismatch_errors(england, tmp_path, index):
+    sc = Scenario("two ICBs", (Footprint("NCL+NEL", "icb_cluster", ("QMJ", "QMF")),), geography="2024",
+                  region="england", year=2021)
+    back = loads(dumps(sc))
+    assert back.geography == "2024" and back.region == "england" and back.footprints[0].level == "icb_cluster"
+    path = save_scenario(sc, tmp_path / "s.json")
+    assert json.loads(path.read_text())["version"] == 2
+    # a 2024 scenario checked in the 2018 London engine
+    with pytest.raises(GeographyMismatchError, match="2024 geography.*2018") as err:
+        Engine(index.geo, index).check(load_scenario(path))
+    assert "python -m spatial convert" in str(err.value)
+    # a 2018 level in a 2024 scenario
+    with pytest.raises(FootprintError, match="2018 geography"):
+        Scenario("x", (Footprint("a", "multi_borough", ("E09000001",)),), geography="2024")
+    # a 2018 code (LSOA 2011 split in 2021) in a 2024 footprint: names the vintage and the command
+    look = pd.read_csv(__import__("boundaries").settings().data_dir / "england21/lsoa11_lsoa21_ltla22_lookup.csv")
+    gone = sorted(set(look.loc[look["change_code"].isin(["S", "M"]) & look["lsoa11_code"].str.startswith("E"),
+                               "lsoa11_code"]) - set(look["lsoa21_code"]))
+    split = gone[0]
+    with pytest.raises(GeographyMismatchError) as err:
+        england.index.expand([split, "E09000001"])
+    assert "2018 geography" in str(err.value) and "LSOA 2011" in str(err.value) and "convert" in str(err.value)
+    # and an April 2024 code in a 2018 scenario
+    with pytest.raises(GeographyMismatchError, match="2024 geography"):
+        index.expand(["E54000063"])  # Surrey Heartlands' April 2024 code
+    with pytest.raises(UnknownCodeError) as plain:
+        index.expand(["E09999999"])
+    assert not isinstance(plain.value, GeographyMismatchError)
+
+
+def test_nhs_codes_join_across_the_2022_2024_changes(england, data_dir):
+    """OHID 2022 shares are keyed by July 2022 E-codes; Surrey/Sussex changed: join on NHS codes."""
+    look22 = pd.read_csv(data_dir / "nhs/lookups/lsoa11_sicbl22_icb22_ltla22_en.csv", encoding="utf-8-sig")
+    e22 = dict(zip(look22["icb22_code_h"], look22["icb22_code"]))
+    units = england.geo.units
+    e24 = dict(zip(units["stp_nhs"], units["stp"]))
+    changed = {nhs for nhs in e24 if e22[nhs] != e24[nhs]}
+    assert changed == {"QXU", "QNX"}
+    assert england.index.resolve("QXU") == england.index.resolve("E54000063")
+
+
+def test_cli_region_geography_and_clusters(tmp_path):
+    env = {**__import__("os").environ, "PYTHONPATH": str(REPO)}
+    out = subprocess.run([sys.executable, "-m", "spatial", "clusters", "QMJ", "QMF", "--geography", "2024",
+                          "--region", "london"], capture_output=True, text=True, env=env, cwd=REPO, timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert "population 3,408,849 is at least 1,000,000" in out.stdout and "councils" in out.stdout
+    out = subprocess.run([sys.executable, "-m", "spatial", "check", "london-stps", "--geography", "2024",
+                          "--no-care-flows"], capture_output=True, text=True, env=env, cwd=REPO, timeout=600)
+    assert out.returncode == 2 and "2018 geography" in out.stderr and "spatial convert" in out.stderr
+    out = subprocess.run([sys.executable, "-m", "spatial", "check", "icbs-2024", "--geography", "2024",
+                          "--region", "QMF", "--no-care-flows"], capture_output=True, text=True, env=env,
+                         cwd=REPO, timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert "1,998,637" in out.stdout
