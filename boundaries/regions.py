@@ -163,7 +163,7 @@ def _subset(base: Geographies, spec: str, config: Settings) -> Geographies:
         hint = f" Did you mean: {', '.join(pool[n] for n in near)}?" if near else ""
         other = "2024" if base.geography == "2018" else "2018"
         raise RegionError(
-            f"no region {spec!r} in the {base.geography} geography.{hint}",
+            f"no region {spec!r} in the {base.geography} geography{'.' + hint if hint else ''}",
             fix="use england, london, an NHS region (e.g. Y56, or its name London), "
                 f"or an {'ICB' if base.geography == '2024' else 'STP'} code or name; or try --geography {other}",
         )

@@ -545,13 +545,13 @@ def _check_unit_built(areas: _Areas, index: UnitIndex, *, rtol: float = UNIT_BUI
         return UnitBuilt(False, layer, areas.codes, areas.names, None, worst, reason)
 
     layer, pos = None, None
-    for name in LAYERS:
+    for name in index.layers:
         found = _positions(index.layer_codes[name], areas.codes)
         if found is not None:
             layer, pos = name, found
             break
     if layer is None:
-        return no("its codes are not the codes of one layer of units (" + ", ".join(LAYERS) + ")")
+        return no("its codes are not the codes of one layer of units (" + ", ".join(index.layers) + ")")
     unit_area = index.area_totals(layer, index.area)[pos]
     shape_area = areas.area()
     rel = np.abs(shape_area - unit_area) / np.maximum(unit_area, np.finfo(float).tiny)

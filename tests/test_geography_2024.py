@@ -226,3 +226,106 @@ def test_cli_region_geography_and_clusters(tmp_path):
                          cwd=REPO, timeout=600)
     assert out.returncode == 0, out.stderr
     assert "1,998,637" in out.stdout
+
+
+# --- conversion 2018 <-> 2024 -----------------------------------------------------------------
+
+def test_convert_london_stps_to_2024_against_pandas(data_dir):
+    from spatial.convert import MAJORITY, convert_scenario
+    from spatial.preloaded import load_preloaded
+
+    src = Engine.load("london")
+    dst = Engine.load("london", geography="2024")
+    sc = load_preloaded("london-stps")
+    rep = convert_scenario(sc, "2024", source=src.index, target=dst.index)
+    assert rep.scenario.geography == "2024" and {f.level for f in rep.scenario.footprints} == {"icb"}
+    # independent: majority of each LSOA 2021's parents' mid-2017 residents (shared among pieces), by STP
+    look = pd.read_csv(data_dir / "england21/lsoa11_lsoa21_ltla22_lookup.csv")
+    look = look[look["ltla22_code"].str.startswith("E09")]
+    pop17 = pd.read_csv(data_dir / "england/lsoa11_pop_mid2017_ew.csv").set_index("LSOA11CD")["pop_mid2017"]
+    stp = pd.read_csv(data_dir / "nhs/lookups/lsoa11_ccg18_stp18_lad18_en_v3.csv", encoding="utf-8-sig") \
+        .set_index("LSOA11CD")["STP18CD"]
+    pop21 = pd.read_csv(data_dir / "england21/lsoa21_pop_census2021.csv").set_index("lsoa21_code")["usual_residents_all"]
+    look = look.assign(w=look["lsoa11_code"].map(pop17) / look.groupby("lsoa11_code")["lsoa21_code"].transform("size"),
+                       stp=look["lsoa11_code"].map(stp))
+    share = look.groupby(["lsoa21_code", "stp"])["w"].sum() / look.groupby("lsoa21_code")["w"].sum()
+    for change, fp in zip(rep.changes, sc.footprints):
+        code = fp.members[0]
+        chosen = share.xs(code, level="stp")
+        chosen = chosen[chosen >= MAJORITY].index
+        assert change.units_after == len(chosen)
+        assert change.population_after == int(pop21.loc[chosen].sum())
+        assert change.population_before == int(src.index.population[src.index.expand([code])].sum())
+        for unit, s, c in change.moved:
+            assert 0 < s < 1 and c in ("S", "M", "X")
+    # the five converted STPs are exactly the five London ICBs (Census 2021)
+    icb = {f.name: f for f in rep.scenario.footprints}
+    assert icb["North West London"].members == ("E54000027",)
+    assert [c.population_after for c in rep.changes] == [2_093_003, 1_410_212, 1_998_637, 1_791_424, 1_506_411]
+    # and back: 2024 -> 2018 keeps the STPs whole
+    back = convert_scenario(rep.scenario, "2018", source=dst.index, target=src.index)
+    assert [f.members for f in back.scenario.footprints] == [f.members for f in sc.footprints]
+    assert back.scenario.footprints[0].level == "stp"
+
+
+def test_convert_cli_writes_a_2024_file(tmp_path):
+    env = {**__import__("os").environ, "PYTHONPATH": str(REPO)}
+    out = tmp_path / "stps24.json"
+    run = subprocess.run([sys.executable, "-m", "spatial", "convert", "london-stps", "--to", "2024", "-o", str(out)],
+                         capture_output=True, text=True, env=env, cwd=REPO, timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert "North Central London (stp -> icb)" in run.stdout and "(-69,881)" in run.stdout
+    data = json.loads(out.read_text())
+    assert data["geography"] == "2024" and data["version"] == 2
+    check = subprocess.run([sys.executable, "-m", "spatial", "check", str(out), "--geography", "2024",
+                            "--no-care-flows"], capture_output=True, text=True, env=env, cwd=REPO, timeout=600)
+    assert check.returncode == 0, check.stderr
+    wrong = subprocess.run([sys.executable, "-m", "spatial", "check", str(out), "--no-care-flows"],
+                           capture_output=True, text=True, env=env, cwd=REPO, timeout=600)
+    assert wrong.returncode == 2 and f"python -m spatial convert {out} --to 2018" in wrong.stderr
+
+
+# --- PCNs ---------------------------------------------------------------------------------------
+
+def test_pcn_list_sizes_against_pandas(england, data_dir):
+    from spatial.pcns import Practices
+
+    pr = Practices.load(england.index)
+    table = pr.pcn_table()
+    m = pd.read_csv(data_dir / "nhs/primary_care/gp_practice_pcn_2025-10.csv")
+    p = pd.read_csv(data_dir / "nhs/primary_care/gp_practice_population_2025-26.csv", encoding="utf-8-sig")
+    j = m.merge(p, left_on="PRACTICE_CODE", right_on="Practice_Code")
+    j = j[j["PCN_CODE"] != "U"]
+    sizes = j.groupby("PCN_CODE")["Population"].sum().round().astype("int64")
+    assert len(table) == 1297 == len(sizes)
+    assert (table.set_index("pcn")["list_size"] == sizes).all()
+    assert int(table["in_range"].sum()) == int(sizes.between(30_000, 50_000).sum())
+    assert int(table["list_size"].median()) == int(sizes.median())
+    # places of practices: the practice file's own LAD (2021/22, carried to 2023) agrees for most practices
+    l22 = pd.read_csv(data_dir / "local_authorities/ltla22_ltla23_lookup.csv").set_index("ltla22_code")["ltla23_code"]
+    theirs = pr.frame.merge(p[["Practice_Code", "LAD"]], left_on="code", right_on="Practice_Code")
+    agree = (theirs["place"] == theirs["LAD"].map(l22)).mean()
+    assert agree > 0.97
+    split = pr.split_pcns()
+    assert (split["places"] > 1).all() and len(split) < len(table)
+
+
+def test_practices_inside_a_neighbourhood_and_bad_input(england):
+    from spatial.pcns import PracticeDataError, Practices, UnallocatedPCNError
+
+    pr = Practices.load(england.index)
+    units = england.index.expand(["E09000012"])  # Hackney
+    f, s = pr.inside(units, england.index)
+    assert s["residents"] == int(england.index.population[units].sum())
+    assert s["registered"] == int(round(f["population"].sum())) and s["ratio"] > 1
+    assert (f["place"] == "E09000012").all()
+    with pytest.raises(UnallocatedPCNError, match="unallocated"):
+        pr.pcn("U")
+    from boundaries import get_dataset, settings
+    from boundaries.readers import read_dataset
+
+    cfg = settings()
+    pops = read_dataset(get_dataset("gp_practice_population_2025"), cfg.data_dir).frame.copy()
+    pops.loc[pops["Practice_Code"] == "F84003", "Latitude"] = np.nan
+    with pytest.raises(PracticeDataError, match="F84003.*no coordinates|no coordinates.*F84003"):
+        Practices.load(england.index, populations=pops)

@@ -16,7 +16,7 @@ from boundaries.errors import FootprintsError
 __all__ = ["main", "COMMAND_MODULES"]
 
 #: Modules under ``spatial.cli`` that each register one command.
-COMMAND_MODULES: list[str] = ["check", "scenarios", "overlap", "flows", "propose", "clusters"]
+COMMAND_MODULES: list[str] = ["check", "scenarios", "overlap", "flows", "propose", "clusters", "convert", "pcns"]
 
 
 def build_parser() -> argparse.ArgumentParser:

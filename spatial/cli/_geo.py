@@ -14,12 +14,13 @@ REGION_HELP = ("london (default), england, an NHS region (code such as Y56, or n
 
 
 def add_geography_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--region`` and ``--geography`` (defaults London, 2018) to ``parser``."""
+    """Add ``--region`` and ``--geography`` (defaults London, 2018, unless the command set another) to ``parser``."""
     have = {a.dest for a in parser._actions}
     if "region" not in have:
         parser.add_argument("--region", default="london", help=REGION_HELP)
     if "geography" not in have:
-        parser.add_argument("--geography", choices=GEOGRAPHIES, default=DEFAULT_GEOGRAPHY,
+        # a command may default to 2024 (clusters, pcns) through set_defaults(geography=...)
+        parser.add_argument("--geography", choices=GEOGRAPHIES, default=parser._defaults.get("geography", DEFAULT_GEOGRAPHY),
                             help="boundary vintage: 2018 (LSOA 2011, CCGs, STPs; default) or 2024 "
                                  "(LSOA 2021, sub-ICB locations, ICBs, upper-tier councils)")
 
