@@ -308,6 +308,14 @@ class CareFlows:
         geo = _geographies(source)
         table = read_flows(year, region=geo.region, config=config, path=path)
         trusts, _ = read_trusts(config=config, path=trusts_path)
+        if getattr(geo, "geography", "2018") == "2024" and trusts_path is None:
+            # today's geography: a trust sits at its hospital site where the site list names it (trust_sites.py)
+            from .trust_sites import place_trusts
+
+            try:
+                trusts = place_trusts(trusts, config=config)
+            except MissingDataError as exc:
+                table.notes.append(f"trusts placed at headquarters: the hospital-site list is missing ({exc})")
         outside, outside_year, notes = None, None, list(table.notes)
         if england:
             try:

@@ -32,6 +32,11 @@ activity matrix of :class:`spatial.careflows.CareFlows` (core providers: the
 trusts with flows whose point lies inside the cluster, as in the ``care_flow``
 rule).  The same numbers come out of :func:`spatial.checks.check_footprint`
 for a footprint of the cluster's ICBs (tested).
+
+Supply side (``supply_2022``, shown, not a pass/fail rule): the share of the
+core trusts' catchment that comes from the cluster, from the OHID 2022 trust x
+ICB shares ``s_{ti}``, weighted by each core trust's modelled activity
+``w_t = \sum_i a_{it}``: ``\sum_t w_t \sum_{i \in C} s_{ti} / \sum_t w_t``.
 """
 
 from __future__ import annotations
@@ -112,6 +117,34 @@ def _activity(index: UnitIndex, flows) -> tuple[np.ndarray, np.ndarray] | None:
     return a, icb_of
 
 
+def icb22_shares(index: UnitIndex, trust_codes: np.ndarray, *, config=None) -> tuple[np.ndarray, list[str]]:
+    """Trust x ICB matrix of the OHID 2022 shares (share of each trust's catchment from each ICB).
+
+    The shares are keyed by **July 2022** ICB E-codes; Surrey Heartlands and Sussex were recoded in April
+    2024 (E54000052 -> E54000063, E54000053 -> E54000064), so rows are joined to the loaded ICBs on the
+    stable NHS codes through the July 2022 lookup, never on the E-codes.
+    """
+    from boundaries import get_dataset, settings as default_settings
+    from boundaries.readers import read_dataset
+
+    config = config or default_settings()
+    shares = read_dataset(get_dataset("trust_icb22_shares"), config.data_dir).frame
+    look = read_dataset(get_dataset("lsoa11_sicbl22_icb22_lookup"), config.data_dir).frame
+    nhs_of = dict(zip(look["icb22_code"].astype(str), look["icb22_code_h"].astype(str)))
+    units = index.geo.units
+    pos_of_nhs = dict(zip(units["stp_nhs"].astype(str), index.membership["stp"]))
+    notes = []
+    col = shares["icb22_code"].astype(str).map(nhs_of).map(pos_of_nhs)
+    row = pd.Index(trust_codes).get_indexer(shares["nhs_trust22_code"].astype(str))
+    ok = col.notna().to_numpy() & (row >= 0)
+    S = np.zeros((len(trust_codes), len(index.layer_codes["stp"])))
+    np.add.at(S, (row[ok], col[ok].astype(int).to_numpy()), shares["proportion_trust_came_from_icb"].to_numpy(float)[ok])
+    if (~ok).any():
+        notes.append(f"{int((~ok).sum())} OHID 2022 share row(s) are for ICBs outside the region or trusts without "
+                     "flows; left out of the supply side")
+    return S, notes
+
+
 def cluster_table(
     index: UnitIndex,
     *,
@@ -153,6 +186,12 @@ def cluster_table(
     np.add.at(P, (index.membership["utla"], index.membership["stp"]), index.population)
     P_tot = P.sum(axis=1)
     act = _activity(index, flows)
+    supply_S, supply_notes = (None, [])
+    if act is not None:
+        try:
+            supply_S, supply_notes = icb22_shares(index, flows.trust_codes)
+        except Exception as exc:  # the 2022 shares are optional: say so rather than fail
+            supply_notes = [f"supply side (OHID 2022 shares) not measured: {exc}"]
     rows = []
     codes, names = index.layer_codes["stp"], index.layer_names["stp"]
     for c in clusters:
@@ -169,18 +208,25 @@ def cluster_table(
             sub = a[ids]
             total = sub.sum()
             containment = float(sub[:, core].sum() / total) if total > 0 else np.nan
+            if supply_S is not None and core.any():
+                weight = a[:, core].sum(axis=0)
+                from_c = supply_S[core][:, ids].sum(axis=1)
+                supply = float((weight * from_c).sum() / weight.sum()) if weight.sum() > 0 else np.nan
+            else:
+                supply = np.nan
         else:
-            containment = np.nan
-        rows.append((c, pop, len(touched), split, containment))
+            containment, supply = np.nan, np.nan
+        rows.append((c, pop, len(touched), split, containment, supply))
     frame = pd.DataFrame({
         "icbs": ["+".join(codes[list(c)]) for c, *_ in rows],
         "names": [" + ".join(n.replace("NHS ", "").replace(" Integrated Care Board", "") for n in names[list(c)])
                   for c, *_ in rows],
         "n_icbs": [len(c) for c, *_ in rows],
         "population": [int(p) for _, p, *_ in rows],
-        "councils": [k for _, _, k, _, _ in rows],
-        "councils_split": ["; ".join(index.layer_names["utla"][s]) for *_, s, _ in rows],
-        "containment": [x for *_, x in rows],
+        "councils": [r[2] for r in rows],
+        "councils_split": ["; ".join(index.layer_names["utla"][r[3]]) for r in rows],
+        "containment": [r[4] for r in rows],
+        "supply_2022": [r[5] for r in rows],
     })
     frame["population_ok"] = frame["population"] >= t.cluster_min_population
     frame["councils_ok"] = frame["councils_split"] == ""
@@ -193,4 +239,5 @@ def cluster_table(
              f"(adjacency from the unit coverage)"]
     if act is None:
         notes.append("containment not measured (no care-flow model loaded)")
+    notes += supply_notes
     return ClusterTable(frame, t, notes)

@@ -329,3 +329,56 @@ def test_practices_inside_a_neighbourhood_and_bad_input(england):
     pops.loc[pops["Practice_Code"] == "F84003", "Latitude"] = np.nan
     with pytest.raises(PracticeDataError, match="F84003.*no coordinates|no coordinates.*F84003"):
         Practices.load(england.index, populations=pops)
+
+
+# --- care flows in the 2024 geography -----------------------------------------------------------
+
+def test_units_take_their_lsoa11_parents_msoa_flows(england, data_dir):
+    """An LSOA 2021's activity is its population times its LSOA 2011 parent's MSOA shares (pandas)."""
+    flows = pd.read_csv(data_dir / "nhs/flows/phe_trust_msoa_proportions_catchment2019_successor_updated.csv")
+    look = pd.read_csv(data_dir / "england21/lsoa11_lsoa21_ltla22_lookup.csv").sort_values(["lsoa21_code", "lsoa11_code"])
+    parent = look.drop_duplicates("lsoa21_code").set_index("lsoa21_code")["lsoa11_code"]
+    msoa = pd.read_csv(data_dir / "england/lsoa11_msoa11_lookup_ew.csv").set_index("LSOA11CD")["MSOA11CD"]
+    units = england.geo.units
+    act = england.flows.activity(england.index)
+    picks = [units.loc[units["change_code"] == c, "code"].iloc[0] for c in ("S", "M", "X", "U")]
+    for code in picks + [units["code"].iloc[20000]]:
+        i = int(np.flatnonzero(units["code"].to_numpy() == code)[0])
+        m = msoa.loc[parent.loc[code]]
+        f = flows[flows["msoa_code"] == m].set_index("trust_code")["proportion"]
+        pop = units["population"].iloc[i]
+        row = pd.Series(act[[i], :].toarray().ravel(), index=england.flows.trust_codes)
+        row = row[row > 0]
+        pd.testing.assert_series_equal(row.sort_index(), (f * pop).sort_index(), check_names=False, rtol=1e-9)
+
+
+def test_trusts_at_sites_only_when_named_unambiguously(england, data_dir):
+    from spatial.trust_sites import reduce_name
+
+    t = england.flows.trusts
+    t = t[t["has_flows"]]
+    at_site = t[t["located_at"].str.startswith("site: ")]
+    assert 0 < len(at_site) < len(t)
+    sites = pd.read_csv(data_dir / "nhs/trusts/hospital_sites_2022.csv")
+    for row in at_site.itertuples():
+        site = row.located_at[len("site: "):]
+        assert reduce_name(site) == reduce_name(row.name)  # a site is linked by its name only
+        pt = sites[sites["hospital22_name"].str.strip() == site].iloc[0]
+        assert abs(pt["lon"] - row.lon) < 1e-9 and abs(pt["lat"] - row.lat) < 1e-9
+    barts = t.set_index("code").loc["R1H"]
+    assert barts["located_at"] == "headquarters" and barts["lon"] == barts["hq_lon"]
+
+
+def test_supply_side_from_2022_shares_joined_on_nhs_codes(england, data_dir):
+    from spatial.clusters import icb22_shares
+
+    S, _ = icb22_shares(england.index, england.flows.trust_codes)
+    shares = pd.read_csv(data_dir / "nhs/flows/trust22_icb22_shares.csv")
+    look = pd.read_csv(data_dir / "nhs/lookups/lsoa11_sicbl22_icb22_ltla22_en.csv")
+    nhs = dict(zip(look["icb22_code"], look["icb22_code_h"]))
+    t = list(england.flows.trust_codes).index("RA2")  # Royal Surrey: most of its catchment from Surrey Heartlands
+    qxu = england.index.resolve("QXU")[1]
+    expect = shares[(shares["nhs_trust22_code"] == "RA2") & (shares["icb22_code"].map(nhs) == "QXU")]
+    assert abs(S[t, qxu] - expect["proportion_trust_came_from_icb"].sum()) < 1e-12 and S[t, qxu] > 0.5
+    has = S.sum(axis=1) > 0
+    assert np.allclose(S[has].sum(axis=1), 1.0)

@@ -70,10 +70,11 @@ def run(args: argparse.Namespace) -> int:
     for row in frame.head(args.top).itertuples():
         cont = "n/a" if row.containment != row.containment else f"{100 * row.containment:.1f}%"
         split = f" split: {row.councils_split}" if row.councils_split else ""
+        supply = "" if row.supply_2022 != row.supply_2022 else f", supply side {100 * row.supply_2022:.1f}%"
         print(f"{row.Index + 1:>4}. {row.names} ({row.icbs}): {row.population:,} people "
               f"[{'ok' if row.population_ok else 'below floor'}], {row.councils} councils "
               f"[{'all inside' if row.councils_ok else 'split'}]{split}, containment {cont} "
-              f"[{'ok' if row.containment_ok else 'below'}]")
+              f"[{'ok' if row.containment_ok else 'below'}]{supply}")
     if note:
         print(f"note: {note}")
     return 0
