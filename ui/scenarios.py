@@ -21,7 +21,7 @@ from pathlib import Path
 import streamlit as st
 
 from boundaries.errors import FootprintsError
-from spatial.thresholds import LEVEL_LABELS, LEVELS
+from spatial.thresholds import GEOGRAPHY_LEVELS, LEVEL_LABELS
 from ui.state import commit, get_state, show_error
 from ui.widgets import (
     MAX_UPLOAD_BYTES,
@@ -104,8 +104,9 @@ with tab_saved:
                         st.rerun()
 
 with tab_up:
-    level = st.selectbox("Level of the footprints in an assignment CSV without a level column", LEVELS,
-                         index=LEVELS.index("multi_borough"), format_func=lambda lv: LEVEL_LABELS[lv],
+    _levels = GEOGRAPHY_LEVELS[engine.geography]
+    level = st.selectbox("Level of the footprints in an assignment CSV without a level column", _levels,
+                         index=2, format_func=lambda lv: LEVEL_LABELS[lv],
                          key="scenarios_upload_level")
     up = st.file_uploader(
         f"Scenario JSON (.json) or assignment CSV (.csv: unit_code,footprint), up to "

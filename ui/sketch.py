@@ -26,7 +26,7 @@ from spatial import Footprint, Scenario
 from spatial.checks import FootprintReport, contiguity_pieces, coverage
 from spatial.editing import apply_brush
 from spatial.errors import FootprintError
-from spatial.thresholds import LEVEL_LABELS, LEVELS
+from spatial.thresholds import GEOGRAPHY_LEVELS, LEVEL_LABELS
 from ui.state import AppState, commit, get_state, show_error
 from ui.widgets import checking_engine
 
@@ -77,8 +77,9 @@ def fresh_name(scenario: Scenario, level: str) -> str:
 
 def settle(st_: AppState) -> None:
     """Keep the edited footprint at the chosen level (or none when the level is empty)."""
-    if st_.level not in LEVELS:
-        st_.level = "multi_borough"
+    levels = GEOGRAPHY_LEVELS[st_.scenario.geography]
+    if st_.level not in levels:
+        st_.level = levels[2]
     names = st_.scenario.names(st_.level)
     if st_.editing not in names:
         st_.editing = names[0] if names else None
@@ -370,7 +371,7 @@ with sb.expander(f"Scenario: {md(scenario.name)}", expanded=not scenario.footpri
 names = scenario.names(state.level)
 t1, t2, t3 = st.columns([1, 1.4, 1])
 st.session_state["sketch_level"] = state.level
-t1.selectbox("Level", list(LEVELS), key="sketch_level", format_func=lambda k: LEVEL_LABELS[k], on_change=on_level)
+t1.selectbox("Level", list(GEOGRAPHY_LEVELS[scenario.geography]), key="sketch_level", format_func=lambda k: LEVEL_LABELS[k], on_change=on_level)
 if names:
     st.session_state["sketch_editing"] = state.editing
     t2.selectbox("Footprint being edited", names, key="sketch_editing", on_change=on_editing)

@@ -1,0 +1,67 @@
+"""The app's geography / region picker, driven with AppTest on the real data (2024, London ICBs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+from spatial import Footprint, Scenario
+from tests.conftest import require_data_dir
+from ui.state import GEOGRAPHY_KEY, REGION_KEY, STATE_KEY, AppState
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def test_picker_switches_to_2024_and_check_page_uses_it(tmp_path, monkeypatch):
+    data = require_data_dir()
+    monkeypatch.setenv("FOOTPRINTS_SCENARIOS", str(tmp_path / "saved"))
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    assert not at.exception, at.exception
+    assert at.sidebar.radio(key=GEOGRAPHY_KEY).value == "2018"
+    at.sidebar.radio(key=GEOGRAPHY_KEY).set_value("2024").run()
+    assert not at.exception, at.exception
+    assert at.sidebar.selectbox(key=REGION_KEY).value == "london"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["units (LSOA 2021)"] == "4,994" and metrics["ICBs (2024)"] == "5"
+    pop = pd.read_csv(data / "england21/lsoa21_pop_census2021.csv")
+    look = pd.read_csv(data / "nhs/lookups/lsoa21_sicbl24_icb24_en.csv")
+    london = pop.merge(look, on="lsoa21_code")
+    london = london[london["ltla22_code"].str.startswith("E09")]
+    assert metrics["Residents (Census 2021)"] == f"{int(london['usual_residents_all'].sum()):,}"
+    # a 2018 scenario on screen when the geography changes: kept in the undo history, a 2024 one started
+    old = AppState()
+    old.history.push(Scenario("old", (Footprint("K", "borough", ("E09000021",)),)), "test")
+    at.session_state[STATE_KEY] = old
+    at.switch_page("ui/check.py")
+    at.run()
+    assert not at.exception, at.exception
+    state = at.session_state[STATE_KEY]
+    assert state.scenario.geography == "2024" and "2024 geography" in state.message
+    import copy
+
+    undone = copy.deepcopy(state.history)
+    undone.undo()
+    assert undone.current.name == "old" and undone.current.geography == "2018"
+    # a 2024 cluster on the Check page
+    sc = Scenario("NCL + NEL", (Footprint("NCL + NEL", "icb_cluster", ("QMJ", "QMF")),), geography="2024",
+                  region="london", year=2021)
+    st = AppState()
+    st.history.push(sc, "test")
+    at.session_state[STATE_KEY] = st
+    at.switch_page("ui/check.py")
+    at.run()
+    assert not at.exception, at.exception
+    text = " ".join(str(e.value) for e in at.markdown) + " ".join(str(d.value) for d in at.dataframe)
+    expect = int(london[london["icb24_code_nhs"].isin(["QMJ", "QMF"])]["usual_residents_all"].sum())
+    assert f"{expect:,}" in text
+    # an ICB as region
+    at.sidebar.selectbox(key=REGION_KEY).set_value("QMF").run()
+    assert not at.exception, at.exception
+    at.switch_page("ui/home.py")
+    at.run()
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["ICBs (2024)"] == "1" and metrics["places (LAD 2024)"] == "8"
