@@ -65,3 +65,22 @@ def test_picker_switches_to_2024_and_check_page_uses_it(tmp_path, monkeypatch):
     assert not at.exception, at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["ICBs (2024)"] == "1" and metrics["places (LAD 2024)"] == "8"
+
+
+def test_sketch_at_unit_level_for_an_icb_and_not_for_england(tmp_path, monkeypatch):
+    require_data_dir()
+    monkeypatch.setenv("FOOTPRINTS_SCENARIOS", str(tmp_path / "saved"))
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.session_state[GEOGRAPHY_KEY] = "2024"
+    at.session_state[REGION_KEY] = "QMF"
+    at.run()
+    assert not at.exception, at.exception
+    at.switch_page("ui/sketch.py")
+    at.run()
+    assert not at.exception, at.exception
+    levels = at.selectbox(key="sketch_level").options
+    assert levels == ["neighbourhood", "place", "multi-place system", "ICB", "ICB cluster"]
+    assert "whole ICB" in at.selectbox(key="sketch_brush").options
+    at.sidebar.selectbox(key=REGION_KEY).set_value("england").run()
+    assert not at.exception, at.exception
+    assert any("33,755 units" in str(i.value) for i in at.info)

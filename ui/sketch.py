@@ -47,6 +47,27 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 engine, FLOWS_NOTE = checking_engine()  # the Check page's engine: care flows included in the verdicts
 state = get_state()
+#: Largest region drawn unit by unit (an NHS region has up to ~7,000 LSOAs; England's 33,755 are too many
+#: for one interactive map): a map-payload limit, not a planning threshold.
+SKETCH_MAX_UNITS = 7_500
+if engine.geography == "2024":
+    from spatial.geography import layer_word
+
+    BRUSH_LABELS = {"unit": "one unit (LSOA 2021)", "ward": "whole ward (2024)",
+                    "borough": f"whole {layer_word('borough', '2024')}", "ccg": "whole sub-ICB location",
+                    "stp": "whole ICB"}
+    RULE_LABELS = {**RULE_LABELS, "boroughs": "Places / ICBs", "coterminosity_borough": "Place coterminosity",
+                   "coterminosity_ccg": "Sub-ICB coterminosity", "councils": "Councils wholly inside",
+                   "coterminosity_utla": "Upper-tier council coterminosity"}
+BRUSH_LABELS = {k: v for k, v in BRUSH_LABELS.items() if k in engine.index.membership}
+if state.brush not in BRUSH_LABELS:
+    state.brush = "borough"
+if engine.index.n > SKETCH_MAX_UNITS:
+    st.title("Sketch")
+    st.info(f"{engine.region} has {engine.index.n:,} units, more than the Sketch map draws one by one "
+            f"({SKETCH_MAX_UNITS:,}). Pick an NHS region or an ICB in the sidebar to sketch at unit level; "
+            "Check, Overlaps, Proposals and Board export work for all of England.")
+    st.stop()
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -407,12 +428,14 @@ else:
     tally.markdown(f"**{md(rep.name)}** · {LEVEL_LABELS[rep.level]}  \n"
                    + (":blue[:material/check_circle: **meets the tests**]" if rep.passed
                       else ":red[:material/cancel: **fails a test**]"))
-    tally.metric(f"Population (mid-{scenario.year})", f"{rep.population:,}")
+    tally.metric(f"Population ({'Census ' if scenario.geography == '2024' else 'mid-'}{scenario.year})",
+                 f"{rep.population:,}")
     index = year_engine(scenario).index
     b_names = [str(index.layer_names["borough"][i]) for i in np.unique(index.membership["borough"][rep.units])]
     c_names = [str(index.layer_names["ccg"][i]) for i in np.unique(index.membership["ccg"][rep.units])]
-    tally.markdown(f"**Boroughs ({len(b_names)}):** {md(', '.join(b_names))}  \n"
-                   f"**CCGs ({len(c_names)}):** {md(', '.join(c_names))}  \n"
+    words = ("Places", "Sub-ICB locations") if scenario.geography == "2024" else ("Boroughs", "CCGs")
+    tally.markdown(f"**{words[0]} ({len(b_names)}):** {md(', '.join(b_names))}  \n"
+                   f"**{words[1]} ({len(c_names)}):** {md(', '.join(c_names))}  \n"
                    f"**Units:** {rep.n_units:,} · **Contiguous:** {'yes' if rep.contiguous else 'no'}")
     tally.markdown("  \n".join(f"{icon(c.passed)} **{RULE_LABELS.get(c.rule, c.rule)}**: {md(c.reason)}"
                                for c in rep.checks))
