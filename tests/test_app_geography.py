@@ -84,3 +84,27 @@ def test_sketch_at_unit_level_for_an_icb_and_not_for_england(tmp_path, monkeypat
     at.sidebar.selectbox(key=REGION_KEY).set_value("england").run()
     assert not at.exception, at.exception
     assert any("33,755 units" in str(i.value) for i in at.info)
+
+
+def test_every_page_runs_in_the_2024_geography(tmp_path, monkeypatch):
+    require_data_dir()
+    monkeypatch.setenv("FOOTPRINTS_SCENARIOS", str(tmp_path / "saved"))
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.session_state[GEOGRAPHY_KEY] = "2024"
+    at.session_state[REGION_KEY] = "QMF"
+    at.run()
+    sc = Scenario("NEL places", (Footprint("NEL", "icb", ("QMF",)),
+                                 Footprint("Hackney", "place", ("E09000012",), parent="NEL")),
+                  geography="2024", region="QMF", year=2021)
+    st = AppState()
+    st.history.push(sc, "test")
+    at.session_state[STATE_KEY] = st
+    for page in ("ui/check.py", "ui/overlaps.py", "ui/proposals.py", "ui/scenarios.py", "ui/export.py"):
+        at.switch_page(page)
+        at.run()
+        assert not at.exception, f"{page}: {at.exception}"
+        if page == "ui/overlaps.py":  # councils x ICBs by default; the ICB holds all of its 8 councils
+            assert at.selectbox(key="overlaps_a").value.startswith("Upper-tier councils")
+            assert at.selectbox(key="overlaps_b").value.startswith("ICBs")
+            shown = " ".join(str(d.value) for d in at.dataframe)
+            assert "Hackney" in shown
