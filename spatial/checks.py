@@ -288,6 +288,12 @@ def _coterminosity(layer: str, fp: Footprint, index: UnitIndex, units: np.ndarra
     split = [i for i in ids if share_of_area[i] < t.coterminous_min]
     split_txt = "; ".join(f"{index.layer_names[layer][i]} is {_pct(share_of_area[i])} inside"
                           for i in sorted(split, key=lambda i: -inside[i])[:4])
+    geography = getattr(index.geo, "geography", "2018")
+    if geography == "2024" and layer == "ccg" and fp.level in ("neighbourhood", "place", "multi_place"):
+        # sub-ICB locations are commissioning areas above places (in London one per ICB): shown, not a test
+        return CheckResult(rule, None, value, t.coterminous_min,
+                           f"{_pct(value)} of residents live in sub-ICB locations wholly inside (for information: "
+                           f"below ICB level the councils are the test)")
     if canonical_level(fp.level) == "locality":
         return CheckResult(rule, None, value, t.coterminous_min,
                            f"{LEVEL_LABELS[fp.level]}s are parts of {layer_word('borough', getattr(index.geo, 'geography', '2018'))}s: "

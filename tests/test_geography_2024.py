@@ -382,3 +382,25 @@ def test_supply_side_from_2022_shares_joined_on_nhs_codes(england, data_dir):
     assert abs(S[t, qxu] - expect["proportion_trust_came_from_icb"].sum()) < 1e-12 and S[t, qxu] > 0.5
     has = S.sum(axis=1) > 0
     assert np.allclose(S[has].sum(axis=1), 1.0)
+
+
+# --- proposals in the 2024 geography ------------------------------------------------------------
+
+def test_multi_place_systems_inside_an_icb_and_neighbourhoods(raw):
+    from spatial.proposals_localities import propose_localities
+    from spatial.proposals_systems import propose_systems
+
+    nel = Engine.load("QMF", geography="2024")
+    table = propose_systems(nel.index, stp="E54000029")
+    assert table.systems and all(s.report.level == "multi_place" for s in table.systems)
+    pop = raw[raw["icb24_code_nhs"] == "QMF"].groupby("ltla23_code")["usual_residents_all"].sum()
+    for s in table.systems[:10]:
+        assert s.population == int(pop.loc[list(s.boroughs)].sum())
+        assert set(s.report.stps) == {"E54000029"}
+    sc = table.valid()[0].to_scenario()
+    assert sc.geography == "2024" and {f.level for f in sc.footprints} == {"multi_place", "place"}
+    hackney = propose_localities(nel.index, "E09000012", on="ward")
+    assert hackney.thresholds.locality_min == 30_000 and hackney.thresholds.locality_max == 50_000
+    total = int(raw.loc[raw["ltla23_code"] == "E09000012", "usual_residents_all"].sum())
+    assert sum(loc.population for loc in hackney.localities) == total
+    assert all(loc.within_range == (30_000 <= loc.population <= 50_000) for loc in hackney.localities)

@@ -204,7 +204,9 @@ def run_localities(args: argparse.Namespace) -> int:
     from ..proposals_localities import propose_localities
     from ..thresholds import Thresholds
 
-    changes = {k: v for k, v in (("locality_min", args.low), ("locality_max", args.high)) if v is not None}
+    keys = ("neighbourhood_min", "neighbourhood_max") if getattr(args, "geography", "2018") == "2024" else \
+        ("locality_min", "locality_max")
+    changes = {k: v for k, v in zip(keys, (args.low, args.high)) if v is not None}
     t = Thresholds().replace(**changes) if changes else Thresholds()
     engine = load_engine(args)
     if args.year is not None:
