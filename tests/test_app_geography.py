@@ -83,7 +83,24 @@ def test_sketch_at_unit_level_for_an_icb_and_not_for_england(tmp_path, monkeypat
     assert "whole ICB" in at.selectbox(key="sketch_brush").options
     at.sidebar.selectbox(key=REGION_KEY).set_value("england").run()
     assert not at.exception, at.exception
-    assert any("33,755 units" in str(i.value) for i in at.info)
+    assert any("33,755 units" in str(i.value) and "296 places" in str(i.value) for i in at.info)
+    # England at place level: the map's areas are the 296 places; a click takes a whole place
+    import json
+
+    (comp,) = [e for e in at.get("component_instance") if e.proto.component_name.endswith("clickmap")]
+    args = json.loads(comp.proto.json_args)
+    assert len(args["assign"]) == 296
+    at.session_state["sketch_map"] = {"nonce": "iframe-1", "events": [[1, "click", "E08000025"]]}  # Birmingham
+    at.run()
+    assert not at.exception, at.exception
+    raw = pd.read_csv(require_data_dir() / "england21/lsoa21_pop_census2021.csv")
+    look = pd.read_csv(require_data_dir() / "nhs/lookups/lsoa21_sicbl24_icb24_en.csv")
+    birmingham = raw.merge(look, on="lsoa21_code").query("ltla22_code == 'E08000025'")["usual_residents_all"].sum()
+    metrics = [m for m in at.sidebar.get("metric") if m.label.startswith("Population")]
+    assert metrics and int(metrics[0].value.replace(",", "")) == int(birmingham)
+    (comp,) = [e for e in at.get("component_instance") if e.proto.component_name.endswith("clickmap")]
+    args = json.loads(comp.proto.json_args)
+    assert sum(1 for a in args["assign"] if a == 0) == 1  # one place drawn as the footprint
 
 
 def test_every_page_runs_in_the_2024_geography(tmp_path, monkeypatch):

@@ -62,12 +62,37 @@ if engine.geography == "2024":
 BRUSH_LABELS = {k: v for k, v in BRUSH_LABELS.items() if k in engine.index.membership}
 if state.brush not in BRUSH_LABELS:
     state.brush = "borough"
-if engine.index.n > SKETCH_MAX_UNITS:
-    st.title("Sketch")
-    st.info(f"{engine.region} has {engine.index.n:,} units, more than the Sketch map draws one by one "
-            f"({SKETCH_MAX_UNITS:,}). Pick an NHS region or an ICB in the sidebar to sketch at unit level; "
-            "Check, Overlaps, Proposals and Board export work for all of England.")
-    st.stop()
+#: Above SKETCH_MAX_UNITS the map shows places (LAD) and a click takes a whole place (or its sub-ICB / ICB).
+PLACE_LEVEL = engine.index.n > SKETCH_MAX_UNITS
+if PLACE_LEVEL:
+    BRUSH_LABELS = {k: v for k, v in BRUSH_LABELS.items() if k in ("borough", "ccg", "stp")}
+    if state.brush not in BRUSH_LABELS:
+        state.brush = "borough"
+
+
+@st.cache_resource(show_spinner=False)
+def _place_geo(_geo, key: str):
+    """The places of a large region as the map's clickable areas (a Geographies whose units are places)."""
+    from dataclasses import replace as _replace
+
+    places = _geo.layer("borough")
+    units = places[["code", "name", "population", "area_m2", "geometry"]].copy()
+    units["borough"], units["borough_name"] = units["code"], units["name"]
+    return _replace(_geo, region=f"{_geo.region}-places", units=units, layers={"borough": places}, published={},
+                    key=f"{_geo.key}-places")
+
+
+def _place_view(assign: list[int], pieces: list[int]) -> tuple[list[int], list[int]]:
+    """Per place: the footprint holding most of its units (unit-level assignment), and places with pieces."""
+    from layers.clickmap import DOUBLE, UNASSIGNED
+
+    m = engine.index.membership["borough"]
+    owner = np.asarray(assign)
+    out = []
+    for p in range(len(engine.index.layer_codes["borough"])):
+        vals, counts = np.unique(owner[m == p], return_counts=True)
+        out.append(int(vals[np.argmax(counts)]) if len(vals) else UNASSIGNED)
+    return out, sorted({int(m[u]) for u in pieces})
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -475,12 +500,18 @@ if rep is not None and not rep.contiguous:
     pieces = np.concatenate(parts[1:]).tolist()
     st.warning(f"**{md(rep.name)}** is not one connected piece ({md(rep.check('contiguity').reason)}). "
                "The detached pieces have a dashed outline on the map.")
-if map_data_ready(engine.geo):
-    data_file = ensure_map_data(engine.geo)
+map_geo = _place_geo(engine.geo, engine.geo.key) if PLACE_LEVEL else engine.geo
+if map_data_ready(map_geo):
+    data_file = ensure_map_data(map_geo)
 else:
     with st.spinner("Preparing the map (first time only)…"):
-        data_file = ensure_map_data(engine.geo)
+        data_file = ensure_map_data(map_geo)
 assign = level_assignment(engine.index.n, [members[n] for n in level_names])
+if PLACE_LEVEL:
+    assign, pieces = _place_view(assign, pieces)
+    st.info(f"{engine.region} has {engine.index.n:,} units, more than the map draws one by one "
+            f"({SKETCH_MAX_UNITS:,}): it shows its {len(map_geo.units):,} places, and a click takes a whole "
+            "place, sub-ICB location or ICB. Pick an NHS region or an ICB in the sidebar to sketch unit by unit.")
 caption = f"Brush: {BRUSH_LABELS[state.brush]}" + (f" · editing: {state.editing}" if state.editing else "")
 clickmap(
     data_file, assign, names=level_names, colours=palette,
