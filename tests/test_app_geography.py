@@ -81,6 +81,13 @@ def test_sketch_at_unit_level_for_an_icb_and_not_for_england(tmp_path, monkeypat
     levels = at.selectbox(key="sketch_level").options
     assert levels == ["neighbourhood", "place", "multi-place system", "ICB", "ICB cluster"]
     assert "whole ICB" in at.selectbox(key="sketch_brush").options
+    # the largest NHS region (Midlands, 6,421 units) is drawn unit by unit
+    at.sidebar.selectbox(key=REGION_KEY).set_value("Y60").run()
+    assert not at.exception, at.exception
+    import json as _json
+
+    (comp,) = [e for e in at.get("component_instance") if e.proto.component_name.endswith("clickmap")]
+    assert len(_json.loads(comp.proto.json_args)["assign"]) == 6421
     at.sidebar.selectbox(key=REGION_KEY).set_value("england").run()
     assert not at.exception, at.exception
     assert any("33,755 units" in str(i.value) and "296 places" in str(i.value) for i in at.info)
