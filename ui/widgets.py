@@ -565,6 +565,14 @@ def region_picker() -> None:
     """Sidebar: pick the geography and the region; the engine cache is keyed by both."""
     from ui.state import GEOGRAPHY_KEY, REGION_KEY
 
+    # a link may name them: ?geography=2024&region=Y60 (read once per session, then the picker rules)
+    if "fp_picker_seeded" not in st.session_state:
+        st.session_state["fp_picker_seeded"] = True
+        q = st.query_params
+        if q.get("geography") in ("2018", "2024"):
+            st.session_state[GEOGRAPHY_KEY] = q.get("geography")
+        if q.get("region"):
+            st.session_state[REGION_KEY] = q.get("region")
     with st.sidebar:
         st.markdown("**Geography**")
         geography = st.radio("Boundaries", ["2018", "2024"], key=GEOGRAPHY_KEY, horizontal=True,
