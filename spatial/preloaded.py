@@ -22,7 +22,8 @@ from .errors import ScenarioError
 from .footprints import Scenario
 from .scenario_io import loads
 
-__all__ = ["UnknownPreloadedError", "list_preloaded", "load_preloaded", "preloaded_path", "PRELOADED_DIR"]
+__all__ = ["UnknownPreloadedError", "list_preloaded", "load_preloaded", "preloaded_path", "PRELOADED_DIR",
+           "preloaded_for"]
 
 #: Folder of the preloaded scenario files.
 PRELOADED_DIR = Path(str(resources.files(__package__) / "scenarios"))
@@ -70,6 +71,16 @@ def list_preloaded() -> list[tuple[str, str, str]]:
         s = _load(sid)
         out.append((sid, s.name, s.description))
     return out
+
+
+def preloaded_for(geography: str = "2018") -> list[tuple[str, str, str]]:
+    """``(id, name, description)`` of the preloaded scenarios of one geography (2018: the papers' files;
+    2024: those built from the April 2024 lookup, :mod:`spatial.preloaded_2024`)."""
+    if str(geography) == "2024":
+        from .preloaded_2024 import list_preloaded_2024
+
+        return list_preloaded_2024()
+    return list_preloaded()
 
 
 def load_preloaded(id_or_name: str, geo=None) -> Scenario:

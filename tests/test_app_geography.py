@@ -132,3 +132,25 @@ def test_every_page_runs_in_the_2024_geography(tmp_path, monkeypatch):
             assert at.selectbox(key="overlaps_b").value.startswith("ICBs")
             shown = " ".join(str(d.value) for d in at.dataframe)
             assert "Hackney" in shown
+
+
+def test_preloaded_2024_scenarios_open_in_the_app(tmp_path, monkeypatch):
+    data = require_data_dir()
+    monkeypatch.setenv("FOOTPRINTS_SCENARIOS", str(tmp_path / "saved"))
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.session_state[GEOGRAPHY_KEY] = "2024"
+    at.session_state[REGION_KEY] = "QMF"
+    at.run()
+    at.switch_page("ui/scenarios.py")
+    at.run()
+    assert not at.exception, at.exception
+    box = at.selectbox(key="scenarios_preloaded")
+    assert set(box.options) >= {"ICBs and sub-ICB locations (April 2024)", "ICBs and their places (April 2024)"}
+    box.set_value("icb-places-2024").run()
+    at.button(key="scenarios_open_preloaded").click().run()
+    assert not at.exception, at.exception
+    sc = at.session_state[STATE_KEY].scenario
+    assert sc.geography == "2024" and sc.name == "ICBs and their places (April 2024)"
+    look = pd.read_csv(data / "nhs/lookups/lsoa21_sicbl24_icb24_en.csv")
+    places = set(look.loc[look["icb24_code_nhs"] == "QMF", "ltla22_code"])
+    assert {f.members[0] for f in sc.footprints if f.level == "place"} == places

@@ -195,11 +195,12 @@ def on_load() -> None:
     choice = st.session_state.get("sketch_start", BLANK)
     try:
         if choice == BLANK:
-            scenario = Scenario("Untitled scenario")
+            scenario = Scenario("Untitled scenario", geography=engine.geography, region=engine.region,
+                                year=engine.year)
         else:
             from spatial.preloaded import load_preloaded
 
-            scenario = load_preloaded(choice)
+            scenario = load_preloaded(choice, geo=engine.geo)
     except FootprintsError as exc:
         errors().append(exc)
         return
@@ -284,11 +285,11 @@ def on_delete() -> None:
 
 
 @st.cache_data(show_spinner=False)
-def preloaded_scenarios() -> dict[str, str]:
-    """Id -> name of the preloaded scenarios (read once per process)."""
-    from spatial.preloaded import list_preloaded
+def preloaded_scenarios(geography: str = "2018") -> dict[str, str]:
+    """Id -> name of the preloaded scenarios of ``geography`` (read once per process)."""
+    from spatial.preloaded import preloaded_for
 
-    return {sid: name for sid, name, _ in list_preloaded()}
+    return {sid: name for sid, name, _ in preloaded_for(geography)}
 
 
 # --- tallies (every number from spatial.checks) ------------------------------------------------------
@@ -402,7 +403,7 @@ sb = st.sidebar
 sb.html(SIDEBAR_CSS)
 
 # scenario (sidebar, folded once something is loaded)
-preloaded = preloaded_scenarios()
+preloaded = preloaded_scenarios(engine.geography)
 options = [BLANK, *preloaded]
 if st.session_state.get("sketch_start") not in options:
     st.session_state["sketch_start"] = "kingston-richmond" if "kingston-richmond" in options else BLANK
