@@ -95,6 +95,20 @@ def code_vintages(code: str, config: Settings | None = None) -> list[tuple[str, 
 def vintage_error(codes: list[str], geography: str, *, where: str | None = None,
                   config: Settings | None = None) -> GeographyMismatchError | None:
     """An error naming the vintage of ``codes`` that belong only to the other geography, else ``None``."""
+    from boundaries.registry_2024 import ICB_CODE_CHANGES_2022_2024
+
+    recoded = [c for c in codes if str(c).strip().upper() in ICB_CODE_CHANGES_2022_2024]
+    if recoded and str(geography) == "2024":
+        nhs = {"E54000052": "QXU, Surrey Heartlands", "E54000053": "QNX, Sussex", "E38000246": "92A",
+               "E38000248": "70F"}
+        listed = ", ".join(f"{c} -> {ICB_CODE_CHANGES_2022_2024[c.strip().upper()]} "
+                           f"({nhs[c.strip().upper()]})" for c in recoded)
+        return GeographyMismatchError(
+            f"{len(recoded)} code(s) are July 2022 codes that ONS changed in April 2024 when four Chichester "
+            f"LSOAs moved from Surrey Heartlands to Sussex: {listed}",
+            codes=recoded, where=where,
+            fix="use the April 2024 code, or the NHS code (QXU, QNX, 92A, 70F), which did not change: "
+                "Footprints joins across vintages on the NHS codes")
     other = "2024" if str(geography) == "2018" else "2018"
     found = []
     for code in codes:

@@ -210,6 +210,9 @@ def test_nhs_codes_join_across_the_2022_2024_changes(england, data_dir):
     changed = {nhs for nhs in e24 if e22[nhs] != e24[nhs]}
     assert changed == {"QXU", "QNX"}
     assert england.index.resolve("QXU") == england.index.resolve("E54000063")
+    with pytest.raises(GeographyMismatchError) as err:  # the July 2022 code of Surrey Heartlands
+        england.index.expand(["E54000052"])
+    assert "E54000052 -> E54000063" in str(err.value) and "NHS code" in str(err.value)
 
 
 def test_cli_region_geography_and_clusters(tmp_path):
