@@ -206,7 +206,8 @@ class FlowMeasures:
         """The measures as text lines (the command line's plain output)."""
         core = ", ".join(f"{c} {n}" for c, n in self.core) or "none"
         out = [
-            f"{self.footprint} ({self.level}): {self.population:,} residents (mid-{self.population_year}), "
+            f"{self.footprint} ({self.level}): {self.population:,} residents "
+            f"({'Census ' if self.population_year == 2021 else 'mid-'}{self.population_year}), "
             f"PHE catchment year {self.catchment_year}",
             f"  core providers ({self.core_source}): {core}",
             f"  containment: {_pct(self.containment)} - {self.reasons['containment']}",
@@ -268,6 +269,8 @@ class CareFlows:
     notes: list[str] = field(default_factory=list)
     unmatched_msoas: list[str] = field(default_factory=list)
     _cache: dict = field(default_factory=dict, repr=False)
+    #: What the units cover, in words ("London"; "the region" for an NHS region, ICB or England 2024).
+    area_label: str = "London"
 
     # --- construction ------------------------------------------------------------------
 
@@ -322,8 +325,12 @@ class CareFlows:
                 outside, outside_year = read_england_msoa_population(config=config)
             except MissingDataError as exc:
                 notes.append(f"supply side not measured: England-wide MSOA populations are missing ({exc})")
-        return cls.from_tables(geo.units, table, trusts, outside_population=outside, outside_year=outside_year,
-                               notes=notes)
+        model = cls.from_tables(geo.units, table, trusts, outside_population=outside, outside_year=outside_year,
+                                notes=notes)
+        if getattr(geo, "geography", "2018") == "2024" or (getattr(geo, "area", "") or "london") != "london":
+            model.area_label = "the region"
+            model.trusts["borough_name"] = model.trusts["borough_name"].replace("outside London", "outside the region")
+        return model
 
     @classmethod
     def from_tables(
@@ -724,9 +731,11 @@ class CareFlows:
 
     def _year_text(self, population_year: int) -> str:
         base = f"PHE catchment year {self.year}"
+        when = f"Census {population_year}" if population_year == 2021 else f"mid-{population_year}"
         if self.outside_year is None or self.outside_year == population_year:
-            return f"{base}, populations mid-{population_year}"
-        return (f"{base}; London residents at mid-{population_year} but the rest of England at "
+            return f"{base}, populations {when}"
+        where = "London residents" if self.area_label == "London" else "residents of the region"
+        return (f"{base}; {where} at {when} but the rest of England at "
                 f"mid-{self.outside_year}, the only England-wide year in the data")
 
     def care_flow_check(self, footprint: Footprint, units: np.ndarray, index: UnitIndex,

@@ -71,12 +71,16 @@ def infer_level(index, members: list[str]) -> str:
     """
     kinds = {index.kind_of(m) for m in members}
     if kinds == {"stp"}:
-        return "stp"
-    if kinds <= {"borough", "ccg"}:
+        level = "stp"
+    elif kinds <= {"borough", "ccg", "utla"}:
         units = index.expand(members)
         n = len(np.unique(index.membership["borough"][units]))
-        return "borough" if n == 1 else ("multi_borough" if n <= 4 else "stp")
-    return "locality"
+        level = "borough" if n == 1 else ("multi_borough" if n <= 4 else "stp")
+    else:
+        level = "locality"
+    if getattr(index.geo, "geography", "2018") == "2024":  # today's names for the same levels
+        return {"stp": "icb", "borough": "place", "multi_borough": "multi_place", "locality": "neighbourhood"}[level]
+    return level
 
 
 def footprint_from_members(index, text: str, *, level: str | None = None, name: str | None = None) -> Footprint:
