@@ -154,3 +154,34 @@ def test_preloaded_2024_scenarios_open_in_the_app(tmp_path, monkeypatch):
     look = pd.read_csv(data / "nhs/lookups/lsoa21_sicbl24_icb24_en.csv")
     places = set(look.loc[look["icb24_code_nhs"] == "QMF", "ltla22_code"])
     assert {f.members[0] for f in sc.footprints if f.level == "place"} == places
+
+
+def test_pages_for_all_of_england_2024(tmp_path, monkeypatch):
+    data = require_data_dir()
+    monkeypatch.setenv("FOOTPRINTS_SCENARIOS", str(tmp_path / "saved"))
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.session_state[GEOGRAPHY_KEY] = "2024"
+    at.session_state[REGION_KEY] = "england"
+    at.run()
+    assert not at.exception, at.exception
+    sc = Scenario("clusters", (Footprint("Surrey + Sussex", "icb_cluster", ("QXU", "QNX")),),
+                  geography="2024", region="england", year=2021)
+    st = AppState()
+    st.history.push(sc, "test")
+    at.session_state[STATE_KEY] = st
+    for page in ("ui/check.py", "ui/overlaps.py", "ui/proposals.py", "ui/scenarios.py", "ui/export.py"):
+        at.switch_page(page)
+        at.run()
+        assert not at.exception, f"{page}: {at.exception}"
+        if page == "ui/check.py":
+            pop = pd.read_csv(data / "england21/lsoa21_pop_census2021.csv")
+            look = pd.read_csv(data / "nhs/lookups/lsoa21_sicbl24_icb24_en.csv")
+            utla = pd.read_csv(data / "local_authorities/ltla23_utla23_lookup.csv")
+            l22 = pd.read_csv(data / "local_authorities/ltla22_ltla23_lookup.csv")
+            df = pop.merge(look, on="lsoa21_code").merge(l22[["ltla22_code", "ltla23_code"]], on="ltla22_code") \
+                .merge(utla[["ltla23_code", "utla23_code"]], on="ltla23_code")
+            surrey = df[df["utla23_code"] == "E10000030"]
+            share = surrey[surrey["icb24_code_nhs"].isin(["QXU", "QNX"])]["usual_residents_all"].sum() \
+                / surrey["usual_residents_all"].sum()
+            text = " ".join(str(e.value) for e in at.markdown) + " ".join(str(d.value) for d in at.dataframe)
+            assert f"Surrey is {100 * share:.1f}% inside" in text
