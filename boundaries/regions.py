@@ -26,7 +26,7 @@ from .cache import _read, _write, load_geographies
 from .config import DEFAULT_GEOGRAPHY, GEOGRAPHIES, Settings, default_year, settings as default_settings
 from .errors import DataError, MissingDataError
 from .geographies import LEVEL_LAYERS, Geographies, Progress, dissolve_units
-from .readers import dataset_path
+from .readers import locate
 from .registry import get_dataset, get_region
 
 __all__ = ["RegionError", "base_region", "load_region", "region_choices", "check_geography", "fetch_command"]
@@ -69,7 +69,7 @@ def base_region(region: str, geography: str = DEFAULT_GEOGRAPHY) -> tuple[str, s
 def fetch_command(region_name: str, config: Settings) -> str | None:
     """``python -m boundaries fetch ID ...`` for the region's missing files (``None`` when none is missing)."""
     reg = get_region(region_name)
-    missing = [i for i in reg.datasets() if not dataset_path(get_dataset(i), config.data_dir).is_file()]
+    missing = [i for i in reg.datasets() if not locate(get_dataset(i), config)[0].is_file()]  # data dir or bundle
     return f"python -m boundaries fetch {' '.join(missing)}" if missing else None
 
 

@@ -125,11 +125,11 @@ def icb22_shares(index: UnitIndex, trust_codes: np.ndarray, *, config=None) -> t
     stable NHS codes through the July 2022 lookup, never on the E-codes.
     """
     from boundaries import get_dataset, settings as default_settings
-    from boundaries.readers import read_dataset
+    from boundaries.readers import load_dataset
 
     config = config or default_settings()
-    shares = read_dataset(get_dataset("trust_icb22_shares"), config.data_dir).frame
-    look = read_dataset(get_dataset("lsoa11_sicbl22_icb22_lookup"), config.data_dir).frame
+    shares = load_dataset(get_dataset("trust_icb22_shares"), config).frame
+    look = load_dataset(get_dataset("lsoa11_sicbl22_icb22_lookup"), config).frame
     nhs_of = dict(zip(look["icb22_code"].astype(str), look["icb22_code_h"].astype(str)))
     units = index.geo.units
     pos_of_nhs = dict(zip(units["stp_nhs"].astype(str), index.membership["stp"]))

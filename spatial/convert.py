@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from boundaries import Settings, get_dataset, settings as default_settings
-from boundaries.readers import read_dataset
+from boundaries.readers import load_dataset
 
 from .errors import ScenarioError
 from .footprints import Footprint, Scenario, resolve_members
@@ -99,9 +99,9 @@ class ConversionReport:
 def unit_weights(config: Settings | None = None) -> pd.DataFrame:
     """The English lookup rows with their weights: ``lsoa11, lsoa21, change_code, w``."""
     config = config or default_settings()
-    look = read_dataset(get_dataset("lsoa11_lsoa21_lookup"), config.data_dir).frame
+    look = load_dataset(get_dataset("lsoa11_lsoa21_lookup"), config).frame
     look = look[look["lsoa21_code"].astype(str).str.startswith("E")]
-    pop = read_dataset(get_dataset("lsoa_pop_mid2017"), config.data_dir).frame.set_index("LSOA11CD")["pop_mid2017"]
+    pop = load_dataset(get_dataset("lsoa_pop_mid2017"), config).frame.set_index("LSOA11CD")["pop_mid2017"]
     df = pd.DataFrame({"lsoa11": look["lsoa11_code"].astype(str).to_numpy(),
                        "lsoa21": look["lsoa21_code"].astype(str).to_numpy(),
                        "change_code": look["change_code"].astype(str).to_numpy()})

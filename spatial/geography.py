@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from boundaries import Settings, get_dataset, settings as default_settings
-from boundaries.readers import read_dataset
+from boundaries.readers import load_dataset
 
 from .errors import ScenarioError, UnknownCodeError
 
@@ -69,13 +69,13 @@ _CODE_SOURCES = (
 
 
 @lru_cache(maxsize=4)
-def _code_table(data_dir: Path) -> dict[str, list[tuple[str, str]]]:
+def _code_table(config: Settings) -> dict[str, list[tuple[str, str]]]:
     table: dict[str, list[tuple[str, str]]] = {}
     frames: dict[str, object] = {}
     for geography, ds_id, column, what in _CODE_SOURCES:
         if ds_id not in frames:
             try:
-                frames[ds_id] = read_dataset(get_dataset(ds_id), data_dir).frame
+                frames[ds_id] = load_dataset(get_dataset(ds_id), config).frame
             except Exception:  # a missing lookup only means we cannot name the vintage
                 frames[ds_id] = None
         frame = frames[ds_id]
@@ -89,7 +89,7 @@ def _code_table(data_dir: Path) -> dict[str, list[tuple[str, str]]]:
 def code_vintages(code: str, config: Settings | None = None) -> list[tuple[str, str]]:
     """``[(geography, what)]`` for a code, from both vintages' lookups (empty when neither has it)."""
     config = config or default_settings()
-    return _code_table(Path(config.data_dir)).get(str(code).strip().upper(), [])
+    return _code_table(config).get(str(code).strip().upper(), [])
 
 
 def vintage_error(codes: list[str], geography: str, *, where: str | None = None,

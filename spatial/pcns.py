@@ -27,7 +27,7 @@ import pandas as pd
 import shapely
 
 from boundaries import Settings, get_dataset, settings as default_settings
-from boundaries.readers import read_dataset
+from boundaries.readers import load_dataset
 
 from .errors import ScenarioError
 from .index import UnitIndex
@@ -75,9 +75,9 @@ class Practices:
         config = config or default_settings()
         notes: list[str] = []
         if mapping is None:
-            mapping = read_dataset(get_dataset("gp_practice_pcn_2025"), config.data_dir).frame
+            mapping = load_dataset(get_dataset("gp_practice_pcn_2025"), config).frame
         if populations is None:
-            populations = read_dataset(get_dataset("gp_practice_population_2025"), config.data_dir).frame
+            populations = load_dataset(get_dataset("gp_practice_population_2025"), config).frame
         need_m = ["PRACTICE_CODE", "PRACTICE_NAME", "PCN_CODE", "PCN_NAME", "ICB_CODE"]
         need_p = ["Practice_Code", "Latitude", "Longitude", "Population"]
         for frame, need, label in ((mapping, need_m, "gp_practice_pcn_2025"),

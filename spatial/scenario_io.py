@@ -63,15 +63,19 @@ __all__ = [
 
 #: Value of the ``format`` field of every scenario file.
 FORMAT = "footprints-scenario"
-#: Newest format version this code reads and the one it writes.  Version 2 adds ``geography``
-#: ("2018" | "2024") and ``region``; a version 1 file is a 2018 London scenario.
-VERSION = 2
+#: Newest format version this code reads.  Files are written in the lowest version that holds
+#: them: 1 for ordinary 2018 London plans, 2 when a footprint has a ``kind``, 3 when the scenario is of
+#: another geography or region (top-level ``geography`` "2018" | "2024" and ``region``), so older
+#: Footprints keep reading the plans they understand.
+VERSION = 3
+#: Fields added in each version after 1 (footprint fields).
+_FP_KEYS_SINCE = {"kind": 2}
 #: Largest scenario or assignment file read (bytes); checked before parsing.
 MAX_BYTES = 20 * 1024 * 1024
 
 _TOP_KEYS = ("format", "version", "name", "year", "description", "source", "thresholds", "footprints")
-_TOP_KEYS_V2 = _TOP_KEYS + ("geography", "region")
-_FP_KEYS = ("name", "level", "members", "parent", "notes", "core_providers")
+_TOP_KEYS_V3 = _TOP_KEYS + ("geography", "region")
+_FP_KEYS = ("name", "level", "members", "parent", "notes", "core_providers", "kind")
 _FOOTPRINT_WHERE = re.compile(r"^footprint '(.*)'$")
 
 
@@ -148,23 +152,25 @@ def atomic_write(path: str | os.PathLike, write: Callable[[IO[str]], None], *, e
 # --- scenario <-> dict -----------------------------------------------------------------------
 
 def scenario_to_dict(scenario: Scenario) -> dict:
-    """The JSON-ready dict of a scenario file (format version :data:`VERSION`).
+    """The JSON-ready dict of a scenario file (version 1; 2 when a footprint has a ``kind``; 3 for another
+    geography or region, with ``geography`` and ``region``).
 
     Thresholds are stored as overrides of the defaults only, so a file keeps
     following the defaults where the user did not change them.
     """
-    return {
-        "format": FORMAT,
-        "version": VERSION,
-        "name": scenario.name,
-        "geography": scenario.geography,
-        "region": scenario.region,
+    other_place = scenario.geography != DEFAULT_GEOGRAPHY or str(scenario.region).casefold() != "london"
+    version = 3 if other_place else 2 if any(fp.kind != "place" for fp in scenario.footprints) else 1
+    out = {"format": FORMAT, "version": version, "name": scenario.name}
+    if version >= 3:
+        out.update({"geography": scenario.geography, "region": scenario.region})
+    out.update({
         "year": int(scenario.year),
         "description": scenario.description,
         "source": scenario.source,
         "thresholds": scenario.thresholds.overrides(),
         "footprints": [fp.to_dict() for fp in scenario.footprints],
-    }
+    })
+    return out
 
 
 def _type_name(value: Any) -> str:
@@ -204,10 +210,14 @@ def _relocate(exc: ScenarioError, where: str) -> ScenarioError:
     return type(exc)(exc.message, where=where, fix=exc.fix)
 
 
-def _footprint_from_dict(item: Any, i: int, where: str | None) -> Footprint:
+def _footprint_from_dict(item: Any, i: int, where: str | None, version: int = VERSION) -> Footprint:
     path = f"footprints[{i}]"
     _want(item, "object", where, path)
     _unknown_keys(item, _FP_KEYS, where, path)
+    for key, since in _FP_KEYS_SINCE.items():
+        if key in item and version < since:
+            raise ScenarioFormatError(f"field {key!r} needs format version {since} (the file says {version})",
+                                      where=_at(where, f"{path}.{key}"), fix=f'set "version": {since}')
     for key in ("name", "level", "members"):
         if key not in item:
             raise ScenarioFormatError(f"missing field {key!r}", where=_at(where, path),
@@ -250,8 +260,11 @@ def _footprint_from_dict(item: Any, i: int, where: str | None) -> Footprint:
         for j, c in enumerate(core):
             _want(c, "string", where, f"{label}.core_providers[{j}]")
         core = tuple(core)
+    kind = item.get("kind", "place")
+    kind = "place" if kind is None else kind
+    _want(kind, "string", where, f"{label}.kind")
     try:
-        return Footprint(name, level, tuple(members), parent=parent, notes=notes, core_providers=core)
+        return Footprint(name, level, tuple(members), parent=parent, notes=notes, core_providers=core, kind=kind)
     except ScenarioError as exc:
         raise _relocate(exc, _at(where, label)) from exc
 
@@ -300,7 +313,7 @@ def scenario_from_dict(data: Any, *, where: str | None = None) -> Scenario:
     if version < 1:
         raise ScenarioFormatError(f"unknown format version {version}", where=_at(where, "version"),
                                   fix=f"this Footprints reads format version(s) 1 to {VERSION}; re-save the scenario from Footprints")
-    _unknown_keys(data, _TOP_KEYS_V2 if version >= 2 else _TOP_KEYS, where, "the top level")
+    _unknown_keys(data, _TOP_KEYS_V3 if version >= 3 else _TOP_KEYS, where, "the top level")
     geography = data.get("geography", DEFAULT_GEOGRAPHY)
     if isinstance(geography, int) and not isinstance(geography, bool):
         geography = str(geography)
@@ -339,7 +352,7 @@ def scenario_from_dict(data: Any, *, where: str | None = None) -> Scenario:
     footprints = []
     seen: dict[str, int] = {}
     for i, item in enumerate(items):
-        fp = _footprint_from_dict(item, i, where)
+        fp = _footprint_from_dict(item, i, where, version)
         if fp.name in seen:
             raise FootprintError(f"two footprints are named {fp.name!r} (footprints[{seen[fp.name]}] and "
                                  f"footprints[{i}])", where=_at(where, f"footprints[{i}].name"),

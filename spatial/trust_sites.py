@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from boundaries import Settings, get_dataset, settings as default_settings
-from boundaries.readers import read_dataset
+from boundaries.readers import load_dataset
 
 __all__ = ["GENERIC_WORDS", "SAME_SITE_M", "reduce_name", "place_trusts"]
 
@@ -60,7 +60,7 @@ def place_trusts(trusts: pd.DataFrame, *, config: Settings | None = None,
     """
     if sites is None:
         config = config or default_settings()
-        sites = read_dataset(get_dataset("hospital_sites_2022"), config.data_dir).frame
+        sites = load_dataset(get_dataset("hospital_sites_2022"), config).frame
     s = sites.assign(key=sites["hospital22_name"].map(reduce_name))
     s = s[s["key"] != ""]
     by_key = {k: g for k, g in s.groupby("key")}

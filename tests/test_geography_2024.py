@@ -177,7 +177,7 @@ def test_scenario_records_geography_and_mismatch_errors(england, tmp_path, index
     back = loads(dumps(sc))
     assert back.geography == "2024" and back.region == "england" and back.footprints[0].level == "icb_cluster"
     path = save_scenario(sc, tmp_path / "s.json")
-    assert json.loads(path.read_text())["version"] == 2
+    assert json.loads(path.read_text())["version"] == 3
     # a 2024 scenario checked in the 2018 London engine
     with pytest.raises(GeographyMismatchError, match="2024 geography.*2018") as err:
         Engine(index.geo, index).check(load_scenario(path))
@@ -279,7 +279,7 @@ def test_convert_cli_writes_a_2024_file(tmp_path):
     assert run.returncode == 0, run.stderr
     assert "North Central London (stp -> icb)" in run.stdout and "(-69,881)" in run.stdout
     data = json.loads(out.read_text())
-    assert data["geography"] == "2024" and data["version"] == 2
+    assert data["geography"] == "2024" and data["version"] == 3
     check = subprocess.run([sys.executable, "-m", "spatial", "check", str(out), "--geography", "2024",
                             "--no-care-flows"], capture_output=True, text=True, env=env, cwd=REPO, timeout=600)
     assert check.returncode == 0, check.stderr

@@ -53,6 +53,9 @@ RULE_LABELS = {
     "coterminosity_borough": "Coterminous: boroughs",
     "coterminosity_ccg": "Coterminous: CCGs",
     "care_flow": "Care flow",
+    "core20_gap": "Core20 gap between places",
+    "locality_core20": "Locality vs borough Core20",
+    "cohort_75": "75+ cohort size",
 }
 #: How a rule's ``passed`` value is written.
 VERDICT_TEXT = {True: "pass", False: "fail", None: "n/a"}
@@ -105,7 +108,8 @@ def report_table(report: ScenarioReport, engine: Engine) -> pd.DataFrame:
     for r in report.footprints:
         row: dict[str, Any] = {
             "Footprint": r.name,
-            "Level": LEVEL_LABELS.get(r.level, r.level),
+            "Level": ("pathway partnership" if getattr(r, "kind", "place") == "pathway"
+                      else LEVEL_LABELS.get(r.level, r.level)),
             "Parent": r.parent or "",
             "Verdict": r.verdict,
             "Population": int(r.population),
@@ -536,22 +540,22 @@ def region_options(geography: str) -> list[tuple[str, str]]:
     Read from the lookups (codes and names only, a fraction of a second), not from the unit tables.
     """
     from boundaries import get_dataset, settings
-    from boundaries.readers import read_dataset
+    from boundaries.readers import load_dataset
 
-    data = settings().data_dir
+    data = settings()
     out = [("london", "London"), ("england", "England (all)")]
     try:
         if geography == "2024":
-            look = read_dataset(get_dataset("lsoa21_sicbl24_icb24_lookup"), data).frame
-            prac = read_dataset(get_dataset("gp_practice_pcn_2025"), data).frame
+            look = load_dataset(get_dataset("lsoa21_sicbl24_icb24_lookup"), data).frame
+            prac = load_dataset(get_dataset("gp_practice_pcn_2025"), data).frame
             regions = prac[["COMM_REGION_CODE", "COMM_REGION_NAME"]].drop_duplicates().sort_values("COMM_REGION_NAME")
             out += [(c, f"{n} (NHS region)") for c, n in regions.itertuples(index=False) if n != "London"]
             icbs = look[["icb24_code_nhs", "icb24_name"]].drop_duplicates().sort_values("icb24_name")
             out += [(c, n.replace("NHS ", "").replace(" Integrated Care Board", " ICB")) for c, n in
                     icbs.itertuples(index=False)]
         else:
-            look = read_dataset(get_dataset("lsoa_ccg_stp_lookup"), data).frame
-            nhser = read_dataset(get_dataset("ccg18_nhser18_lookup"), data).frame
+            look = load_dataset(get_dataset("lsoa_ccg_stp_lookup"), data).frame
+            nhser = load_dataset(get_dataset("ccg18_nhser18_lookup"), data).frame
             regions = nhser[["NHSER18CDH", "NHSER18NM"]].drop_duplicates().sort_values("NHSER18NM")
             out += [(c, f"{n} (NHS region)") for c, n in regions.itertuples(index=False) if n != "London"]
             stps = look[["STP18CD", "STP18NM"]].drop_duplicates().sort_values("STP18NM")
