@@ -121,22 +121,6 @@ DATASETS_2024 = [
         code_column="msoa11_code", code_pattern=r"^[EW]02\d{6}$", unique_codes=False,
     ),
     Dataset(
-        id="icb24_boundaries",
-        description="ICBs (April 2024) dissolved from LSOA 2021 (built in the mirror)",
-        publisher="ONS (built from LSOA 2021 and the April 2024 lookup)", licence=OGL, year=2024,
-        url=_GEOPORTAL + "Integrated%20Care%20Boards%20(April%202024)",
-        path="nhs/boundaries/england_icb24_sicbl24_from_lsoa21.gpkg", layer="icb24", records=42,
-        code_column="icb24_code", code_pattern=r"^E54\d{6}$", crs=27700,
-    ),
-    Dataset(
-        id="sicbl24_boundaries",
-        description="Sub-ICB locations (April 2024) dissolved from LSOA 2021 (built in the mirror)",
-        publisher="ONS (built from LSOA 2021 and the April 2024 lookup)", licence=OGL, year=2024,
-        url=_GEOPORTAL + "Sub%20ICB%20Locations%20(April%202024)",
-        path="nhs/boundaries/england_icb24_sicbl24_from_lsoa21.gpkg", layer="sicbl24", records=106,
-        code_column="sicbl24_code", code_pattern=r"^E38\d{6}$", crs=27700,
-    ),
-    Dataset(
         id="gp_practice_pcn_2025",
         description="GP practice to primary care network, sub-ICB, ICB and NHS region (October 2025)",
         publisher=_NHSE + " (Patients Registered at a GP Practice: practice mapping file)", licence=OGL, year=2025,
@@ -191,7 +175,7 @@ AGE_BANDS = ("age_0_15", "age_16_24", "age_25_34", "age_35_49", "age_50_64", "ag
 
 def regions_2024() -> list:
     """The 2024 region definitions (built on call: ``registry.py`` defines :class:`Region` after the datasets)."""
-    from .registry import Join, Published, Region
+    from .registry import Join, Region
 
     # The 2024 units re-use the engine's layer slots: ``borough`` is the *place* (LAD 2024, from the exact
     # LAD 2022 of each LSOA through the 2023 reorganisations), ``ccg`` the sub-ICB location, ``stp`` the ICB,
@@ -227,10 +211,8 @@ def regions_2024() -> list:
         ),
         code_prefix="E",
         expected={"units": 33755, "ward": 6784, "borough": 296, "utla": 153, "ccg": 106, "stp": 42, "nhs_region": 7},
-        published={
-            "ccg": Published("sicbl24_boundaries", "sicbl24_code", "sicbl24_name"),
-            "stp": Published("icb24_boundaries", "icb24_code", "icb24_name"),
-        },
+        # No published layers: the mirror's ICB/sub-ICB 2024 GeoPackage is itself dissolved from these LSOAs
+        # (nhs/SOURCES.md) and has no single pinned source to fetch, so the dissolved layers are the layers.
         flows={2019: "trust_flows_2019", 2018: "trust_flows_2018"},
     )
 
