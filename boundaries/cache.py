@@ -31,7 +31,7 @@ from typing import Callable
 import geopandas as gpd
 from filelock import FileLock, Timeout
 
-from .config import DEFAULT_YEAR, Settings, settings as default_settings
+from .config import Settings, default_year, settings as default_settings
 from .errors import DataError
 from .geographies import Geographies, Progress, build_geographies
 from .readers import locate
@@ -40,7 +40,7 @@ from .registry import Region, get_dataset, get_region
 __all__ = ["CACHE_FORMAT", "CacheWarning", "source_key", "load_geographies", "clear_cache", "lock_path"]
 
 #: Bump when the processed tables change shape.
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4  # 3: bundle/profile tables (main); 4: geography field, 2024 units (age bands, utla, nhs_region), NHS regions on England 2018
 #: Builds started before giving up on sources that keep changing while they are read.
 BUILD_ATTEMPTS = 3
 #: Seconds to wait for another process building the same cache key.
@@ -107,7 +107,7 @@ def _write(geo: Geographies, folder: Path) -> None:
             gdf.to_parquet(tmp / f"layer_{name}.parquet")
         for name, gdf in geo.published.items():
             gdf.to_parquet(tmp / f"published_{name}.parquet")
-        meta = {"region": geo.region, "year": geo.year, "notes": geo.notes, "key": geo.key,
+        meta = {"region": geo.region, "year": geo.year, "notes": geo.notes, "key": geo.key, "geography": geo.geography, "area": geo.area,
                 "layers": list(geo.layers), "published": list(geo.published)}
         # meta.json last: its presence marks a complete folder.
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
@@ -134,13 +134,14 @@ def _read(folder: Path) -> Geographies | None:
         # A damaged cache is never trusted: the caller rebuilds it from the sources.
         shutil.rmtree(folder, ignore_errors=True)
         return None
-    return Geographies(meta["region"], meta["year"], units, layers, published, meta["notes"], meta["key"])
+    return Geographies(meta["region"], meta["year"], units, layers, published, meta["notes"], meta["key"],
+                       geography=meta.get("geography", "2018"), area=meta.get("area", ""))
 
 
 def load_geographies(
     region: str = "london",
     *,
-    year: int = DEFAULT_YEAR,
+    year: int | None = None,
     config: Settings | None = None,
     use_cache: bool = True,
     progress: Progress | None = None,
@@ -153,8 +154,9 @@ def load_geographies(
     ----------
     region : str
         ``"london"`` (default) or ``"england"``.
-    year : int
-        Population year for the ``population`` columns (default mid-2017).
+    year : int, optional
+        Population year for the ``population`` columns (default mid-2017 for
+        the 2018 geography, Census 2021 for the 2024 one).
     config : Settings, optional
         Data and cache directories; default from the environment.
     use_cache : bool
@@ -187,6 +189,7 @@ def load_geographies(
     (4835, 33)
     """
     reg = get_region(region)
+    year = default_year(reg.geography) if year is None else year
     config = config or default_settings()
     for _ in range(BUILD_ATTEMPTS):
         key = source_key(reg, config)

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import platformdirs
 
-__all__ = ["Settings", "settings", "REPO_ROOT", "BUNDLE_DIR", "DEFAULT_YEAR"]
+__all__ = ["Settings", "settings", "REPO_ROOT", "BUNDLE_DIR", "DEFAULT_YEAR", "GEOGRAPHIES", "DEFAULT_GEOGRAPHY",
+           "default_year"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: The embedded London 2018 bundle (built by ``python -m boundaries bundle``).
@@ -32,6 +33,17 @@ BUNDLE_DIR = REPO_ROOT / "data"
 #: Population year used unless the user picks another: mid-2017 matches the
 #: April 2018 NHS geography and the 2018 source papers.
 DEFAULT_YEAR = 2017
+#: Boundary vintages: LSOA 2011 with the April 2018 NHS geography (CCGs, STPs), and LSOA 2021 with the
+#: April 2024 one (sub-ICB locations, ICBs).  The default keeps every 2018 London scenario as it was.
+GEOGRAPHIES = ("2018", "2024")
+DEFAULT_GEOGRAPHY = "2018"
+#: Population year of each geography unless the user picks another (Census 2021 for LSOA 2021).
+_GEOGRAPHY_YEAR = {"2018": DEFAULT_YEAR, "2024": 2021}
+
+
+def default_year(geography: str) -> int:
+    """The population year used for ``geography`` unless another is asked for."""
+    return _GEOGRAPHY_YEAR[str(geography)]
 DATA_HELP = (
     "set FOOTPRINTS_DATA to the data directory (the project mirror is "
     "../shared/data beside the repository), or run `python -m boundaries fetch` "

@@ -19,7 +19,7 @@ import pandas as pd
 import shapely
 
 from .attributes import AGE_COLUMNS, IMD_COLUMNS, age_bands_from_single_years, imd_columns
-from .config import DEFAULT_YEAR, Settings, settings as default_settings
+from .config import DEFAULT_YEAR, Settings, default_year, settings as default_settings
 from .errors import ConsistencyError, DataError, GeometryError, PopulationError
 from .readers import Loaded, load_dataset
 from .registry import REGISTRY, Region, get_dataset, get_region
@@ -33,12 +33,19 @@ __all__ = [
 ]
 
 #: Layers built above the units, finest first.
-LEVEL_LAYERS = ("msoa", "ward", "borough", "ccg", "stp")
+LEVEL_LAYERS = ("msoa", "ward", "borough", "utla", "ccg", "stp", "nhs_region")
 #: For each layer, the columns of the layers above it that it nests in when
 #: the data says it nests (checked, not assumed).
 _PARENTS = {"msoa": ("borough", "ccg", "stp"), "ward": ("borough", "ccg", "stp"),
-            "borough": ("stp",), "ccg": ("stp",), "stp": ()}
+            "borough": ("stp", "utla", "nhs_region"), "utla": ("stp", "nhs_region"), "ccg": ("stp", "nhs_region"),
+            "stp": ("nhs_region",), "nhs_region": ()}
 POP_RE = re.compile(r"^pop_(\d{4})$")
+#: Census age-band columns (``age_0_15`` ...): numeric, summed into every layer like populations.
+AGE_RE = re.compile(r"^age_\d+_(\d+|plus)$")
+
+
+def _numeric(column: str) -> bool:
+    return bool(POP_RE.match(column) or AGE_RE.match(column))
 
 Progress = Callable[[float, str], None]
 
@@ -72,6 +79,14 @@ class Geographies:
         Repairs and warnings met while building, for the status panel.
     key : str
         Fingerprint of the source files the tables were built from.
+    geography : {"2018", "2024"}
+        Boundary vintage: LSOA 2011 with the April 2018 NHS geography, or LSOA
+        2021 with the April 2024 one (then ``borough`` is the place, LAD 2024;
+        ``ccg`` the sub-ICB location; ``stp`` the ICB; ``utla`` the upper-tier
+        council; ``nhs_region`` the NHS region).
+    area : str
+        The region the user chose (``"london"``, ``"england"``, an NHS region
+        or ICB/STP code); :attr:`region` is the registry table it comes from.
     """
 
     region: str
@@ -81,6 +96,8 @@ class Geographies:
     published: dict[str, gpd.GeoDataFrame]
     notes: list[str] = field(default_factory=list)
     key: str = ""
+    geography: str = "2018"
+    area: str = ""
 
     @property
     def years(self) -> list[int]:
@@ -143,7 +160,7 @@ def _report(progress: Progress | None, frac: float, msg: str) -> None:
 def build_geographies(
     region: str | Region = "london",
     *,
-    year: int = DEFAULT_YEAR,
+    year: int | None = None,
     config: Settings | None = None,
     progress: Progress | None = None,
 ) -> Geographies:
@@ -172,6 +189,7 @@ def build_geographies(
         Any problem with the source files (a subclass says which).
     """
     reg = get_region(region) if isinstance(region, str) else region
+    year = default_year(reg.geography) if year is None else year
     config = config or default_settings()
     notes: list[str] = []
 
@@ -201,8 +219,11 @@ def build_geographies(
     front = [c for c in ("code", "name", "msoa", "msoa_name", "ward", "ward_name", "borough", "borough_name",
                          "ccg", "ccg_name", "stp", "stp_name") if c in units]
     pops = [c for c in units.columns if POP_RE.match(c)]
-    profile = [c for c in (*AGE_COLUMNS, *IMD_COLUMNS) if c in units]
-    units = units[front + pops + profile + ["population", "area_m2", "geometry"]]
+    ages = [c for c in units.columns if AGE_RE.match(c)]  # single-year bands (AGE_COLUMNS) or Census 2021's
+    profile = [c for c in IMD_COLUMNS if c in units]
+    tail = pops + ages + profile + ["population", "area_m2", "geometry"]
+    extra = [c for c in units.columns if c not in front and c not in tail]  # e.g. utla, nhs_region, lsoa11
+    units = units[front + extra + tail]
 
     published: dict[str, gpd.GeoDataFrame] = {}
     for name, pub in reg.published.items():
@@ -217,7 +238,7 @@ def build_geographies(
         _check_units_in_boroughs(units, published["borough"], src)
 
     _report(progress, 0.7, "dissolving layers from units")
-    layers = {name: dissolve_units(units, name) for name in LEVEL_LAYERS}
+    layers = {name: dissolve_units(units, name) for name in LEVEL_LAYERS if name in units}
     for name, n in reg.expected.items():
         table = units if name == "units" else layers[name]
         if len(table) != n:
@@ -226,7 +247,7 @@ def build_geographies(
                 dataset=reg.units, fix="check the unit file and the lookup are the editions SOURCES.md names",
             )
     _report(progress, 1.0, "done")
-    return Geographies(reg.name, year, units, layers, published, notes)
+    return Geographies(reg.name, year, units, layers, published, notes, geography=reg.geography)
 
 
 def _select(loaded: Loaded, columns) -> gpd.GeoDataFrame:
@@ -240,7 +261,7 @@ def _select(loaded: Loaded, columns) -> gpd.GeoDataFrame:
     out = frame[list(columns)].rename(columns=dict(columns))
     out = gpd.GeoDataFrame(out, geometry=frame.geometry.to_numpy(), crs=frame.crs)
     for c in out.columns:
-        if c != "geometry" and not c.startswith("pop_"):
+        if c != "geometry" and not _numeric(c):
             out[c] = out[c].astype(str)
     return out
 
@@ -254,7 +275,7 @@ def _join(units: gpd.GeoDataFrame, loaded: Loaded, join) -> gpd.GeoDataFrame:
     table = table[[join.on, *join.columns]].rename(columns={join.on: join.key, **join.columns})
     table = table.drop_duplicates(join.key)
     for c in table.columns:
-        if not c.startswith("pop_"):
+        if not _numeric(c):
             table[c] = table[c].astype(str)
     merged = units.merge(table, on=join.key, how="left",
                          validate="one_to_one" if join.key == "code" else "many_to_one")
@@ -340,7 +361,7 @@ def _check_lookup_borough(units: gpd.GeoDataFrame, src: Loaded) -> None:
 
 
 def _check_population(units: gpd.GeoDataFrame, src: Loaded) -> None:
-    for col in [c for c in units.columns if POP_RE.match(c)]:
+    for col in [c for c in units.columns if _numeric(c)]:
         values = pd.to_numeric(units[col], errors="coerce")
         bad = values.isna() | (values < 0)
         if bad.any():
@@ -424,14 +445,14 @@ def dissolve_units(units: gpd.GeoDataFrame, by: str) -> gpd.GeoDataFrame:
     groups = np.split(order, starts[1:])
     geoms = units.geometry.to_numpy()
     merged = [shapely.coverage_union_all(geoms[g]) for g in groups]
-    pops = [c for c in units.columns if POP_RE.match(c)] + ["population", "area_m2"]
+    pops = [c for c in units.columns if _numeric(c)] + ["population", "area_m2"]
     sums = units.groupby(by, sort=True)[pops].sum()
     names = units.groupby(by, sort=True)[f"{by}_name"].first()
     out = pd.DataFrame({"code": keys, "name": names.loc[keys].to_numpy()})
     for c in pops:
         out[c] = sums.loc[keys, c].to_numpy()
     out["n_units"] = [len(g) for g in groups]
-    for parent in _PARENTS[by]:
+    for parent in (p for p in _PARENTS.get(by, ()) if p in units):
         per = units.groupby(by, sort=True)[parent].nunique()
         if (per == 1).all():
             out[parent] = units.groupby(by, sort=True)[parent].first().loc[keys].to_numpy()

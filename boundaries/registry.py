@@ -289,6 +289,11 @@ _DATASETS = [
     ),
 ]
 
+# --- today's geography (LSOA 2021, ICBs 2024): a separate block, see registry_2024.py -----------------
+from .registry_2024 import DATASETS_2024 as _DATASETS_2024  # noqa: E402  (needs Dataset above)
+
+_DATASETS += _DATASETS_2024
+
 #: Every dataset, by id (read-only).
 REGISTRY: Mapping[str, Dataset] = MappingProxyType({d.id: d for d in _DATASETS})
 
@@ -360,6 +365,9 @@ class Region:
         ``(xmin, ymin, xmax, ymax)`` in EPSG:27700 metres that every feature of
         every layer must lie in: the bounds of the region's published
         boundaries (measured with ``pyogrio.read_info``) plus about 5 km.
+    geography : {"2018", "2024"}
+        The boundary vintage of the units (LSOA 2011 with the April 2018 NHS
+        geography, or LSOA 2021 with the April 2024 one).
     """
 
     name: str
@@ -372,6 +380,7 @@ class Region:
     flows: Mapping[int, str] = field(default_factory=dict)
     profile: Mapping[str, str] = field(default_factory=dict)
     extent: tuple[float, float, float, float] | None = None
+    geography: str = "2018"
 
     def datasets(self) -> list[str]:
         """Registry ids this region reads."""
@@ -433,6 +442,8 @@ _REGIONS = [
             Join("lsoa_pop_mid2017", on="LSOA11CD", columns={"pop_mid2017": "pop_2017"}),
             _WARD_JOIN,
             _WARD_NAMES,
+            Join("ccg18_nhser18_lookup", on="CCG18CD", key="ccg",
+                 columns={"NHSER18CDH": "nhs_region", "NHSER18NM": "nhs_region_name"}),
         ),
         code_prefix="E",
         expected={"units": 32844, "msoa": 6791, "borough": 326, "ccg": 195, "stp": 42},
@@ -443,6 +454,10 @@ _REGIONS = [
         extent=(80_000.0, 0.0, 661_000.0, 663_000.0),
     ),
 ]
+
+from .registry_2024 import regions_2024 as _regions_2024  # noqa: E402
+
+_REGIONS += _regions_2024()
 
 #: Every region, by name (read-only).
 REGIONS: Mapping[str, Region] = MappingProxyType({r.name: r for r in _REGIONS})

@@ -16,7 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from boundaries import DEFAULT_YEAR, Geographies, Settings, load_geographies
+from boundaries import Geographies, Settings
+from boundaries.config import DEFAULT_GEOGRAPHY
+from boundaries.regions import load_region
 
 from .checks import CareFlowModel, FootprintReport, ScenarioReport, check_footprint, check_scenario
 from .footprints import Footprint, Scenario
@@ -49,7 +51,8 @@ class Engine:
         cls,
         region: str = "london",
         *,
-        year: int = DEFAULT_YEAR,
+        geography: str = DEFAULT_GEOGRAPHY,
+        year: int | None = None,
         config: Settings | None = None,
         progress: Callable[[float, str], None] | None = None,
         care_flows: bool = False,
@@ -59,9 +62,15 @@ class Engine:
         Parameters
         ----------
         region : str
-            A region of :mod:`boundaries.registry` (``"london"`` or ``"england"``).
-        year : int
-            Population year of the units.
+            ``"london"`` (default), ``"england"``, an NHS region (code such as
+            ``"Y56"`` or name), or an ICB / STP (code or name); see
+            :func:`boundaries.regions.load_region`.
+        geography : {"2018", "2024"}
+            Boundary vintage: LSOA 2011 with CCGs and STPs (default), or LSOA
+            2021 with sub-ICB locations, ICBs and upper-tier councils.
+        year : int, optional
+            Population year of the units (default mid-2017 for 2018, Census
+            2021 for 2024).
         config : Settings, optional
             Data and cache folders (default :func:`boundaries.settings`).
         progress : callable, optional
@@ -74,7 +83,7 @@ class Engine:
         -------
         Engine
         """
-        geo = load_geographies(region, year=year, config=config, progress=progress)
+        geo = load_region(region, geography=str(geography), year=year, config=config, progress=progress)
         engine = cls(geo, UnitIndex.from_geographies(geo))
         if care_flows:
             from .careflows import CareFlows
@@ -86,6 +95,16 @@ class Engine:
     def year(self) -> int:
         """Population year."""
         return self.geo.year
+
+    @property
+    def geography(self) -> str:
+        """``"2018"`` or ``"2024"``."""
+        return self.geo.geography
+
+    @property
+    def region(self) -> str:
+        """The region chosen (``"london"``, ``"england"``, an NHS region or ICB/STP)."""
+        return self.geo.area or self.geo.region
 
     def for_year(self, year: int) -> "Engine":
         """Engine for another population year (shares the adjacency; memoised per engine)."""
@@ -125,5 +144,8 @@ class Engine:
 
     def check(self, scenario: Scenario) -> ScenarioReport:
         """Check a scenario in its own population year."""
+        from .geography import check_scenario_geography
+
+        check_scenario_geography(scenario, self.geography)
         eng = self.for_year(scenario.year)
         return check_scenario(scenario, eng.index, flows=self.flows)

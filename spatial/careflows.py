@@ -206,7 +206,8 @@ class FlowMeasures:
         """The measures as text lines (the command line's plain output)."""
         core = ", ".join(f"{c} {n}" for c, n in self.core) or "none"
         out = [
-            f"{self.footprint} ({self.level}): {self.population:,} residents (mid-{self.population_year}), "
+            f"{self.footprint} ({self.level}): {self.population:,} residents "
+            f"({'Census ' if self.population_year == 2021 else 'mid-'}{self.population_year}), "
             f"PHE catchment year {self.catchment_year}",
             f"  core providers ({self.core_source}): {core}",
             f"  containment: {_pct(self.containment)} - {self.reasons['containment']}",
@@ -268,6 +269,8 @@ class CareFlows:
     notes: list[str] = field(default_factory=list)
     unmatched_msoas: list[str] = field(default_factory=list)
     _cache: dict = field(default_factory=dict, repr=False)
+    #: What the units cover, in words ("London"; "the region" for an NHS region, ICB or England 2024).
+    area_label: str = "London"
 
     # --- construction ------------------------------------------------------------------
 
@@ -308,14 +311,26 @@ class CareFlows:
         geo = _geographies(source)
         table = read_flows(year, region=geo.region, config=config, path=path)
         trusts, _ = read_trusts(config=config, path=trusts_path)
+        if getattr(geo, "geography", "2018") == "2024" and trusts_path is None:
+            # today's geography: a trust sits at its hospital site where the site list names it (trust_sites.py)
+            from .trust_sites import place_trusts
+
+            try:
+                trusts = place_trusts(trusts, config=config)
+            except MissingDataError as exc:
+                table.notes.append(f"trusts placed at headquarters: the hospital-site list is missing ({exc})")
         outside, outside_year, notes = None, None, list(table.notes)
         if england:
             try:
                 outside, outside_year = read_england_msoa_population(config=config)
             except MissingDataError as exc:
                 notes.append(f"supply side not measured: England-wide MSOA populations are missing ({exc})")
-        return cls.from_tables(geo.units, table, trusts, outside_population=outside, outside_year=outside_year,
-                               notes=notes)
+        model = cls.from_tables(geo.units, table, trusts, outside_population=outside, outside_year=outside_year,
+                                notes=notes)
+        if getattr(geo, "geography", "2018") == "2024" or (getattr(geo, "area", "") or "london") != "london":
+            model.area_label = "the region"
+            model.trusts["borough_name"] = model.trusts["borough_name"].replace("outside London", "outside the region")
+        return model
 
     @classmethod
     def from_tables(
@@ -365,7 +380,9 @@ class CareFlows:
                 raise ValueError("give the catchment year of a bare flow table (year=...)")
             frame, label = validate_flows(flows, source="flows", notes=notes), "flows"
         unit_codes = units["code"].to_numpy().astype(str)
-        unit_msoa = units["msoa"].to_numpy().astype(str)
+        # 2018 units are LSOA 2011 inside their MSOA; 2024 units (LSOA 2021) carry ``msoa11``, the MSOA 2011
+        # of their LSOA 2011 parent by the ONS 2011->2021 lookup (docs/CARE_FLOWS.md, "2024 geography").
+        unit_msoa = units["msoa" if "msoa" in units else "msoa11"].to_numpy().astype(str)
 
         # trusts axis: every known trust (points) and every trust with flows
         trusts = trusts.copy()
@@ -714,9 +731,11 @@ class CareFlows:
 
     def _year_text(self, population_year: int) -> str:
         base = f"PHE catchment year {self.year}"
+        when = f"Census {population_year}" if population_year == 2021 else f"mid-{population_year}"
         if self.outside_year is None or self.outside_year == population_year:
-            return f"{base}, populations mid-{population_year}"
-        return (f"{base}; London residents at mid-{population_year} but the rest of England at "
+            return f"{base}, populations {when}"
+        where = "London residents" if self.area_label == "London" else "residents of the region"
+        return (f"{base}; {where} at {when} but the rest of England at "
                 f"mid-{self.outside_year}, the only England-wide year in the data")
 
     def care_flow_check(self, footprint: Footprint, units: np.ndarray, index: UnitIndex,

@@ -15,7 +15,8 @@ from scipy.sparse.csgraph import connected_components
 
 from .footprints import Footprint, Scenario, resolve_members
 from .index import UnitIndex
-from .thresholds import LEVEL_LABELS, Thresholds, level_above
+from .geography import layer_word
+from .thresholds import LEVEL_LABELS, Thresholds, canonical_level, level_above
 
 __all__ = [
     "CheckResult",
@@ -170,10 +171,11 @@ def contiguity_pieces(index: UnitIndex, units: np.ndarray) -> list[np.ndarray]:
 
 
 def _piece_label(index: UnitIndex, piece: np.ndarray) -> str:
-    msoas = np.unique(index.membership["msoa"][piece])
+    layer = "msoa" if "msoa" in index.membership else "ward" if "ward" in index.membership else "borough"
+    msoas = np.unique(index.membership[layer][piece])
     if len(piece) == 1:
         return f"{index.codes[piece[0]]} ({index.layer_names['unit'][piece[0]]})"
-    where = ", ".join(_names(index, "msoa", msoas[:3])) + ("…" if len(msoas) > 3 else "")
+    where = ", ".join(_names(index, layer, msoas[:3])) + ("…" if len(msoas) > 3 else "")
     return f"{len(piece)} units in {where}"
 
 
@@ -194,13 +196,17 @@ def _pathway_population(pop: int, t: Thresholds) -> CheckResult:
 def _population(level: str, pop: int, t: Thresholds) -> CheckResult:
     if level == "locality":
         lo, hi = t.locality_min, t.locality_max
+    elif level == "neighbourhood":
+        lo, hi = t.neighbourhood_min, t.neighbourhood_max
     elif level == "stp":
         lo, hi = t.stp_min, t.stp_max
-    elif level == "multi_borough":
+    elif level in ("multi_borough", "multi_place"):
         lo, hi = t.system_min_population, None
+    elif level == "icb_cluster":
+        lo, hi = t.cluster_min_population, None
     else:
         return CheckResult("population", None, int(pop), None,
-                           f"population {_fmt(pop)} (no population test at borough level)")
+                           f"population {_fmt(pop)} (no population test at {LEVEL_LABELS[level]} level)")
     if pop < lo:
         return CheckResult("population", False, int(pop), [lo, hi] if hi else lo,
                            f"population {_fmt(pop)} is below {_fmt(lo)} by {_fmt(lo - pop)}")
@@ -212,20 +218,49 @@ def _population(level: str, pop: int, t: Thresholds) -> CheckResult:
 
 
 def _boroughs(level: str, index: UnitIndex, units: np.ndarray, t: Thresholds, pathway: bool = False) -> CheckResult:
-    ids = np.unique(index.membership["borough"][units])
-    names = _names(index, "borough", ids)
+    geography = getattr(index.geo, "geography", "2018")
+    layer, noun = ("stp", layer_word("stp", geography)) if level == "icb_cluster" else \
+        ("borough", layer_word("borough", geography))
+    ids = np.unique(index.membership[layer][units])
+    names = _names(index, layer, ids)
     listed = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
     n = len(ids)
     if pathway:
         return CheckResult("boroughs", None, n, None,
-                           f"{n} borough(s): {listed} (pathway partnership: no borough-count test)")
-    if level != "multi_borough":
-        return CheckResult("boroughs", None, n, None, f"{n} borough(s): {listed}")
-    lo, hi = t.system_min_boroughs, t.system_max_boroughs
+                           f"{n} {noun}(s): {listed} (pathway partnership: no {noun}-count test)")
+    if level == "icb_cluster":
+        lo, hi = t.cluster_min_icbs, t.cluster_max_icbs
+    elif canonical_level(level) == "multi_borough":
+        lo, hi = t.system_min_boroughs, t.system_max_boroughs
+    else:
+        return CheckResult("boroughs", None, n, None, f"{n} {noun}(s): {listed}")
     ok = lo <= n <= hi
     word = "within" if ok else ("fewer than" if n < lo else "more than")
     bound = f"{lo}–{hi}" if ok else (lo if n < lo else hi)
-    return CheckResult("boroughs", ok, n, [lo, hi], f"{n} borough(s) ({listed}): {word} {bound}")
+    return CheckResult("boroughs", ok, n, [lo, hi], f"{n} {noun}(s) ({listed}): {word} {bound}")
+
+
+def _councils(level: str, index: UnitIndex, units: np.ndarray, t: Thresholds) -> CheckResult:
+    """Every upper-tier council the footprint touches lies wholly inside it (2024 geography)."""
+    inside = index.area_counts("utla", units)
+    totals = index.area_totals("utla")
+    ids = np.flatnonzero(inside)
+    share = np.divide(inside, totals, out=np.zeros_like(inside), where=totals > 0)
+    # "wholly": every resident (a share of 1.0 up to float rounding of the integer sums)
+    split = [i for i in ids if share[i] < t.council_inside_min - 1e-12]
+    n = len(ids)
+    split_txt = "; ".join(f"{index.layer_names['utla'][i]} is {_pct(share[i])} inside"
+                          for i in sorted(split, key=lambda i: share[i])[:6])
+    more = f" and {len(split) - 6} more" if len(split) > 6 else ""
+    if level not in ("icb_cluster", "icb", "multi_place"):
+        reason = f"{n - len(split)} of {n} upper-tier council(s) wholly inside" + (f"; {split_txt}{more}" if split else "")
+        return CheckResult("councils", None, float(n - len(split)), float(n), reason + " (shown for information)")
+    if not split:
+        return CheckResult("councils", True, float(n), float(n),
+                           f"all {n} upper-tier council(s) lie wholly inside: "
+                           + ", ".join(_names(index, "utla", ids)[:8]) + ("…" if n > 8 else ""))
+    return CheckResult("councils", False, float(n - len(split)), float(n),
+                       f"{len(split)} of {n} upper-tier council(s) are split by the boundary: {split_txt}{more}")
 
 
 def _contiguity(index: UnitIndex, units: np.ndarray) -> tuple[CheckResult, list[np.ndarray]]:
@@ -252,12 +287,15 @@ def _nesting(fp: Footprint, index: UnitIndex, units: np.ndarray, parent_units: n
                            f"its parent {fp.parent!r}")
     if fp.is_pathway:
         return _pathway_nesting(index, units)
-    layer = {"locality": "borough", "borough": "stp", "multi_borough": "stp"}.get(fp.level)
+    layer = {"locality": "borough", "borough": "stp", "multi_borough": "stp"}.get(canonical_level(fp.level))
+    geography = getattr(index.geo, "geography", "2018")
     if layer is None:
-        return CheckResult("nesting", None, None, None, "STPs are the top level")
+        top = "ICB clusters are the top level" if fp.level == "icb_cluster" else \
+            "ICBs nest only in an ICB cluster footprint given as parent" if fp.level == "icb" else "STPs are the top level"
+        return CheckResult("nesting", None, None, None, top)
     counts = index.area_counts(layer, units)
     ids = np.flatnonzero(counts)
-    word = "borough" if layer == "borough" else "STP"
+    word = layer_word(layer, geography)
     if len(ids) == 1:
         return CheckResult("nesting", True, 1.0, 1.0, f"inside one {word}: {index.layer_names[layer][ids[0]]}")
     order = ids[np.argsort(-counts[ids])]
@@ -292,7 +330,7 @@ def _pathway_nesting(index: UnitIndex, units: np.ndarray) -> CheckResult:
 
 def _coterminosity(layer: str, fp: Footprint, index: UnitIndex, units: np.ndarray, t: Thresholds) -> CheckResult:
     rule = f"coterminosity_{layer}"
-    word = "borough" if layer == "borough" else "CCG"
+    word = layer_word(layer, getattr(index.geo, "geography", "2018"))
     inside = index.area_counts(layer, units)
     totals = index.area_totals(layer)
     pop = inside.sum()
@@ -303,9 +341,16 @@ def _coterminosity(layer: str, fp: Footprint, index: UnitIndex, units: np.ndarra
     split = [i for i in ids if share_of_area[i] < t.coterminous_min]
     split_txt = "; ".join(f"{index.layer_names[layer][i]} is {_pct(share_of_area[i])} inside"
                           for i in sorted(split, key=lambda i: -inside[i])[:4])
-    if fp.level == "locality":
+    geography = getattr(index.geo, "geography", "2018")
+    if geography == "2024" and layer == "ccg" and fp.level in ("neighbourhood", "place", "multi_place"):
+        # sub-ICB locations are commissioning areas above places (in London one per ICB): shown, not a test
         return CheckResult(rule, None, value, t.coterminous_min,
-                           f"localities are parts of boroughs: {word} coterminosity shown for information "
+                           f"{_pct(value)} of residents live in sub-ICB locations wholly inside (for information: "
+                           f"below ICB level the councils are the test)")
+    if canonical_level(fp.level) == "locality":
+        return CheckResult(rule, None, value, t.coterminous_min,
+                           f"{LEVEL_LABELS[fp.level]}s are parts of {layer_word('borough', getattr(index.geo, 'geography', '2018'))}s: "
+                           f"{word} coterminosity shown for information "
                            f"({_pct(value)} of residents in whole {word}s)")
     ok = value >= t.coterminous_min
     if ok and not split:
@@ -388,6 +433,9 @@ def check_footprint(
         _coterminosity("borough", footprint, index, units, t),
         _coterminosity("ccg", footprint, index, units, t),
     ]
+    if "utla" in index.membership:  # 2024: upper-tier councils (social care) for coterminosity
+        checks.append(_councils(footprint.level, index, units, t))
+        checks.append(_coterminosity("utla", footprint, index, units, t))
     if flows is not None:
         # a pathway partnership is measured against its own (optional) minimum, not the 70% place test
         cf = flows.care_flow_check(footprint, units, index,
@@ -396,7 +444,7 @@ def check_footprint(
         cf = _care_flow_missing(footprint)
     if pathway:
         cf = _pathway_care_flow(cf, t)
-    elif footprint.level not in ("multi_borough", "stp") and cf.passed is not None:
+    elif canonical_level(footprint.level) not in ("multi_borough", "stp", "icb_cluster") and cf.passed is not None:
         cf = CheckResult(cf.rule, None, cf.value, cf.threshold,
                          f"{cf.reason} (shown for information at {LEVEL_LABELS[footprint.level]} level)")
     checks.append(cf)

@@ -19,7 +19,7 @@ from .index import UnitIndex
 __all__ = ["BRUSHES", "compact_members", "brush_units", "apply_brush", "History"]
 
 #: Brush name -> layer whose whole area one click takes.
-BRUSHES = {"unit": "unit", "msoa": "msoa", "ward": "ward", "borough": "borough", "ccg": "ccg"}
+BRUSHES = {"unit": "unit", "msoa": "msoa", "ward": "ward", "borough": "borough", "ccg": "ccg", "stp": "stp"}
 #: Order in which whole areas are recognised when members are compacted.
 _COMPACT_ORDER = ("stp", "borough", "ccg", "msoa")
 #: The same with wards before MSOAs (wards and MSOAs cross, so one order can hide the other's areas).

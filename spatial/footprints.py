@@ -17,11 +17,12 @@ from typing import Iterable, Mapping
 import numpy as np
 
 from boundaries import DEFAULT_YEAR
+from boundaries.config import DEFAULT_GEOGRAPHY, GEOGRAPHIES
 
 from .errors import FootprintError
 from .index import UnitIndex, normalise_code
 from .text import clean_name, find_surrogate
-from .thresholds import KINDS, LEVEL_ORDER, LEVELS, Thresholds
+from .thresholds import ALL_LEVELS, GEOGRAPHY_LEVELS, KINDS, LEVEL_ORDER, Thresholds, level_geography
 
 __all__ = ["Footprint", "Scenario", "resolve_members"]
 
@@ -87,7 +88,8 @@ class Footprint:
                                  fix="give every footprint a name")
         if self.level not in LEVEL_ORDER:
             raise FootprintError(f"unknown level {self.level!r}", where=f"footprint {self.name!r}",
-                                 fix=f"use one of {', '.join(LEVELS)}")
+                                 fix=f"use one of {', '.join(ALL_LEVELS)} (2018: locality ... stp; "
+                                     "2024: neighbourhood ... icb_cluster)")
         if self.kind not in KINDS:
             raise FootprintError(f"unknown kind {self.kind!r}", where=f"footprint {self.name!r}",
                                  fix=f"use one of {', '.join(KINDS)}")
@@ -132,6 +134,11 @@ class Scenario:
         Population year (2011 census, 2017, 2019 or 2020 for London).
     description, source : str
         What the scenario is and where it comes from (citation).
+    geography : {"2018", "2024"}
+        Boundary vintage its member codes belong to (LSOA 2011 / CCG / STP, or
+        LSOA 2021 / sub-ICB / ICB); footprint levels must be of that geography.
+    region : str
+        Region it was made in (``"london"``, ``"england"``, an NHS region or ICB).
     """
 
     name: str
@@ -140,6 +147,8 @@ class Scenario:
     year: int = DEFAULT_YEAR
     description: str = ""
     source: str = ""
+    geography: str = DEFAULT_GEOGRAPHY
+    region: str = "london"
 
     def __post_init__(self) -> None:
         if isinstance(self.name, str):
@@ -155,6 +164,17 @@ class Scenario:
                 where=f"scenario {self.name!r}",
                 fix="split it into several scenarios, or group units into fewer, larger footprints "
                     "(a footprint may list MSOAs, wards or boroughs)")
+        object.__setattr__(self, "geography", str(self.geography))
+        if self.geography not in GEOGRAPHIES:
+            raise FootprintError(f"unknown geography {self.geography!r}", where=f"scenario {self.name!r}",
+                                 fix=f"use one of {', '.join(GEOGRAPHIES)}")
+        for fp in self.footprints:
+            if level_geography(fp.level) != self.geography:
+                raise FootprintError(
+                    f"level {fp.level!r} belongs to the {level_geography(fp.level)} geography, but the scenario "
+                    f"is in the {self.geography} geography", where=f"footprint {fp.name!r}",
+                    fix=f"use a {self.geography} level ({', '.join(GEOGRAPHY_LEVELS[self.geography])}), or convert "
+                        f"the scenario: python -m spatial convert FILE --to {level_geography(fp.level)}")
         seen: set[str] = set()
         for fp in self.footprints:
             if fp.name in seen:

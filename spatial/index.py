@@ -27,7 +27,7 @@ from .text import fold_lookalikes
 __all__ = ["UnitIndex", "LAYERS", "normalise_code", "unit_adjacency", "cached_adjacency"]
 
 #: Layers a member code may name, finest first.
-LAYERS = ("unit", "msoa", "ward", "borough", "ccg", "stp")
+LAYERS = ("unit", "msoa", "ward", "borough", "utla", "ccg", "stp", "nhs_region")
 _CODE_RE = re.compile(r"^[A-Za-z]\d{8}$")
 
 
@@ -128,6 +128,15 @@ class UnitIndex:
                         ambiguous[key] = [(layer, i) for i in ids]
             for i, code in enumerate(self.layer_codes[layer]):
                 lookup[code] = (layer, i)
+        # NHS codes (ICB "QMF", sub-ICB "A3A8R"; stable across the 2022->2024 E-code changes) as aliases
+        units = self.geo.units
+        for layer in ("stp", "ccg"):
+            col = f"{layer}_nhs"
+            if col in units and layer in self.membership:
+                pairs = dict(zip(units[col].astype(str), self.membership[layer]))
+                for nhs, area in pairs.items():
+                    lookup.setdefault(nhs.upper(), (layer, int(area)))
+                    lookup.setdefault(nhs.casefold(), (layer, int(area)))
         self._lookup = lookup
         self._ambiguous = {k: v for k, v in ambiguous.items() if k not in lookup}
         self._members = {}
@@ -213,7 +222,10 @@ class UnitIndex:
                 continue
             parts.append(self.units_of(*found))
         if unknown:
-            raise UnknownCodeError(list(unknown), unknown, where=where)
+            from .geography import vintage_error  # codes of the other geography get their own message
+
+            other = vintage_error(list(unknown), getattr(self.geo, "geography", "2018"), where=where)
+            raise other or UnknownCodeError(list(unknown), unknown, where=where)
         if not parts:
             return np.empty(0, dtype=np.int64)
         return np.unique(np.concatenate(parts))

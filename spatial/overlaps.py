@@ -69,7 +69,7 @@ from boundaries import settings
 from .errors import ScenarioError
 from .footprints import Scenario, resolve_members
 from .index import LAYERS, UnitIndex
-from .thresholds import LEVELS, Thresholds
+from .thresholds import ALL_LEVELS, LEVELS, Thresholds
 
 __all__ = [
     "NAMED_LAYERS",
@@ -100,7 +100,11 @@ __all__ = [
 #: Named layers an overlap may use, finest first.
 NAMED_LAYERS: tuple[str, ...] = LAYERS
 _ALIASES = {"units": "unit", "lsoa": "unit", "lsoas": "unit", "msoas": "msoa", "boroughs": "borough",
-            "wards": "ward", "la": "borough", "lad": "borough", "ccgs": "ccg", "stps": "stp"}
+            "wards": "ward", "la": "borough", "lad": "borough", "ccgs": "ccg", "stps": "stp",
+            # today's names (2024 geography: the same slots)
+            "icb": "stp", "icbs": "stp", "sicbl": "ccg", "sicbls": "ccg", "sub_icb": "ccg", "sub-icb": "ccg",
+            "place": "borough", "places": "borough", "upper_tier": "utla", "upper-tier": "utla", "utlas": "utla",
+            "councils": "utla", "county": "utla", "nhs_regions": "nhs_region", "region": "nhs_region"}
 #: The two measures.
 MEASURES = ("population", "area")
 #: Overlaps smaller than this (m²) are slivers between edges digitised at different
@@ -246,9 +250,9 @@ def overlap_layer(spec: LayerSpec, index: UnitIndex, *, level: str | None = None
         return spec
     n = index.n
     if isinstance(spec, Scenario):
-        if level is not None and level not in LEVELS:
+        if level is not None and level not in ALL_LEVELS:
             raise OverlapError(f"unknown level {level!r}", where=f"scenario {spec.name!r}",
-                               fix=f"use one of {', '.join(LEVELS)}")
+                               fix=f"use one of {', '.join(ALL_LEVELS)}")
         fps = [fp for fp in spec.footprints if level is None or fp.level == level]
         label = f"scenario {spec.name!r}" + (f" ({level})" if level else "")
         if not fps:
@@ -541,13 +545,13 @@ def _check_unit_built(areas: _Areas, index: UnitIndex, *, rtol: float = UNIT_BUI
         return UnitBuilt(False, layer, areas.codes, areas.names, None, worst, reason)
 
     layer, pos = None, None
-    for name in LAYERS:
+    for name in index.layers:
         found = _positions(index.layer_codes[name], areas.codes)
         if found is not None:
             layer, pos = name, found
             break
     if layer is None:
-        return no("its codes are not the codes of one layer of units (" + ", ".join(LAYERS) + ")")
+        return no("its codes are not the codes of one layer of units (" + ", ".join(index.layers) + ")")
     unit_area = index.area_totals(layer, index.area)[pos]
     shape_area = areas.area()
     rel = np.abs(shape_area - unit_area) / np.maximum(unit_area, np.finfo(float).tiny)

@@ -22,7 +22,8 @@ from .errors import ScenarioError
 from .footprints import Scenario
 from .scenario_io import loads
 
-__all__ = ["UnknownPreloadedError", "list_preloaded", "load_preloaded", "preloaded_path", "PRELOADED_DIR"]
+__all__ = ["UnknownPreloadedError", "list_preloaded", "load_preloaded", "preloaded_path", "PRELOADED_DIR",
+           "preloaded_for"]
 
 #: Folder of the preloaded scenario files.
 PRELOADED_DIR = Path(str(resources.files(__package__) / "scenarios"))
@@ -72,8 +73,25 @@ def list_preloaded() -> list[tuple[str, str, str]]:
     return out
 
 
-def load_preloaded(id_or_name: str) -> Scenario:
+def preloaded_for(geography: str = "2018") -> list[tuple[str, str, str]]:
+    """``(id, name, description)`` of the preloaded scenarios of one geography (2018: the papers' files;
+    2024: those built from the April 2024 lookup, :mod:`spatial.preloaded_2024`)."""
+    if str(geography) == "2024":
+        from .preloaded_2024 import list_preloaded_2024
+
+        return list_preloaded_2024()
+    return list_preloaded()
+
+
+def load_preloaded(id_or_name: str, geo=None) -> Scenario:
     """A preloaded scenario by id (``"kingston-richmond"``) or name (case-insensitive).
+
+    Parameters
+    ----------
+    id_or_name : str
+    geo : Geographies, optional
+        The loaded geography; needed for the 2024 scenarios built from the
+        lookups (:mod:`spatial.preloaded_2024`), which are built for its units.
 
     Raises
     ------
@@ -81,6 +99,13 @@ def load_preloaded(id_or_name: str) -> Scenario:
         When nothing matches; the message suggests the closest ids.
     """
     key = str(id_or_name).strip()
+    from .preloaded_2024 import PRELOADED_2024, load_preloaded_2024
+
+    if key.casefold() in PRELOADED_2024 or key.casefold() in {v[0].casefold() for v in PRELOADED_2024.values()}:
+        if geo is None or getattr(geo, "geography", "2018") != "2024":
+            raise ScenarioError(f"preloaded scenario {key!r} is of the 2024 geography", where="preloaded scenarios",
+                                fix="load the 2024 geography (--geography 2024, and --region as wanted)")
+        return load_preloaded_2024(key, geo)
     ids = _ids()
     folded = key.casefold()
     for sid in ids:

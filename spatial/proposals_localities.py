@@ -810,7 +810,8 @@ def propose_localities(
         Build from units (LSOAs), from MSOAs to respect MSOA boundaries, or
         from wards (2017, best-fit from LSOAs) to respect ward boundaries.
     thresholds : Thresholds, optional
-        ``locality_min``/``locality_max`` give the range.
+        ``locality_min``/``locality_max`` give the range; in the 2024 geography (neighbourhoods)
+        ``neighbourhood_min``/``neighbourhood_max`` do.
     seed : int
         Same seed, same localities.
     split_large : bool
@@ -849,6 +850,9 @@ def propose_localities(
         Areas in separate pieces.
     """
     t = thresholds or Thresholds()
+    if getattr(index.geo, "geography", "2018") == "2024":
+        # today's neighbourhoods: the same method with the neighbourhood range (30,000-50,000 by default)
+        t = t.replace(locality_min=t.neighbourhood_min, locality_max=t.neighbourhood_max)
     if on not in BLOCKS:
         raise ProposalError(f"unknown building block {on!r}", where="on",
                             fix="use " + ", ".join(f"'{k}' ({v})" for k, v in BLOCKS.items()))

@@ -39,7 +39,7 @@ from .proposals import (
     connected_subsets,
     resolve_stp,
 )
-from .thresholds import Thresholds
+from .thresholds import level_geography, Thresholds
 
 __all__ = [
     "RankWeights",
@@ -298,7 +298,7 @@ class SystemProposal:
 
     def to_footprint(self, *, parent: str | None = None) -> Footprint:
         """The system as a ``multi_borough`` :class:`Footprint`."""
-        return Footprint(self.name, "multi_borough", self.boroughs, parent=parent,
+        return Footprint(self.name, self.report.level, self.boroughs, parent=parent,
                          notes=f"automatic proposal; rank {self.rank}; score {self.score:.3f}")
 
     def to_scenario(self, *, thresholds: Thresholds | None = None, year: int | None = None) -> Scenario:
@@ -307,10 +307,12 @@ class SystemProposal:
         Thresholds and year default to those the checks used.
         """
         fps = [self.to_footprint()]
-        fps += [Footprint(n, "borough", (c,), parent=self.name) for c, n in zip(self.boroughs, self.borough_names)]
+        geography = level_geography(self.report.level)
+        child = "place" if geography == "2024" else "borough"
+        fps += [Footprint(n, child, (c,), parent=self.name) for c, n in zip(self.boroughs, self.borough_names)]
         return Scenario(
             name=f"Proposed system: {self.name}", footprints=tuple(fps), thresholds=thresholds or self.thresholds,
-            year=self.year if year is None else int(year),
+            year=self.year if year is None else int(year), geography=geography,
             description=f"Automatic proposal (Footprints proposals): {self.explain()}",
             source="Footprints automatic proposal from the real boundaries and population; thresholds from "
                    "Healthy London Partnership (2018)",
@@ -511,6 +513,7 @@ def propose_systems(
         sets = {k: s[(graph.group[s] == touch).any(axis=1)] for k, s in sets.items()}
     counts = {k: int(len(s)) for k, s in sets.items()}
     units_of = [index.units_of("borough", i) for i in range(graph.n)]
+    system_level = "multi_place" if getattr(index.geo, "geography", "2018") == "2024" else "multi_borough"
     core20 = _borough_core20(index, graph)
     total = max(1, sum(counts.values()))
     done = 0
@@ -522,7 +525,7 @@ def propose_systems(
             ids = tuple(int(i) for i in row)
             codes = tuple(str(graph.codes[i]) for i in ids)
             names = tuple(str(graph.names[i]) for i in ids)
-            fp = Footprint(" + ".join(names), "multi_borough", codes)
+            fp = Footprint(" + ".join(names), system_level, codes)
             units = np.concatenate([units_of[i] for i in ids])
             report = check_footprint(fp, index, thresholds=t, units=units, flows=flows)
             containment = _containment(report.checks[-1] if report.checks[-1].rule == "care_flow"
@@ -605,9 +608,11 @@ class Partition:
     def to_scenario(self, *, thresholds: Thresholds | None = None, year: int | None = None) -> Scenario:
         """A scenario: the STP and its systems (children), for the sketch page."""
         first = self.systems[0]
-        fps = [Footprint(self.stp_name, "stp", (self.stp,))]
+        geography = level_geography(first.report.level)
+        fps = [Footprint(self.stp_name, "icb" if geography == "2024" else "stp", (self.stp,))]
         fps += [s.to_footprint(parent=self.stp_name) for s in self.systems]
         return Scenario(
+            geography=geography,
             name=f"Proposed split of {self.stp_name} (rank {self.rank})", footprints=tuple(fps),
             thresholds=thresholds or first.thresholds, year=first.year if year is None else int(year),
             description=f"Automatic proposal (Footprints proposals): {self.explain()}",

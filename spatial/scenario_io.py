@@ -34,6 +34,7 @@ import pandas as pd
 import shapely
 
 from boundaries import DEFAULT_YEAR
+from boundaries.config import DEFAULT_GEOGRAPHY, GEOGRAPHIES, default_year
 
 from .checks import RULES, ScenarioReport
 from .errors import AssignmentError, FootprintError, ScenarioError, ScenarioExistsError, ScenarioFormatError, \
@@ -41,7 +42,7 @@ from .errors import AssignmentError, FootprintError, ScenarioError, ScenarioExis
 from .footprints import Footprint, Scenario
 from .index import UnitIndex, normalise_code
 from .text import csv_cell, uncsv_cell
-from .thresholds import LEVEL_ORDER, LEVELS, Thresholds
+from .thresholds import LEVEL_ORDER, ALL_LEVELS, LEVELS, Thresholds
 
 __all__ = [
     "FORMAT",
@@ -65,15 +66,18 @@ __all__ = [
 
 #: Value of the ``format`` field of every scenario file.
 FORMAT = "footprints-scenario"
-#: Newest format version this code reads.  Files are written as version 1 unless they use a
-#: version-2 field (a footprint's ``kind``), so older Footprints keep reading ordinary plans.
-VERSION = 2
+#: Newest format version this code reads.  Files are written in the lowest version that holds
+#: them: 1 for ordinary 2018 London plans, 2 when a footprint has a ``kind``, 3 when the scenario is of
+#: another geography or region (top-level ``geography`` "2018" | "2024" and ``region``), so older
+#: Footprints keep reading the plans they understand.
+VERSION = 3
 #: Fields added in each version after 1 (footprint fields).
 _FP_KEYS_SINCE = {"kind": 2}
 #: Largest scenario or assignment file read (bytes); checked before parsing.
 MAX_BYTES = 20 * 1024 * 1024
 
 _TOP_KEYS = ("format", "version", "name", "year", "description", "source", "thresholds", "footprints")
+_TOP_KEYS_V3 = _TOP_KEYS + ("geography", "region")
 _FP_KEYS = ("name", "level", "members", "parent", "notes", "core_providers", "kind")
 _FOOTPRINT_WHERE = re.compile(r"^footprint '(.*)'$")
 
@@ -157,21 +161,25 @@ def atomic_write(path: str | os.PathLike, write: Callable[[IO[str]], None], *, e
 # --- scenario <-> dict -----------------------------------------------------------------------
 
 def scenario_to_dict(scenario: Scenario) -> dict:
-    """The JSON-ready dict of a scenario file (version 1, or 2 when a footprint has a ``kind``).
+    """The JSON-ready dict of a scenario file (version 1; 2 when a footprint has a ``kind``; 3 for another
+    geography or region, with ``geography`` and ``region``).
 
     Thresholds are stored as overrides of the defaults only, so a file keeps
     following the defaults where the user did not change them.
     """
-    return {
-        "format": FORMAT,
-        "version": 2 if any(fp.kind != "place" for fp in scenario.footprints) else 1,
-        "name": scenario.name,
+    other_place = scenario.geography != DEFAULT_GEOGRAPHY or str(scenario.region).casefold() != "london"
+    version = 3 if other_place else 2 if any(fp.kind != "place" for fp in scenario.footprints) else 1
+    out = {"format": FORMAT, "version": version, "name": scenario.name}
+    if version >= 3:
+        out.update({"geography": scenario.geography, "region": scenario.region})
+    out.update({
         "year": int(scenario.year),
         "description": scenario.description,
         "source": scenario.source,
         "thresholds": scenario.thresholds.overrides(),
         "footprints": [fp.to_dict() for fp in scenario.footprints],
-    }
+    })
+    return out
 
 
 def _type_name(value: Any) -> str:
@@ -233,10 +241,10 @@ def _footprint_from_dict(item: Any, i: int, where: str | None, version: int = VE
     if level not in LEVEL_ORDER:
         import difflib
 
-        near = difflib.get_close_matches(level, LEVELS, n=1)
+        near = difflib.get_close_matches(level, ALL_LEVELS, n=1)
         hint = f" (did you mean {near[0]!r}?)" if near else ""
         raise FootprintError(f"unknown level {level!r}{hint}", where=_at(where, f"{label}.level"),
-                             fix=f"use one of {', '.join(LEVELS)}")
+                             fix=f"use one of {', '.join(ALL_LEVELS)}")
     members = item["members"]
     _want(members, "list", where, f"{label}.members")
     if not members:
@@ -314,7 +322,16 @@ def scenario_from_dict(data: Any, *, where: str | None = None) -> Scenario:
     if version < 1:
         raise ScenarioFormatError(f"unknown format version {version}", where=_at(where, "version"),
                                   fix=f"this Footprints reads format version(s) 1 to {VERSION}; re-save the scenario from Footprints")
-    _unknown_keys(data, _TOP_KEYS, where, "the top level")
+    _unknown_keys(data, _TOP_KEYS_V3 if version >= 3 else _TOP_KEYS, where, "the top level")
+    geography = data.get("geography", DEFAULT_GEOGRAPHY)
+    if isinstance(geography, int) and not isinstance(geography, bool):
+        geography = str(geography)
+    _want(geography, "string", where, "geography")
+    if geography not in GEOGRAPHIES:
+        raise ScenarioFormatError(f"unknown geography {geography!r}", where=_at(where, "geography"),
+                                  fix=f"use one of {', '.join(GEOGRAPHIES)}")
+    region = data.get("region", "london")
+    _want(region, "string", where, "region")
     if "name" not in data:
         raise ScenarioFormatError("missing field 'name'", where=_at(where, "name"), fix="give the scenario a name")
     name = data["name"]
@@ -322,7 +339,7 @@ def scenario_from_dict(data: Any, *, where: str | None = None) -> Scenario:
     if not name.strip():
         raise ScenarioFormatError("the scenario name is empty", where=_at(where, "name"),
                                   fix="give the scenario a name")
-    year = data.get("year", DEFAULT_YEAR)
+    year = data.get("year", default_year(geography))
     _want(year, "integer", where, "year")
     texts = {}
     for key in ("description", "source"):
@@ -352,7 +369,8 @@ def scenario_from_dict(data: Any, *, where: str | None = None) -> Scenario:
         seen[fp.name] = i
         footprints.append(fp)
     try:
-        return Scenario(name, tuple(footprints), thresholds, year, texts["description"], texts["source"])
+        return Scenario(name, tuple(footprints), thresholds, year, texts["description"], texts["source"],
+                        geography=geography, region=region)
     except ScenarioError as exc:
         m = _FOOTPRINT_WHERE.match(exc.where or "")
         field = exc.where or "footprints"
@@ -694,7 +712,7 @@ def assignment_from_csv(
         text = _decode_csv(_read_bytes(path_or_text, kind="assignment CSV", error=AssignmentError), where)
         default_name = Path(path_or_text).stem
     if level not in LEVEL_ORDER:
-        raise FootprintError(f"unknown level {level!r}", where="level", fix=f"use one of {', '.join(LEVELS)}")
+        raise FootprintError(f"unknown level {level!r}", where="level", fix=f"use one of {', '.join(ALL_LEVELS)}")
     text = text.lstrip("\ufeff")
     lines = text.splitlines()
     if not lines or not lines[0].strip():
@@ -742,7 +760,7 @@ def assignment_from_csv(
             fp_level = cell(c_level) or level
             if fp_level not in LEVEL_ORDER:
                 raise FootprintError(f"unknown level {fp_level!r}", where=f"{where}, line {lineno}, column 'level'",
-                                     fix=f"use one of {', '.join(LEVELS)}")
+                                     fix=f"use one of {', '.join(ALL_LEVELS)}")
             entry = rows.setdefault(fp_name, {"level": fp_level, "parent": cell(c_parent) or None,
                                               "members": [], "line": lineno})
             if entry["level"] != fp_level:
@@ -803,7 +821,7 @@ def assignment_to_csv(scenario: Scenario, index: UnitIndex, level: str | None = 
         The CSV text (``\\n`` line ends, no BOM).
     """
     if level is not None and level not in LEVEL_ORDER:
-        raise FootprintError(f"unknown level {level!r}", where="level", fix=f"use one of {', '.join(LEVELS)}")
+        raise FootprintError(f"unknown level {level!r}", where="level", fix=f"use one of {', '.join(ALL_LEVELS)}")
     fps = [fp for fp in scenario.footprints if level is None or fp.level == level]
     members = validate_members(scenario, index)
     with_parent = any(fp.parent for fp in fps)

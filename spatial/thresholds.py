@@ -14,17 +14,41 @@ from typing import Any, Mapping
 
 from .errors import ThresholdError
 
-__all__ = ["Thresholds", "SOURCES", "LEVELS", "LEVEL_ORDER", "KINDS", "level_above", "INEQUALITY_MODES"]
+__all__ = ["Thresholds", "SOURCES", "LEVELS", "LEVELS_2024", "ALL_LEVELS", "GEOGRAPHY_LEVELS", "LEVEL_ORDER",
+           "KINDS", "canonical_level", "level_geography", "level_above", "INEQUALITY_MODES"]
 
-#: The four spatial levels, smallest first.
+#: The four spatial levels of the 2018 geography, smallest first.
 LEVELS = ("locality", "borough", "multi_borough", "stp")
-LEVEL_ORDER = {name: i for i, name in enumerate(LEVELS)}
+#: The levels of today's (2024) geography, smallest first: the same four under today's names, plus
+#: ICB clusters above ICBs.
+LEVELS_2024 = ("neighbourhood", "place", "multi_place", "icb", "icb_cluster")
+ALL_LEVELS = LEVELS + LEVELS_2024
+GEOGRAPHY_LEVELS = {"2018": LEVELS, "2024": LEVELS_2024}
+#: A 2024 level and the 2018 level whose rules it shares (an ICB cluster has its own).
+_CANONICAL = {"neighbourhood": "locality", "place": "borough", "multi_place": "multi_borough", "icb": "stp",
+              "icb_cluster": "icb_cluster"}
+LEVEL_ORDER = {**{name: i for i, name in enumerate(LEVELS)}, **{name: i for i, name in enumerate(LEVELS_2024)}}
 LEVEL_LABELS = {
     "locality": "locality",
     "borough": "borough",
     "multi_borough": "multi-borough system",
     "stp": "STP",
+    "neighbourhood": "neighbourhood",
+    "place": "place",
+    "multi_place": "multi-place system",
+    "icb": "ICB",
+    "icb_cluster": "ICB cluster",
 }
+
+
+def canonical_level(level: str) -> str:
+    """The rule set a level uses: a 2024 level maps to its 2018 counterpart (``"icb"`` -> ``"stp"``)."""
+    return _CANONICAL.get(level, level)
+
+
+def level_geography(level: str) -> str:
+    """``"2018"`` or ``"2024"``: the geography whose level names ``level`` belongs to."""
+    return "2024" if level in LEVELS_2024 else "2018"
 
 _MAYOR = ("The Mayor's six assurances, in Healthy London Partnership, 'Delivering the Devolution MoU - the "
           "opportunity for London', Croydon Health and Wellbeing Board, 7 February 2018")
@@ -40,6 +64,16 @@ SOURCES: Mapping[str, str] = {
     "stp_max": f"{_HLP}: STPs of 1-2 million residents",
     "care_flow_min": f"{_HLP}; national ACS test: core providers give ~70%+ of the care for the resident population",
     "coterminous_min": f"{_HLP}: CCG and local authority boundaries 'typically 95%+ coterminous'",
+    # today's (2024) geography
+    "neighbourhood_min": "NHS England, 'Neighbourhood health guidelines 2025/26' (January 2025): neighbourhoods "
+                         "of roughly 30,000-50,000 people, the size of a primary care network",
+    "neighbourhood_max": "NHS England, 'Neighbourhood health guidelines 2025/26': neighbourhoods of 30,000-50,000",
+    "cluster_min_population": "NHS England, ICB clustering and mergers (2025 model ICB blueprint, as reported): "
+                              "a population of about 1 million as the floor for a merged ICB; a default, not a law",
+    "cluster_min_icbs": "Footprints default: a cluster joins at least 2 ICBs",
+    "cluster_max_icbs": "Footprints default: clusters of up to 4 contiguous ICBs (the 2018 multi-borough range)",
+    "council_inside_min": "NHS England ICB clustering (2025, as reported): every upper-tier council wholly inside "
+                          "one ICB (cluster); 1.0 = wholly",
     "pathway_min_population": f"{_HLP}: 'For some pathways of care (i.e. specialised care) an ACP-like entity may "
                               "cross-cut a number of these spatial levels' (no size given, so no test unless the "
                               "user sets one; 0 = none)",
@@ -87,6 +121,12 @@ class Thresholds:
     stp_max: int = 2_000_000
     care_flow_min: float = 0.70
     coterminous_min: float = 0.95
+    neighbourhood_min: int = 30_000
+    neighbourhood_max: int = 50_000
+    cluster_min_population: int = 1_000_000
+    cluster_min_icbs: int = 2
+    cluster_max_icbs: int = 4
+    council_inside_min: float = 1.0
     pathway_min_population: int = 0
     pathway_care_flow_min: float = 0.0
     #: The inequality rules (see :mod:`spatial.inequality`): "off", "inform" (default) or "enforce".
@@ -121,15 +161,16 @@ class Thresholds:
             if v < 0:
                 raise ThresholdError(f"{f.name} is negative ({v})", where=f"thresholds.{f.name}",
                                      fix="use a value of 0 or more")
-        for name in ("care_flow_min", "coterminous_min", "pathway_care_flow_min", "place_core20_gap_max",
-                     "locality_core20_excess_max"):
+        for name in ("care_flow_min", "coterminous_min", "council_inside_min", "pathway_care_flow_min",
+                     "place_core20_gap_max", "locality_core20_excess_max"):
             if getattr(self, name) > 1:
                 raise ThresholdError(
                     f"{name} is a share and cannot be above 100% ({getattr(self, name)})",
                     where=f"thresholds.{name}", fix="give shares as fractions, e.g. 0.7 for 70%",
                 )
         for lo, hi in (("locality_min", "locality_max"), ("system_min_boroughs", "system_max_boroughs"),
-                       ("stp_min", "stp_max")):
+                       ("stp_min", "stp_max"), ("neighbourhood_min", "neighbourhood_max"),
+                       ("cluster_min_icbs", "cluster_max_icbs")):
             if getattr(self, lo) > getattr(self, hi):
                 raise ThresholdError(
                     f"{lo} ({getattr(self, lo):,}) is above {hi} ({getattr(self, hi):,})",
@@ -159,6 +200,7 @@ class Thresholds:
 
 
 def level_above(level: str) -> str | None:
-    """The level a footprint of ``level`` nests in (``None`` for STP)."""
+    """The level a footprint of ``level`` nests in (``None`` for STP and ICB cluster)."""
+    levels = LEVELS_2024 if level in LEVELS_2024 else LEVELS
     i = LEVEL_ORDER[level]
-    return LEVELS[i + 1] if i + 1 < len(LEVELS) else None
+    return levels[i + 1] if i + 1 < len(levels) else None

@@ -87,7 +87,7 @@ def test_round_trip_equals(tmp_path):
     assert back.get("BHR").core_providers == ("R1H", "RF4")
     assert loads(dumps(s)) == s
     data = json.loads(path.read_text(encoding="utf-8"))
-    assert data["format"] == "footprints-scenario" and data["version"] == 1
+    assert data["format"] == "footprints-scenario" and data["version"] == 1 and "geography" not in data
     # only overrides are stored
     assert data["thresholds"] == {"system_min_population": 450_000, "care_flow_min": 0.65}
     assert "Tést — NEL" in path.read_text(encoding="utf-8")
@@ -168,7 +168,7 @@ BAD = [
     ("format", _mutate(lambda d: d.update(format="geojson")), ScenarioFormatError,
      ["format", "not a Footprints scenario file"]),
     ("noformat", _mutate(lambda d: d.pop("format")), ScenarioFormatError, ["no 'format' field"]),
-    ("newer", _mutate(lambda d: d.update(version=3)), ScenarioFormatError,
+    ("newer", _mutate(lambda d: d.update(version=4)), ScenarioFormatError,
      ["version", "newer Footprints", "upgrade"]),
     ("older", _mutate(lambda d: d.update(version=0)), ScenarioFormatError, ["unknown format version 0"]),
     ("versionstr", _mutate(lambda d: d.update(version="1")), ScenarioFormatError, ["version", "integer"]),

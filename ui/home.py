@@ -24,18 +24,24 @@ def _boundary_map_html(_engine, region: str, year: int) -> str:
     borough = g.layer("borough")
     ccg = g.layer("ccg", source="published") if "ccg" in g.published else g.layer("ccg")
     stp = g.layer("stp")
+    if g.geography == "2024":
+        names = ("Places (LAD 2024)", "Sub-ICB locations (April 2024)", "ICBs (April 2024)")
+        words, when = ("Place", "Sub-ICB location", "ICB"), f"Census {year}"
+    else:
+        names = ("Boroughs", "CCGs (April 2018)", "STPs (April 2018)")
+        words, when = ("Borough", "CCG", "STP"), f"mid-{year}"
     styles = {
-        "Boroughs": PathStyle(color="#444444", weight=1.0, fill_color="#dddddd", fill_opacity=0.35),
-        "CCGs (April 2018)": PathStyle(color="#0072B2", weight=2.0, dash_array="6 4"),
-        "STPs (April 2018)": PathStyle(color="#D55E00", weight=3.0),
+        names[0]: PathStyle(color="#444444", weight=1.0, fill_color="#dddddd", fill_opacity=0.35),
+        names[1]: PathStyle(color="#0072B2", weight=2.0, dash_array="6 4"),
+        names[2]: PathStyle(color="#D55E00", weight=3.0),
     }
     m = base_map(borough)
-    polygon_layer(borough, "Boroughs", style=styles["Boroughs"], label_col="name",
-                  tooltip_cols={"name": "Borough", "code": "Code", "population": f"Residents mid-{year}"}).add_to(m)
-    polygon_layer(ccg, "CCGs (April 2018)", style=styles["CCGs (April 2018)"],
-                  tooltip_cols={"name": "CCG", "code": "Code"}).add_to(m)
-    polygon_layer(stp, "STPs (April 2018)", style=styles["STPs (April 2018)"], highlight=False,
-                  tooltip_cols={"name": "STP", "code": "Code"}).add_to(m)
+    polygon_layer(borough, names[0], style=styles[names[0]], label_col="name" if len(borough) <= 60 else None,
+                  tooltip_cols={"name": words[0], "code": "Code", "population": f"Residents {when}"}).add_to(m)
+    polygon_layer(ccg, names[1], style=styles[names[1]],
+                  tooltip_cols={"name": words[1], "code": "Code"}).add_to(m)
+    polygon_layer(stp, names[2], style=styles[names[2]], highlight=False,
+                  tooltip_cols={"name": words[2], "code": "Code"}).add_to(m)
     MapControl(legend_html([(swatch_svg(s, kind="polygon"), label) for label, s in styles.items()], "Layers"),
                position="bottomright", class_name="fp-panel fp-legend").add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
@@ -46,22 +52,34 @@ st.title("Footprints")
 st.caption("Health and care partnership footprints in London: localities, boroughs, "
            "multi-borough systems and STPs. Start on **Scenarios** (open a partnership from the papers), "
            "draw on **Sketch**, then see every rule on **Check**.")
+if geo.geography == "2024":
+    counts = [("units (LSOA 2021)", len(geo.units)), ("wards (2024)", len(geo.layer("ward"))),
+              ("places (LAD 2024)", len(geo.layer("borough"))), ("upper-tier councils", len(geo.layer("utla"))),
+              ("sub-ICB locations", len(geo.layer("ccg"))), ("ICBs (2024)", len(geo.layer("stp")))]
+    residents, heading = f"Residents (Census {geo.year})", "Places, sub-ICB locations and ICBs"
+else:
+    counts = [("units (LSOA 2011)", len(geo.units)), ("MSOAs", len(geo.layer("msoa"))),
+              ("wards (2017)", len(geo.layer("ward"))), ("boroughs", len(geo.layer("borough"))),
+              ("CCGs (2018)", len(geo.layer("ccg"))), ("STPs (2018)", len(geo.layer("stp")))]
+    residents, heading = "Residents (mid-%d)" % geo.year, "Boroughs, CCGs and STPs"
 cols = st.columns(6)
-for col, (label, n) in zip(cols, [("units (LSOA 2011)", len(geo.units)), ("MSOAs", len(geo.layer("msoa"))),
-                                  ("wards (2017)", len(geo.layer("ward"))),
-                                  ("boroughs", len(geo.layer("borough"))), ("CCGs (2018)", len(geo.layer("ccg"))),
-                                  ("STPs (2018)", len(geo.layer("stp")))]):
+for col, (label, n) in zip(cols, counts):
     col.metric(label, f"{n:,}")
-st.metric("Residents (mid-%d)" % geo.year, f"{int(geo.units.population.sum()):,}")
+st.metric(residents, f"{int(geo.units.population.sum()):,}")
 
-st.subheader("Boroughs, CCGs and STPs")
+st.subheader(heading)
 with st.spinner("Drawing the boundaries…"):
-    html = _boundary_map_html(engine, geo.region, geo.year)
+    html = _boundary_map_html(engine, f"{geo.region}:{geo.area}:{geo.geography}", geo.year)
 st.iframe(html, height=620)
-st.caption("Boroughs: dissolved from the units (ONS LSOA 2011, GLA names); CCGs: published ONS boundaries "
-           "(April 2018); STPs: dissolved from the units by the ONS LSOA→CCG→STP lookup (April 2018). "
-           "Source: Office for National Statistics, GLA, PHE/OHID, NHS Digital; Open Government Licence v3.0. "
-           "Contains OS data © Crown copyright and database right 2011–2022.")
+if geo.geography == "2024":
+    st.caption("Places, sub-ICB locations and ICBs: dissolved from LSOA 2021 units by the ONS April 2024 lookup "
+               "(places: each LSOA's exact LAD 2022, carried to LAD 2024). Census 2021 usual residents. "
+               "Source: Office for National Statistics; Open Government Licence v3.0.")
+else:
+    st.caption("Boroughs: dissolved from the units (ONS LSOA 2011, GLA names); CCGs: published ONS boundaries "
+               "(April 2018); STPs: dissolved from the units by the ONS LSOA→CCG→STP lookup (April 2018). "
+               "Source: Office for National Statistics, GLA, PHE/OHID, NHS Digital; Open Government Licence v3.0. "
+               "Contains OS data © Crown copyright and database right 2011–2022.")
 
 def _sources_stamp() -> str:
     """Size and modification time of every registry file: changes when any source is replaced or fetched."""

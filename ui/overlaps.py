@@ -44,7 +44,15 @@ st.caption("How two sets of boundaries overlap. Two areas are **coterminous** wh
            "2018). Population overlaps assign each unit (LSOA 2011) by the ONS lookup; area overlaps intersect "
            "the shapes.")
 
-options: dict[str, object] = dict(NAMED)
+NAMED_2024 = {
+    "Upper-tier councils (2023)": "utla",
+    "ICBs (April 2024)": "stp",
+    "Sub-ICB locations (April 2024)": "ccg",
+    "Places (LAD 2024)": "borough",
+    "Wards (2024, from LSOAs)": "ward",
+    "Units (LSOAs 2021)": "unit",
+}
+options: dict[str, object] = dict(NAMED_2024 if engine.geography == "2024" else NAMED)
 for fp_level in dict.fromkeys(fp.level for fp in scenario.footprints):
     options[f"This scenario: {LEVEL_LABELS[fp_level]} footprints"] = ("scenario", fp_level)
 labels = list(options)

@@ -60,7 +60,8 @@ c1, c2, c3 = st.columns([2, 1, 1])
 if mode == MODES[2]:
     area = c1.selectbox("Borough", sorted(boroughs, key=boroughs.get), format_func=boroughs.get,
                         key="proposals_borough")
-    on = c2.radio("Building blocks", ["msoa", "ward", "unit"], key="proposals_on",
+    on = c2.radio("Building blocks", [b for b in ("msoa", "ward", "unit") if b in index.membership],
+                  key="proposals_on",
                   format_func=lambda v: {"unit": "LSOAs (finer, up to a minute)", "msoa": "MSOAs (seconds)",
                                          "ward": "wards (seconds)"}[v],
                   help="MSOAs or wards keep those boundaries and take seconds (wards are the 2017 wards "

@@ -21,7 +21,7 @@ from pathlib import Path
 import streamlit as st
 
 from boundaries.errors import FootprintsError
-from spatial.thresholds import LEVEL_LABELS, LEVELS
+from spatial.thresholds import GEOGRAPHY_LEVELS, LEVEL_LABELS
 from ui.state import commit, get_state, show_error
 from ui.widgets import (
     MAX_UPLOAD_BYTES,
@@ -56,9 +56,9 @@ tab_pre, tab_saved, tab_up = st.tabs(["Preloaded partnerships", "Saved on this s
 
 with tab_pre:
     try:
-        from spatial.preloaded import list_preloaded, load_preloaded
+        from spatial.preloaded import load_preloaded, preloaded_for
 
-        pre = list_preloaded()
+        pre = preloaded_for(engine.geography)
     except (ImportError, FootprintsError) as exc:
         pre = []
         st.warning(f"Preloaded scenarios are not available ({exc}).")
@@ -71,7 +71,7 @@ with tab_pre:
         st.caption(by_id[sid][1])
         if st.button("Open this partnership", key="scenarios_open_preloaded", type="primary"):
             try:
-                loaded = load_preloaded(sid)
+                loaded = load_preloaded(sid, geo=engine.geo)
             except FootprintsError as exc:
                 show_error(exc)
             else:
@@ -104,8 +104,9 @@ with tab_saved:
                         st.rerun()
 
 with tab_up:
-    level = st.selectbox("Level of the footprints in an assignment CSV without a level column", LEVELS,
-                         index=LEVELS.index("multi_borough"), format_func=lambda lv: LEVEL_LABELS[lv],
+    _levels = GEOGRAPHY_LEVELS[engine.geography]
+    level = st.selectbox("Level of the footprints in an assignment CSV without a level column", _levels,
+                         index=2, format_func=lambda lv: LEVEL_LABELS[lv],
                          key="scenarios_upload_level")
     up = st.file_uploader(
         f"Scenario JSON (.json) or assignment CSV (.csv: unit_code,footprint), up to "
@@ -206,9 +207,9 @@ if as_loaded is None:  # opened elsewhere (e.g. the Sketch sidebar): the last ve
 if as_loaded is not None:
     options[f"As loaded: {as_loaded.name}"] = as_loaded
 try:
-    from spatial.preloaded import list_preloaded, load_preloaded
+    from spatial.preloaded import load_preloaded, preloaded_for
 
-    for sid, name, _ in list_preloaded():
+    for sid, name, _ in preloaded_for(engine.geography):
         options[f"Preloaded: {name}"] = ("preloaded", sid)
 except (ImportError, FootprintsError):
     pass
@@ -227,7 +228,7 @@ else:
     base = options[label]
     try:
         if isinstance(base, tuple) and base[0] == "preloaded":
-            base = load_preloaded(base[1])
+            base = load_preloaded(base[1], geo=engine.geo)
         elif isinstance(base, tuple):
             from spatial.scenario_io import load_scenario
 

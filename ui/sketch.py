@@ -26,7 +26,7 @@ from spatial import Footprint, Scenario
 from spatial.checks import FootprintReport, contiguity_pieces, coverage
 from spatial.editing import apply_brush
 from spatial.errors import FootprintError
-from spatial.thresholds import LEVEL_LABELS, LEVELS
+from spatial.thresholds import GEOGRAPHY_LEVELS, LEVEL_LABELS
 from ui.state import AppState, commit, get_state, show_error
 from ui.widgets import checking_engine
 
@@ -49,6 +49,52 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 engine, FLOWS_NOTE = checking_engine()  # the Check page's engine: care flows included in the verdicts
 state = get_state()
+#: Largest region drawn unit by unit (an NHS region has up to ~7,000 LSOAs; England's 33,755 are too many
+#: for one interactive map): a map-payload limit, not a planning threshold.
+SKETCH_MAX_UNITS = 7_500
+if engine.geography == "2024":
+    from spatial.geography import layer_word
+
+    BRUSH_LABELS = {"unit": "one unit (LSOA 2021)", "ward": "whole ward (2024)",
+                    "borough": f"whole {layer_word('borough', '2024')}", "ccg": "whole sub-ICB location",
+                    "stp": "whole ICB"}
+    RULE_LABELS = {**RULE_LABELS, "boroughs": "Places / ICBs", "coterminosity_borough": "Place coterminosity",
+                   "coterminosity_ccg": "Sub-ICB coterminosity", "councils": "Councils wholly inside",
+                   "coterminosity_utla": "Upper-tier council coterminosity"}
+BRUSH_LABELS = {k: v for k, v in BRUSH_LABELS.items() if k in engine.index.membership}
+if state.brush not in BRUSH_LABELS:
+    state.brush = "borough"
+#: Above SKETCH_MAX_UNITS the map shows places (LAD) and a click takes a whole place (or its sub-ICB / ICB).
+PLACE_LEVEL = engine.index.n > SKETCH_MAX_UNITS
+if PLACE_LEVEL:
+    BRUSH_LABELS = {k: v for k, v in BRUSH_LABELS.items() if k in ("borough", "ccg", "stp")}
+    if state.brush not in BRUSH_LABELS:
+        state.brush = "borough"
+
+
+@st.cache_resource(show_spinner=False)
+def _place_geo(_geo, key: str):
+    """The places of a large region as the map's clickable areas (a Geographies whose units are places)."""
+    from dataclasses import replace as _replace
+
+    places = _geo.layer("borough")
+    units = places[["code", "name", "population", "area_m2", "geometry"]].copy()
+    units["borough"], units["borough_name"] = units["code"], units["name"]
+    return _replace(_geo, region=f"{_geo.region}-places", units=units, layers={"borough": places}, published={},
+                    key=f"{_geo.key}-places")
+
+
+def _place_view(assign: list[int], pieces: list[int]) -> tuple[list[int], list[int]]:
+    """Per place: the footprint holding most of its units (unit-level assignment), and places with pieces."""
+    from layers.clickmap import DOUBLE, UNASSIGNED
+
+    m = engine.index.membership["borough"]
+    owner = np.asarray(assign)
+    out = []
+    for p in range(len(engine.index.layer_codes["borough"])):
+        vals, counts = np.unique(owner[m == p], return_counts=True)
+        out.append(int(vals[np.argmax(counts)]) if len(vals) else UNASSIGNED)
+    return out, sorted({int(m[u]) for u in pieces})
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -79,8 +125,9 @@ def fresh_name(scenario: Scenario, level: str) -> str:
 
 def settle(st_: AppState) -> None:
     """Keep the edited footprint at the chosen level (or none when the level is empty)."""
-    if st_.level not in LEVELS:
-        st_.level = "multi_borough"
+    levels = GEOGRAPHY_LEVELS[st_.scenario.geography]
+    if st_.level not in levels:
+        st_.level = levels[2]
     names = st_.scenario.names(st_.level)
     if st_.editing not in names:
         st_.editing = names[0] if names else None
@@ -150,11 +197,12 @@ def on_load() -> None:
     choice = st.session_state.get("sketch_start", BLANK)
     try:
         if choice == BLANK:
-            scenario = Scenario("Untitled scenario")
+            scenario = Scenario("Untitled scenario", geography=engine.geography, region=engine.region,
+                                year=engine.year)
         else:
             from spatial.preloaded import load_preloaded
 
-            scenario = load_preloaded(choice)
+            scenario = load_preloaded(choice, geo=engine.geo)
     except FootprintsError as exc:
         errors().append(exc)
         return
@@ -239,11 +287,11 @@ def on_delete() -> None:
 
 
 @st.cache_data(show_spinner=False)
-def preloaded_scenarios() -> dict[str, str]:
-    """Id -> name of the preloaded scenarios (read once per process)."""
-    from spatial.preloaded import list_preloaded
+def preloaded_scenarios(geography: str = "2018") -> dict[str, str]:
+    """Id -> name of the preloaded scenarios of ``geography`` (read once per process)."""
+    from spatial.preloaded import preloaded_for
 
-    return {sid: name for sid, name, _ in list_preloaded()}
+    return {sid: name for sid, name, _ in preloaded_for(geography)}
 
 
 # --- tallies (every number from spatial.checks) ------------------------------------------------------
@@ -357,7 +405,7 @@ sb = st.sidebar
 sb.html(SIDEBAR_CSS)
 
 # scenario (sidebar, folded once something is loaded)
-preloaded = preloaded_scenarios()
+preloaded = preloaded_scenarios(engine.geography)
 options = [BLANK, *preloaded]
 if st.session_state.get("sketch_start") not in options:
     st.session_state["sketch_start"] = "kingston-richmond" if "kingston-richmond" in options else BLANK
@@ -372,7 +420,7 @@ with sb.expander(f"Scenario: {md(scenario.name)}", expanded=not scenario.footpri
 names = scenario.names(state.level)
 t1, t2, t3 = st.columns([1, 1.4, 1])
 st.session_state["sketch_level"] = state.level
-t1.selectbox("Level", list(LEVELS), key="sketch_level", format_func=lambda k: LEVEL_LABELS[k], on_change=on_level)
+t1.selectbox("Level", list(GEOGRAPHY_LEVELS[scenario.geography]), key="sketch_level", format_func=lambda k: LEVEL_LABELS[k], on_change=on_level)
 if names:
     st.session_state["sketch_editing"] = state.editing
     t2.selectbox("Footprint being edited", names, key="sketch_editing", on_change=on_editing)
@@ -408,12 +456,14 @@ else:
     tally.markdown(f"**{md(rep.name)}** · {LEVEL_LABELS[rep.level]}  \n"
                    + (":blue[:material/check_circle: **meets the tests**]" if rep.passed
                       else ":red[:material/cancel: **fails a test**]"))
-    tally.metric(f"Population (mid-{scenario.year})", f"{rep.population:,}")
+    tally.metric(f"Population ({'Census ' if scenario.geography == '2024' else 'mid-'}{scenario.year})",
+                 f"{rep.population:,}")
     index = year_engine(scenario).index
     b_names = [str(index.layer_names["borough"][i]) for i in np.unique(index.membership["borough"][rep.units])]
     c_names = [str(index.layer_names["ccg"][i]) for i in np.unique(index.membership["ccg"][rep.units])]
-    tally.markdown(f"**Boroughs ({len(b_names)}):** {md(', '.join(b_names))}  \n"
-                   f"**CCGs ({len(c_names)}):** {md(', '.join(c_names))}  \n"
+    words = ("Places", "Sub-ICB locations") if scenario.geography == "2024" else ("Boroughs", "CCGs")
+    tally.markdown(f"**{words[0]} ({len(b_names)}):** {md(', '.join(b_names))}  \n"
+                   f"**{words[1]} ({len(c_names)}):** {md(', '.join(c_names))}  \n"
                    f"**Units:** {rep.n_units:,} · **Contiguous:** {'yes' if rep.contiguous else 'no'}")
     tally.markdown("  \n".join(f"{icon(c.passed)} **{RULE_LABELS.get(c.rule, c.rule)}**: {md(c.reason)}"
                                for c in rep.checks))
@@ -456,12 +506,18 @@ if rep is not None and not rep.contiguous:
     pieces = np.concatenate(parts[1:]).tolist()
     st.warning(f"**{md(rep.name)}** is not one connected piece ({md(rep.check('contiguity').reason)}). "
                "The detached pieces have a dashed outline on the map.")
-if map_data_ready(engine.geo):
-    data_file = ensure_map_data(engine.geo)
+map_geo = _place_geo(engine.geo, engine.geo.key) if PLACE_LEVEL else engine.geo
+if map_data_ready(map_geo):
+    data_file = ensure_map_data(map_geo)
 else:
     with st.spinner("Preparing the map (first time only)…"):
-        data_file = ensure_map_data(engine.geo)
+        data_file = ensure_map_data(map_geo)
 assign = level_assignment(engine.index.n, [members[n] for n in level_names])
+if PLACE_LEVEL:
+    assign, pieces = _place_view(assign, pieces)
+    st.info(f"{engine.region} has {engine.index.n:,} units, more than the map draws one by one "
+            f"({SKETCH_MAX_UNITS:,}): it shows its {len(map_geo.units):,} places, and a click takes a whole "
+            "place, sub-ICB location or ICB. Pick an NHS region or an ICB in the sidebar to sketch unit by unit.")
 caption = f"Brush: {BRUSH_LABELS[state.brush]}" + (f" · editing: {state.editing}" if state.editing else "")
 clickmap(
     data_file, assign, names=level_names, colours=palette,

@@ -16,13 +16,18 @@ from boundaries.errors import FootprintsError
 from spatial import Engine, Scenario
 from spatial.editing import History
 
-__all__ = ["get_engine", "get_state", "AppState", "commit", "show_error"]
+__all__ = ["get_engine", "get_state", "AppState", "commit", "show_error", "current_choice", "REGION_KEY",
+           "GEOGRAPHY_KEY"]
 
 STATE_KEY = "footprints_state"
 
 
+#: Session keys of the region / geography picker (the sidebar of app.py).
+REGION_KEY, GEOGRAPHY_KEY = "fp_region", "fp_geography"
+
+
 @st.cache_resource(show_spinner=False)
-def _load_engine(region: str) -> Engine:
+def _load_engine(region: str, geography: str = "2018") -> Engine:
     import warnings
 
     from boundaries.cache import CacheWarning
@@ -31,7 +36,7 @@ def _load_engine(region: str) -> Engine:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", CacheWarning)
-            engine = Engine.load(region, progress=lambda f, msg: bar.progress(min(f, 1.0), text=msg))
+            engine = Engine.load(region, geography=geography, progress=lambda f, msg: bar.progress(min(f, 1.0), text=msg))
     finally:
         bar.empty()
     for w in caught:  # e.g. an unusable FOOTPRINTS_CACHE: the app runs, uncached, and says so
@@ -42,9 +47,18 @@ def _load_engine(region: str) -> Engine:
     return engine
 
 
-def get_engine(region: str = "london") -> Engine:
-    """The engine for ``region`` (loaded once per server process)."""
-    return _load_engine(region)
+def current_choice() -> tuple[str, str]:
+    """``(region, geography)`` picked in this session (London, 2018 until the user picks another)."""
+    return (str(st.session_state.get(REGION_KEY) or "london"), str(st.session_state.get(GEOGRAPHY_KEY) or "2018"))
+
+
+def get_engine(region: str | None = None, geography: str | None = None) -> Engine:
+    """The engine for ``region`` x ``geography`` (default: this session's choice), loaded once per process.
+
+    The cache is keyed by both, so sessions looking at different regions share nothing mutable.
+    """
+    r, g = current_choice()
+    return _load_engine(region or r, str(geography or g))
 
 
 @dataclass
@@ -83,13 +97,36 @@ class AppState:
         return self.history.current
 
 
+def _blank(region: str, geography: str) -> Scenario:
+    from boundaries.config import default_year
+
+    return Scenario("Untitled scenario", geography=geography, region=region, year=default_year(geography))
+
+
 def get_state() -> AppState:
-    """This browser session's state (created with a blank scenario on first use)."""
+    """This browser session's state (created with a blank scenario on first use).
+
+    When the user picks another geography, the scenario on screen (whose codes belong to the other vintage)
+    is kept in the undo history and a blank scenario of the new geography is started.
+    """
+    region, geography = current_choice()
     if STATE_KEY not in st.session_state:
         state = AppState()
-        state.history.push(Scenario("Untitled scenario"), "new scenario")
+        if geography != "2018":
+            state.level = "multi_place"
+            state.brush = "borough"
+        state.history.push(_blank(region, geography), "new scenario")
         st.session_state[STATE_KEY] = state
-    return st.session_state[STATE_KEY]
+    state = st.session_state[STATE_KEY]
+    if state.scenario.geography != geography:
+        from spatial.thresholds import GEOGRAPHY_LEVELS
+
+        state.history.push(_blank(region, geography), f"switched to the {geography} geography")
+        state.level = GEOGRAPHY_LEVELS[geography][2]
+        state.editing = None
+        state.message = (f"Switched to the {geography} geography: a new blank scenario was started (undo brings "
+                         "the previous one back; convert a saved scenario with python -m spatial convert).")
+    return state
 
 
 def commit(scenario: Scenario, label: str) -> None:

@@ -21,7 +21,7 @@ import streamlit as st
 from boundaries.errors import FootprintsError
 from spatial import Engine, Scenario, ScenarioReport
 from spatial.errors import ScenarioError, ScenarioFormatError, UnknownCodeError
-from spatial.thresholds import LEVEL_LABELS, LEVELS
+from spatial.thresholds import ALL_LEVELS, LEVEL_LABELS, LEVELS
 
 __all__ = [
     "RULE_LABELS",
@@ -387,7 +387,7 @@ def run_with_progress(steps: list[tuple[str, Callable[[], Any]]]) -> list[Any]:
 def level_options(scenario: Scenario) -> list[str]:
     """Levels present in the scenario, smallest first."""
     present = {fp.level for fp in scenario.footprints}
-    return [lv for lv in LEVELS if lv in present]
+    return [lv for lv in ALL_LEVELS if lv in present]
 
 
 # --- the engine the pages check with -------------------------------------------------------------
@@ -439,9 +439,9 @@ def scenario_map(engine: Engine, scenario: Scenario, report: ScenarioReport, nam
     names = list(names)
     level_of = {r.name: r.level for r in report.footprints}
     frame = map_frame(engine, scenario, names)
-    shown = [lv for lv in LEVELS if lv in {level_of[n] for n in names}]
+    shown = [lv for lv in ALL_LEVELS if lv in {level_of[n] for n in names}]
     counts = {lv: sum(level_of[n] == lv for n in names) for lv in shown}
-    filled = max(shown, key=lambda lv: (counts[lv], -LEVELS.index(lv)))  # most footprints; finer on a tie
+    filled = max(shown, key=lambda lv: (counts[lv], -ALL_LEVELS.index(lv)))  # most footprints; finer on a tie
     others = [lv for lv in reversed(shown) if lv != filled]
     main = frame[[level_of[n] == filled for n in frame["name"]]].reset_index(drop=True)
     groups = []
@@ -529,3 +529,64 @@ def overlap_pieces(la, lb, table: pd.DataFrame, index, coterminous_min: float):
         "share_of_b": [f"{100 * v:.1f}%" for v in rows["share_of_b_pop"]],
         "kind": kinds,
     }, geometry=shapes, crs=index.geo.units.crs)
+
+
+# --- region / geography picker (sidebar) ---------------------------------------------------------
+
+@st.cache_data(show_spinner=False)
+def region_options(geography: str) -> list[tuple[str, str]]:
+    """``(value, label)`` of the regions of ``geography``: London, England, NHS regions, ICBs / STPs.
+
+    Read from the lookups (codes and names only, a fraction of a second), not from the unit tables.
+    """
+    from boundaries import get_dataset, settings
+    from boundaries.readers import load_dataset
+
+    data = settings()
+    out = [("london", "London"), ("england", "England (all)")]
+    try:
+        if geography == "2024":
+            look = load_dataset(get_dataset("lsoa21_sicbl24_icb24_lookup"), data).frame
+            prac = load_dataset(get_dataset("gp_practice_pcn_2025"), data).frame
+            regions = prac[["COMM_REGION_CODE", "COMM_REGION_NAME"]].drop_duplicates().sort_values("COMM_REGION_NAME")
+            out += [(c, f"{n} (NHS region)") for c, n in regions.itertuples(index=False) if n != "London"]
+            icbs = look[["icb24_code_nhs", "icb24_name"]].drop_duplicates().sort_values("icb24_name")
+            out += [(c, n.replace("NHS ", "").replace(" Integrated Care Board", " ICB")) for c, n in
+                    icbs.itertuples(index=False)]
+        else:
+            look = load_dataset(get_dataset("lsoa_ccg_stp_lookup"), data).frame
+            nhser = load_dataset(get_dataset("ccg18_nhser18_lookup"), data).frame
+            regions = nhser[["NHSER18CDH", "NHSER18NM"]].drop_duplicates().sort_values("NHSER18NM")
+            out += [(c, f"{n} (NHS region)") for c, n in regions.itertuples(index=False) if n != "London"]
+            stps = look[["STP18CD", "STP18NM"]].drop_duplicates().sort_values("STP18NM")
+            out += [(c, f"{n} (STP)") for c, n in stps.itertuples(index=False)]
+    except FootprintsError:  # lookups missing: only the base regions; loading says what to fetch
+        pass
+    return out
+
+
+def region_picker() -> None:
+    """Sidebar: pick the geography and the region; the engine cache is keyed by both."""
+    from ui.state import GEOGRAPHY_KEY, REGION_KEY
+
+    # a link may name them: ?geography=2024&region=Y60 (read once per session, then the picker rules)
+    if "fp_picker_seeded" not in st.session_state:
+        st.session_state["fp_picker_seeded"] = True
+        q = st.query_params
+        if q.get("geography") in ("2018", "2024"):
+            st.session_state[GEOGRAPHY_KEY] = q.get("geography")
+        if q.get("region"):
+            st.session_state[REGION_KEY] = q.get("region")
+    with st.sidebar:
+        st.markdown("**Geography**")
+        geography = st.radio("Boundaries", ["2018", "2024"], key=GEOGRAPHY_KEY, horizontal=True,
+                             format_func={"2018": "2018 (CCGs, STPs)", "2024": "2024 (ICBs, councils)"}.get,
+                             help="2018: LSOA 2011 with the April 2018 CCGs and STPs. 2024: LSOA 2021 with "
+                                  "Census 2021 residents, sub-ICB locations, ICBs and upper-tier councils.")
+        options = region_options(geography)
+        values = [v for v, _ in options]
+        if st.session_state.get(REGION_KEY) not in values:
+            st.session_state[REGION_KEY] = "london"
+        labels = dict(options)
+        st.selectbox("Region", values, key=REGION_KEY, format_func=labels.get,
+                     help="London, all of England, an NHS region or one ICB / STP")

@@ -17,7 +17,7 @@ from boundaries.errors import FootprintsError
 __all__ = ["main", "COMMAND_MODULES"]
 
 #: Modules under ``spatial.cli`` that each register one command.
-COMMAND_MODULES: list[str] = ["check", "scenarios", "overlap", "flows", "propose"]
+COMMAND_MODULES: list[str] = ["check", "scenarios", "overlap", "flows", "propose", "clusters", "convert", "pcns"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,6 +27,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     for name in COMMAND_MODULES:
         importlib.import_module(f"spatial.cli.{name}").register(sub)
+    from ._geo import add_geography_arguments
+
+    def leaves(p: argparse.ArgumentParser):
+        subs = [a for a in p._actions if isinstance(a, argparse._SubParsersAction)]
+        if not subs:
+            yield p
+        for a in subs:
+            for child in dict.fromkeys(a.choices.values()):
+                yield from leaves(child)
+
+    for cmd in dict.fromkeys(sub.choices.values()):  # --region/--geography on every command
+        for leaf in leaves(cmd):
+            add_geography_arguments(leaf)
     return parser
 
 

@@ -7,6 +7,8 @@ scenario (``python -m spatial scenarios`` lists them).
 
 from __future__ import annotations
 
+from ._geo import load_engine
+
 import argparse
 import json
 import sys
@@ -17,7 +19,7 @@ from boundaries.errors import FootprintsError
 
 from ..errors import ScenarioError
 from ..footprints import Scenario
-from ..thresholds import LEVEL_LABELS, LEVELS
+from ..thresholds import LEVEL_LABELS, ALL_LEVELS, LEVELS
 
 __all__ = ["register", "run", "read_scenario", "format_report", "attach_care_flows"]
 
@@ -31,7 +33,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("scenario", metavar="SCENARIO",
                    help="scenario .json file, assignment .csv file, or a preloaded scenario id/name")
     p.add_argument("--year", type=int, default=None, help="population year (overrides the scenario's year)")
-    p.add_argument("--level", choices=LEVELS, default="multi_borough",
+    p.add_argument("--level", choices=ALL_LEVELS, default="multi_borough",
                    help="level of the footprints of an assignment CSV without a level column "
                         "(default multi_borough)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -64,10 +66,13 @@ def read_scenario(spec: str, index, *, level: str = "multi_borough") -> Scenario
         if path.suffix.lower() in (".csv", ".tsv", ".txt"):
             return assignment_from_csv(path, index=index, level=level)
         scenario = load_scenario(path)
+        from ..geography import check_scenario_geography
+
+        check_scenario_geography(scenario, index.geo.geography, where=str(path), path=str(path))
         validate_members(scenario, index, where=str(path))
         return scenario
     try:
-        return load_preloaded(spec)
+        return load_preloaded(spec, geo=index.geo)
     except UnknownPreloadedError as exc:
         if path.suffix.lower() in (".json", ".csv") or "/" in spec or "\\" in spec or path.exists():
             raise ScenarioError("no such scenario file", where=spec,
@@ -140,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
     """Run ``check``: exit 0 when the check ran (whatever the verdicts)."""
     from ..api import Engine
 
-    engine = Engine.load()
+    engine = load_engine(args)
     scenario = read_scenario(args.scenario, engine.index, level=args.level)
     if args.year is not None:
         scenario = scenario.with_year(args.year)

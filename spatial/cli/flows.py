@@ -9,6 +9,8 @@ instead.  Method: ``docs/CARE_FLOWS.md``.
 
 from __future__ import annotations
 
+from ._geo import load_engine
+
 import argparse
 import json
 from pathlib import Path
@@ -21,7 +23,7 @@ from .check import _jsonable
 from .options import regular_file, whole_number
 from ..flows_data import flow_years
 from ..footprints import Footprint, Scenario
-from ..thresholds import LEVELS
+from ..thresholds import ALL_LEVELS, LEVELS
 
 __all__ = ["register", "run", "footprint_from_members", "infer_level"]
 
@@ -41,7 +43,7 @@ def register(subparsers: Any) -> None:
                    help=f"PHE catchment year ({' or '.join(map(str, years))}; default {years[0]})")
     p.add_argument("--population-year", type=int, default=None,
                    help="population year (default: the scenario's, or mid-2017)")
-    p.add_argument("--level", choices=LEVELS, default=None,
+    p.add_argument("--level", choices=ALL_LEVELS, default=None,
                    help="level of a member-list footprint (default: told from the members), or of the "
                         "footprints of an assignment CSV (default multi_borough)")
     p.add_argument("--name", default=None, help="name of a member-list footprint")
@@ -70,12 +72,16 @@ def infer_level(index, members: list[str]) -> str:
     """
     kinds = {index.kind_of(m) for m in members}
     if kinds == {"stp"}:
-        return "stp"
-    if kinds <= {"borough", "ccg"}:
+        level = "stp"
+    elif kinds <= {"borough", "ccg", "utla"}:
         units = index.expand(members)
         n = len(np.unique(index.membership["borough"][units]))
-        return "borough" if n == 1 else ("multi_borough" if n <= 4 else "stp")
-    return "locality"
+        level = "borough" if n == 1 else ("multi_borough" if n <= 4 else "stp")
+    else:
+        level = "locality"
+    if getattr(index.geo, "geography", "2018") == "2024":  # today's names for the same levels
+        return {"stp": "icb", "borough": "place", "multi_borough": "multi_place", "locality": "neighbourhood"}[level]
+    return level
 
 
 def footprint_from_members(index, text: str, *, level: str | None = None, name: str | None = None) -> Footprint:
@@ -119,7 +125,7 @@ def _target(args: argparse.Namespace, index) -> Scenario | Footprint:
             load_preloaded = None
         if load_preloaded is not None:
             try:
-                return load_preloaded(spec)
+                return load_preloaded(spec, geo=index.geo)
             except UnknownPreloadedError as exc:
                 near = index.suggest(spec)
                 hint = f"; closest areas: {', '.join(near)}" if near else ""
@@ -156,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
     from ..api import Engine
     from ..careflows import CareFlows
 
-    engine = Engine.load()
+    engine = load_engine(args)
     flows = CareFlows.load(engine.geo, year=args.year, path=args.flows_file)
     if args.trusts:
         table = flows.trust_table(engine.index)

@@ -10,6 +10,8 @@ boundaries (``--published``, default) or the shapes dissolved from units
 
 from __future__ import annotations
 
+from ._geo import load_engine
+
 import argparse
 import json
 import math
@@ -22,7 +24,7 @@ import pandas as pd
 from ..footprints import Scenario
 from ..overlaps import NAMED_LAYERS, OverlapError, canonical_layer, layer_name, overlap_layer, overlap_summary, \
     overlap_table
-from ..thresholds import LEVELS
+from ..thresholds import ALL_LEVELS, LEVELS
 
 __all__ = ["register", "run", "read_layer", "format_table"]
 
@@ -49,8 +51,8 @@ def register(subparsers: Any) -> None:
                      help="measure areas on the published boundaries where the data has them (default)")
     src.add_argument("--dissolved", dest="source", action="store_const", const="dissolved",
                      help="measure areas on the layers dissolved from units")
-    p.add_argument("--level-a", choices=LEVELS, default=None, help="keep only footprints of this level in A")
-    p.add_argument("--level-b", choices=LEVELS, default=None, help="keep only footprints of this level in B")
+    p.add_argument("--level-a", choices=ALL_LEVELS, default=None, help="keep only footprints of this level in A")
+    p.add_argument("--level-b", choices=ALL_LEVELS, default=None, help="keep only footprints of this level in B")
     p.add_argument("--year", type=int, default=None,
                    help="population year (default: the scenario's year, else the data's default)")
     p.set_defaults(func=run, source="published")
@@ -163,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
             raise OverlapError(f"--level-{side.lower()} applies to scenario footprints, not layer {spec!r}",
                                fix=f"leave --level-{side.lower()} out")
     year = _pick_year(specs, args.year)
-    engine = Engine.load()
+    engine = load_engine(args)
     if year is not None:
         engine = engine.for_year(year)
     a = overlap_layer(specs[0], engine.index, level=args.level_a)

@@ -22,6 +22,8 @@ is written.
 
 from __future__ import annotations
 
+from ._geo import load_engine
+
 import argparse
 import json
 import sys
@@ -100,7 +102,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 def _engine(args: argparse.Namespace, *, flows: bool):
     from ..api import Engine
 
-    engine = Engine.load()
+    engine = load_engine(args)
     note = attach_care_flows(engine) if flows else None
     if args.year is not None:
         engine = engine.for_year(args.year)
@@ -170,7 +172,7 @@ def run_partitions(args: argparse.Namespace) -> int:
     from ..api import Engine
 
     # resolve the STP before loading the care flows, so a typo fails fast
-    engine = Engine.load()
+    engine = load_engine(args)
     resolve_stp(engine.index, args.stp)
     note = None if args.no_care_flows else attach_care_flows(engine)
     if args.year is not None:
@@ -211,9 +213,11 @@ def run_localities(args: argparse.Namespace) -> int:
     from ..proposals_localities import propose_localities
     from ..thresholds import Thresholds
 
-    changes = {k: v for k, v in (("locality_min", args.low), ("locality_max", args.high)) if v is not None}
+    keys = ("neighbourhood_min", "neighbourhood_max") if getattr(args, "geography", "2018") == "2024" else \
+        ("locality_min", "locality_max")
+    changes = {k: v for k, v in zip(keys, (args.low, args.high)) if v is not None}
     t = Thresholds().replace(**changes) if changes else Thresholds()
-    engine = Engine.load()
+    engine = load_engine(args)
     if args.year is not None:
         engine = engine.for_year(args.year)
     area = args.area[0] if len(args.area) == 1 else list(args.area)
