@@ -6,6 +6,10 @@ Resolution order for the data directory:
 2. ``../shared/data`` next to the repository, when it exists;
 3. the user cache directory (``FOOTPRINTS_CACHE`` or the platform cache dir),
    sub-folder ``downloads``, filled by ``python -m boundaries fetch``.
+
+The scenario store's database is ``FOOTPRINTS_DB`` (an SQLAlchemy URL such as
+``postgresql://user@host/db`` or ``sqlite:////path/footprints.db``, or a plain
+file path), else ``footprints.db`` in the user data folder.
 """
 
 from __future__ import annotations
@@ -41,11 +45,15 @@ class Settings:
         Folder for the processed cache (GeoParquet) and downloads.
     data_source : str
         How ``data_dir`` was chosen: ``"env"``, ``"mirror"`` or ``"download"``.
+    db_url : str
+        Database of the scenario store: ``FOOTPRINTS_DB`` when set, else an
+        SQLite file ``footprints.db`` in the user data folder.
     """
 
     data_dir: Path
     cache_dir: Path
     data_source: str
+    db_url: str = ""
 
     @property
     def processed_dir(self) -> Path:
@@ -72,9 +80,19 @@ def settings(env: dict[str, str] | None = None) -> Settings:
     """
     env = dict(os.environ) if env is None else env
     cache = Path(env.get("FOOTPRINTS_CACHE") or platformdirs.user_cache_dir("footprints"))
+    db = _db_url(env.get("FOOTPRINTS_DB", "").strip())
     if env.get("FOOTPRINTS_DATA"):
-        return Settings(Path(env["FOOTPRINTS_DATA"]).expanduser(), cache, "env")
+        return Settings(Path(env["FOOTPRINTS_DATA"]).expanduser(), cache, "env", db)
     mirror = REPO_ROOT.parent / "shared" / "data"
     if mirror.is_dir():
-        return Settings(mirror, cache, "mirror")
-    return Settings(cache / "downloads", cache, "download")
+        return Settings(mirror, cache, "mirror", db)
+    return Settings(cache / "downloads", cache, "download", db)
+
+
+def _db_url(value: str) -> str:
+    """``FOOTPRINTS_DB`` as an SQLAlchemy URL (a plain path becomes an SQLite file)."""
+    if not value:
+        value = str(platformdirs.user_data_path("footprints", appauthor=False) / "footprints.db")
+    if "://" in value:
+        return value
+    return "sqlite:///" + str(Path(value).expanduser().resolve())

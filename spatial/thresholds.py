@@ -107,3 +107,10 @@ def level_above(level: str) -> str | None:
     """The level a footprint of ``level`` nests in (``None`` for STP)."""
     i = LEVEL_ORDER[level]
     return LEVELS[i + 1] if i + 1 < len(LEVELS) else None
+
+
+#: Days a deleted scenario stays in the store's bin, restorable, before it is
+#: purged for good (spatial/store).  Issue 14 ("deleting moves the scenario to
+#: a bin that can be restored for 30 days"); the same 30 days as Google
+#: Drive's and Microsoft OneDrive's bins.
+STORE_BIN_DAYS = 30
