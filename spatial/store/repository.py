@@ -205,7 +205,7 @@ class Store:
         """Scenarios this user can see, most recently saved first (``deleted=True``: the bin)."""
         q = select(*_INFO_COLS)
         q = q.where(S.c.deleted_at.is_not(None)) if deleted else q.where(S.c.deleted_at.is_(None))
-        q = q.where((S.c.private.is_(False)) | (S.c.owner == (user or "\x00")))
+        q = q.where((S.c.private.is_(False)) | (S.c.owner == user)) if user else q.where(S.c.private.is_(False))
         q = q.order_by(S.c.updated.desc(), S.c.id).limit(limit)
         with self._tx(False) as conn:
             return [_info(r) for r in conn.execute(q)]
