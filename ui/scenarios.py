@@ -32,7 +32,7 @@ from spatial.store import ConflictError, NameTakenError, Store, StoreError, Stor
 from spatial.thresholds import LEVEL_LABELS, LEVELS, STORE_BIN_DAYS
 from ui.state import commit, get_state, show_error
 from ui.store import (auth_configured, author_name, get_store, link_to_store, remember_author, share_url,
-                      signed_in_user, stored_ref)
+                      signed_in_user, stored_ref, write_author_cookie)
 from ui.widgets import (
     MAX_UPLOAD_BYTES,
     checking_engine,
@@ -307,7 +307,10 @@ with c1:
         commit(dataclasses.replace(scenario, name=new_name.strip()), f"rename scenario to {new_name.strip()!r}")
         st.rerun()
 with c2:
-    save_as = st.text_input("Save on this server as", value=scenario.name, key="scenarios_save_as",
+    if st.session_state.get("scenarios_save_as_for") != scenario.name:  # follow the scenario opened or renamed
+        st.session_state["scenarios_save_as"] = scenario.name
+        st.session_state["scenarios_save_as_for"] = scenario.name
+    save_as = st.text_input("Save on this server as", key="scenarios_save_as",
                             help="Names are unique on the server: a name another scenario has is refused, "
                                  "never overwritten.")
 if auth_configured() and not user:
@@ -320,6 +323,8 @@ elif user:
 else:
     author = st.text_input("Your name (saved with each version, remembered in this browser)", value=author_name(),
                            key="scenarios_author", max_chars=200).strip()
+    if author:
+        remember_author(author)
 message = st.text_input("What changed (optional, saved with the version)", key="scenarios_message", max_chars=2000)
 if ref is not None:
     st.caption(f"Saving makes the next version of the stored scenario, after version {ref.version}.")
@@ -357,9 +362,8 @@ if st.button("Save on this server", key="scenarios_save", type="primary", disabl
     if not author:
         st.error("Give your name first (it is saved with each version, so colleagues see who saved what).")
     else:
-        if not user and author != st.session_state.get("store_author_remembered"):
+        if not user:
             remember_author(author)
-            st.session_state["store_author_remembered"] = author
         name = save_as.strip()
         to_save = dataclasses.replace(scenario, name=name) if name and name != scenario.name else scenario
         store = store_or_error("scenarios_keep_save_open")
@@ -483,3 +487,6 @@ else:
         show_error(exc)
     else:
         show_comparison(base, scenario)
+
+if not user:
+    write_author_cookie()  # remember the name given this session in the browser

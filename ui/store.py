@@ -26,7 +26,7 @@ from layers.text import script_json
 from spatial import Scenario
 from spatial.store import Store, open_store
 
-__all__ = ["get_store", "signed_in_user", "auth_configured", "author_name", "remember_author", "StoredRef",
+__all__ = ["get_store", "signed_in_user", "auth_configured", "author_name", "remember_author", "write_author_cookie", "StoredRef",
            "stored_ref", "link_to_store", "share_url", "AUTHOR_COOKIE"]
 
 AUTHOR_COOKIE = "footprints_author"
@@ -86,8 +86,21 @@ def author_name() -> str:
 
 
 def remember_author(name: str) -> None:
-    """Keep ``name`` for this session and in the browser (cookie, one year)."""
+    """Keep ``name`` for this session; :func:`write_author_cookie` then keeps it in the browser."""
     st.session_state[AUTHOR_KEY] = name
+
+
+def write_author_cookie() -> None:
+    """Set the ``footprints_author`` cookie (one year) when this session's name differs from the browser's.
+
+    Called at the end of the page, on a run that is not cut short by a rerun,
+    so the one-line script reaches the browser.  The cookie is read back by
+    :func:`author_name` in the browser's next session.
+    """
+    name = st.session_state.get(AUTHOR_KEY, "")
+    saved = st.context.cookies.get(AUTHOR_COOKIE) if st.context.cookies else None
+    if not name or (saved is not None and urllib.parse.unquote(saved) == name):
+        return
     cookie = f"{AUTHOR_COOKIE}={urllib.parse.quote(name, safe='')}; path=/; max-age=31536000; SameSite=Lax"
     st.html(f"<script>document.cookie = {script_json(cookie)};</script>", unsafe_allow_javascript=True)
 
