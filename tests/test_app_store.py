@@ -201,3 +201,23 @@ def test_first_start_imports_the_old_folder(store_db, tmp_path):
     with sqlite3.connect(store_db) as conn:
         bodies = [r[0] for r in conn.execute("SELECT body FROM versions")]
     assert sorted(bodies) == sorted(dumps(load_preloaded(s)) for s in ("kingston-richmond", "london-stps"))
+
+
+def test_unreachable_postgresql_is_named_and_the_scenario_stays_downloadable(monkeypatch):
+    """FOOTPRINTS_DB names a PostgreSQL server that is not running (a free port on 127.0.0.1)."""
+    from tests.browser_helpers import free_port
+    from ui.store import _store
+
+    url = f"postgresql://footprints@127.0.0.1:{free_port()}/footprints"
+    monkeypatch.setenv("FOOTPRINTS_DB", url)
+    _store.clear()
+    kr = load_preloaded("kingston-richmond")
+    at = run_app(kr, "ui/scenarios.py")
+    msgs = errors(at)
+    assert any("PostgreSQL database postgresql+psycopg://footprints@127.0.0.1" in m and "cannot be reached" in m
+               and "Fix:" in m for m in msgs), msgs
+    save(at)
+    assert state_of(at).scenario == kr  # kept in the browser
+    dl = [b for b in at.get("download_button") if b.proto.label == "Download this scenario as JSON"]
+    assert dl, "no JSON download offered"
+    _store.clear()

@@ -241,3 +241,16 @@ def test_export_then_import_keeps_every_version(store, tmp_path, kr):
     files = sorted((tmp_path / "exp").glob("*/v*.json"))
     assert len(files) == 3 and load_scenario(files[0]).footprints == kr.footprints
     other.close()
+
+
+def test_list_pages_and_search(store, kr):
+    names = ["Alpha 100%", "alpha_2", "Beta", "Gamma"]
+    for n in names:
+        store.create(dataclasses.replace(kr, name=n), author="Ana")
+    newest_first = [s.name for s in store.list()]
+    assert newest_first == names[::-1]
+    assert [s.name for s in store.list(limit=2)] + [s.name for s in store.list(limit=2, offset=2)] == newest_first
+    assert {s.name for s in store.list(search="ALPHA")} == {"Alpha 100%", "alpha_2"}
+    assert [s.name for s in store.list(search="100%")] == ["Alpha 100%"]  # % is literal
+    assert [s.name for s in store.list(search="a_2")] == ["alpha_2"]  # _ is literal
+    assert store.list(search="zzz") == []

@@ -178,8 +178,9 @@ with tab_pre:
 with tab_saved:
     store = store_or_error("scenarios_keep_list")
     if store is not None:
+        search = st.text_input("Find by name", key="scenarios_search", placeholder="part of a name")
         try:
-            items = store.list(user=user, limit=500)
+            items = store.list(user=user, limit=500, search=search)
             binned = store.list(user=user, deleted=True, limit=200)
         except StoreError as exc:
             keep_in_browser(exc, "scenarios_keep_listing")
@@ -187,11 +188,15 @@ with tab_saved:
         st.caption(f"Store: {md(store.where)}. " + (
             f"Signed in as {md(user)}: private scenarios are seen by their owner only." if user else
             "No sign-in is configured: everyone who can reach this server can read and save every scenario."))
-        if items == []:
+        if items == [] and search.strip():
+            st.info("No saved scenario has that in its name.")
+        elif items == []:
             st.info("No scenario saved yet: use **Save on this server** below.")
         elif items:
             stored_by_id = {i.id: i for i in items}
             default = list(stored_by_id).index(ref.scenario_id) if ref and ref.scenario_id in stored_by_id else 0
+            if len(items) == 500:
+                st.caption("The 500 most recently saved are listed: find others by name.")
             pick = st.selectbox("Saved scenario", list(stored_by_id), index=default, key="scenarios_saved",
                                 format_func=lambda i: f"{stored_by_id[i].name} · version {stored_by_id[i].latest} · "
                                                       f"{stored_by_id[i].updated_by or 'unknown'} · {when(stored_by_id[i].updated)}")

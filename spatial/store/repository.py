@@ -200,12 +200,23 @@ class Store:
         with self._tx(False) as conn:
             return _info(self._row(conn, scenario_id, user))
 
-    def list(self, *, user: str | None = None, limit: int | None = None, deleted: bool = False) -> list[ScenarioInfo]:
-        """Scenarios this user can see, most recently saved first (``deleted=True``: the bin)."""
+    def list(self, *, user: str | None = None, limit: int | None = None, offset: int = 0, search: str | None = None,
+             deleted: bool = False) -> list[ScenarioInfo]:
+        """Scenarios this user can see, most recently saved first (``deleted=True``: the bin).
+
+        Parameters
+        ----------
+        limit, offset : int
+            One page of the list (the Scenarios page shows 500 at a time).
+        search : str, optional
+            Only names containing this text (case and spacing folded; ``%`` and ``_`` are literal).
+        """
         q = select(*_INFO_COLS)
+        if search and search.strip():
+            q = q.where(S.c.name_key.contains(name_key(search), autoescape=True))
         q = q.where(S.c.deleted_at.is_not(None)) if deleted else q.where(S.c.deleted_at.is_(None))
         q = q.where((S.c.private.is_(False)) | (S.c.owner == user)) if user else q.where(S.c.private.is_(False))
-        q = q.order_by(S.c.updated.desc(), S.c.id).limit(limit)
+        q = q.order_by(S.c.updated.desc(), S.c.id).limit(limit).offset(offset or None)
         with self._tx(False) as conn:
             return [_info(r) for r in conn.execute(q)]
 
