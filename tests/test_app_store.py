@@ -221,3 +221,56 @@ def test_unreachable_postgresql_is_named_and_the_scenario_stays_downloadable(mon
     dl = [b for b in at.get("download_button") if b.proto.label == "Download this scenario as JSON"]
     assert dl, "no JSON download offered"
     _store.clear()
+
+
+def _signed_in_app(user: dict | None, page: str = "ui/scenarios.py", current=None, **params):
+    """The app with an ``[auth]`` section configured and ``st.user`` as given (AppTest's own seam)."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_app_pages import APP
+    from ui.state import STATE_KEY, AppState
+
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.secrets["auth"] = {"redirect_uri": "http://127.0.0.1/oauth2callback", "cookie_secret": "x" * 32,
+                          "client_id": "id", "client_secret": "secret",
+                          "server_metadata_url": "http://127.0.0.1/.well-known/openid-configuration"}
+    at.user = user if user is not None else {"is_logged_in": False}
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    if current is not None:
+        state = AppState()
+        state.history.push(current, "test")
+        state.compare_with = current
+        at.session_state[STATE_KEY] = state
+    if page and not params:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_with_sign_in_the_owner_saves_and_can_make_a_scenario_private(store_db):
+    kr = load_preloaded("kingston-richmond")
+    out = _signed_in_app(None, current=kr)
+    assert any(b.label == "Sign in" for b in out.button)
+    assert [b for b in out.button if b.key == "scenarios_save"][0].disabled  # saving needs sign-in
+    assert not any(t.key == "scenarios_author" for t in out.text_input)
+    ana = {"is_logged_in": True, "email": "ana@nhs.net", "name": "Ana Planner"}
+    at = _signed_in_app(ana, current=kr)
+    at.button(key="scenarios_save").click().run()
+    assert not errors(at), errors(at)
+    store = open_store(str(store_db))
+    (info,) = store.list(user="ana@nhs.net")
+    assert (info.owner, info.updated_by, info.private) == ("ana@nhs.net", "Ana Planner", False)
+    at.toggle(key=f"scenarios_private_{info.id}").set_value(True).run()
+    assert store.info(info.id, user="ana@nhs.net").private
+    # another signed-in user neither lists it nor opens its link
+    bo = {"is_logged_in": True, "email": "bo@nhs.net", "name": "Bo"}
+    other = _signed_in_app(bo)
+    assert not any(s.key == "scenarios_saved" for s in other.selectbox)
+    link = _signed_in_app(bo, scenario=info.id)
+    assert errors(link) == ["Scenario not found."]
+    mine = _signed_in_app(ana, scenario=info.id)
+    assert not errors(mine) and "Read-only: version 1 of Kingston and Richmond" in texts(mine)
+    store.close()
