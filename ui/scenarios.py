@@ -73,7 +73,7 @@ def show_comparison(base: Scenario, other: Scenario, *, prefix: str = "scenarios
     left, right = st.columns(2)
     for col, title, rep in ((left, title_a or f"Before: {base.name}", cmp.report_a),
                             (right, title_b or f"Now: {other.name}", cmp.report_b)):
-        col.subheader(title, anchor=False)
+        col.subheader(md(title), anchor=False)  # names and authors are user text
         col.dataframe([{"Footprint": r.name, "Level": LEVEL_LABELS.get(r.level, r.level),
                         "Population": r.population, "Verdict": r.verdict,
                         "Failed rules": ", ".join(c.rule for c in r.failures())} for r in rep.footprints],
