@@ -22,7 +22,6 @@ Rules
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import secrets
 import unicodedata
@@ -500,7 +499,3 @@ def open_store(url: str | None = None, *, busy_timeout: float = 10.0, connect_ti
         import_once(store, Path(import_from))
     return store
 
-
-def dump_manifest(obj: Any) -> str:
-    """JSON text for a store export manifest."""
-    return json.dumps(obj, indent=2, ensure_ascii=False, default=str)
