@@ -289,3 +289,19 @@ def test_cli_export_and_import_move_a_whole_store(store, db_url, tmp_path, kr, c
     assert main(["scenarios", "import", str(tmp_path / "bad"), "--db", str(target)]) == 2
     assert "x.json: not imported" in capsys.readouterr().err
     new.close()
+
+
+def test_footprints_db_setting(tmp_path):
+    import platformdirs
+
+    from boundaries.config import settings
+
+    default = settings({}).db_url
+    assert default == "sqlite:///" + str(platformdirs.user_data_path("footprints", appauthor=False) / "footprints.db")
+    assert settings({"FOOTPRINTS_DB": str(tmp_path / "x.db")}).db_url == f"sqlite:///{tmp_path / 'x.db'}"
+    url = "postgresql://u@127.0.0.1:5432/footprints"
+    assert settings({"FOOTPRINTS_DB": f"  {url} "}).db_url == url
+    from spatial.store import StoreError
+
+    with pytest.raises(StoreError, match="mysql databases are not supported"):
+        open_store("mysql://u@h/db")
