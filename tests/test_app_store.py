@@ -255,22 +255,45 @@ def test_with_sign_in_the_owner_saves_and_can_make_a_scenario_private(store_db):
     out = _signed_in_app(None, current=kr)
     assert any(b.label == "Sign in" for b in out.button)
     assert [b for b in out.button if b.key == "scenarios_save"][0].disabled  # saving needs sign-in
+    open_store(str(store_db)).create(load_preloaded("london-stps"), author="setup")
+    out.run()
+    assert [b for b in out.button if b.key == "scenarios_delete"][0].disabled  # and so do bin and restore
     assert not any(t.key == "scenarios_author" for t in out.text_input)
     ana = {"is_logged_in": True, "email": "ana@nhs.net", "name": "Ana Planner"}
     at = _signed_in_app(ana, current=kr)
     at.button(key="scenarios_save").click().run()
     assert not errors(at), errors(at)
     store = open_store(str(store_db))
-    (info,) = store.list(user="ana@nhs.net")
+    (info,) = [s for s in store.list(user="ana@nhs.net") if s.name == "Kingston and Richmond"]
     assert (info.owner, info.updated_by, info.private) == ("ana@nhs.net", "Ana Planner", False)
     at.toggle(key=f"scenarios_private_{info.id}").set_value(True).run()
     assert store.info(info.id, user="ana@nhs.net").private
     # another signed-in user neither lists it nor opens its link
     bo = {"is_logged_in": True, "email": "bo@nhs.net", "name": "Bo"}
     other = _signed_in_app(bo)
-    assert not any(s.key == "scenarios_saved" for s in other.selectbox)
+    assert not any("Kingston and Richmond" in o for o in other.selectbox(key="scenarios_saved").options)
     link = _signed_in_app(bo, scenario=info.id)
     assert errors(link) == ["Scenario not found."]
     mine = _signed_in_app(ana, scenario=info.id)
     assert not errors(mine) and "Read-only: version 1 of Kingston and Richmond" in texts(mine)
+    store.close()
+
+
+def test_bin_from_the_page(store_db):
+    kr = load_preloaded("kingston-richmond")
+    at = run_app(kr, "ui/scenarios.py")
+    save(at)
+    store = open_store(str(store_db))
+    store.create(dataclasses.replace(kr, name="Second plan"), author="Bo")
+    first = store.find("Kingston and Richmond")
+    at.run()
+    at.selectbox(key="scenarios_saved").set_value(first.id).run()
+    at.button(key="scenarios_delete").click().run()
+    assert not errors(at) and not at.exception
+    assert "moved to the bin: it can be restored for 30 days" in texts(at)
+    assert [s.name for s in store.list()] == ["Second plan"]
+    assert [o for o in at.selectbox(key="scenarios_saved").options if "Kingston" in o] == []
+    at.button(key=f"scenarios_unbin_{first.id}").click().run()
+    assert "restored from the bin" in texts(at)
+    assert {s.name for s in store.list()} == {"Kingston and Richmond", "Second plan"}
     store.close()

@@ -136,6 +136,7 @@ def open_stored(store: Store, sid: str, version: int | None = None) -> None:
                                                           f" (latest is {info.latest})")
     if load_into_session(loaded, label, engine=engine):
         link_to_store(sid, info.latest, state.compare_with)
+        st.session_state["scenarios_saved_pending"] = sid
         st.session_state.pop(CONFLICT_KEY, None)
         st.rerun()
 
@@ -146,6 +147,7 @@ st.caption(f"Current scenario: **{md(scenario.name)}** · {len(scenario.footprin
 if state.message:
     st.info(md(state.message))
 ref = stored_ref(state.compare_with)
+can_write = not (auth_configured() and not user)  # with sign-in configured, changes need a signed-in user
 
 # --- open --------------------------------------------------------------------------------------
 st.header("Open a scenario")
@@ -195,8 +197,13 @@ with tab_saved:
         elif items:
             stored_by_id = {i.id: i for i in items}
             default = list(stored_by_id).index(ref.scenario_id) if ref and ref.scenario_id in stored_by_id else 0
+            pending = st.session_state.pop("scenarios_saved_pending", None)  # just saved or opened: show it
+            if pending in stored_by_id:
+                st.session_state["scenarios_saved"] = pending
             if len(items) == 500:
                 st.caption("The 500 most recently saved are listed: find others by name.")
+            if st.session_state.get("scenarios_saved") in stored_by_id:
+                default = 0  # the widget keeps its own choice (a non-zero index too would warn)
             pick = st.selectbox("Saved scenario", list(stored_by_id), index=default, key="scenarios_saved",
                                 format_func=lambda i: f"{stored_by_id[i].name} · version {stored_by_id[i].latest} · "
                                                       f"{stored_by_id[i].updated_by or 'unknown'} · {when(stored_by_id[i].updated)}")
@@ -224,7 +231,7 @@ with tab_saved:
                     if b1.button("Open this version", key="scenarios_open_version"):
                         open_stored(store, pick, num)
                     if b2.button("Restore as the latest version", key="scenarios_restore_version",
-                                 disabled=num == info.latest):
+                                 disabled=num == info.latest or not can_write):
                         try:
                             v = store.restore_version(pick, num, based_on=info.latest, author=author_name() or "unknown",
                                                       user=user)
@@ -244,7 +251,7 @@ with tab_saved:
                         if st.button("Compare these versions", key="scenarios_cmp_versions"):
                             st.session_state[VCMP_KEY] = (pick, va, vb)
                     st.markdown("**Bin**")
-                    if st.button("Move to the bin", key="scenarios_delete"):
+                    if st.button("Move to the bin", key="scenarios_delete", disabled=not can_write):
                         try:
                             store.delete(pick, user=user)
                         except StoreError as exc:
@@ -275,7 +282,7 @@ with tab_saved:
                 for b in binned:
                     c_name, c_btn = st.columns([3, 1])
                     c_name.markdown(f"{md(b.name)} · version {b.latest} · deleted {when(b.deleted_at)}")
-                    if c_btn.button("Restore", key=f"scenarios_unbin_{b.id}"):
+                    if c_btn.button("Restore", key=f"scenarios_unbin_{b.id}", disabled=not can_write):
                         try:
                             store.restore(b.id, user=user)
                         except StoreError as exc:
@@ -332,7 +339,8 @@ else:
         remember_author(author)
 message = st.text_input("What changed (optional, saved with the version)", key="scenarios_message", max_chars=2000)
 if ref is not None:
-    st.caption(f"Saving makes the next version of the stored scenario, after version {ref.version}.")
+    st.caption(f"Saving makes the next version of the stored scenario, after version {ref.version}; under "
+               "another name, that version also renames it.")
 else:
     st.caption("Not saved on this server yet: saving creates a new scenario, version 1.")
 
@@ -358,12 +366,13 @@ def do_save(store: Store, to_save: Scenario, based_on: int | None) -> None:
             commit(to_save, f"rename scenario to {to_save.name!r}")
         state.compare_with = to_save
         link_to_store(v.scenario_id, v.number, to_save)
+        st.session_state["scenarios_saved_pending"] = v.scenario_id
         st.session_state.pop(CONFLICT_KEY, None)
         st.session_state[SAVED_KEY] = (f"Saved version {v.number} of {to_save.name!r}.", v.scenario_id, v.number)
         st.rerun()
 
 
-if st.button("Save on this server", key="scenarios_save", type="primary", disabled=auth_configured() and not user):
+if st.button("Save on this server", key="scenarios_save", type="primary", disabled=not can_write):
     if not author:
         st.error("Give your name first (it is saved with each version, so colleagues see who saved what).")
     else:
