@@ -96,6 +96,15 @@ def test_each_save_is_a_version_with_history_and_links(store_db):
     with sqlite3.connect(store_db) as conn:
         v3 = conn.execute("SELECT body, message FROM versions WHERE number = 3").fetchone()
     assert loads(v3[0]) == kr and v3[1] == "restored version 1"
+    # open an older version to edit: saving it then makes version 4, no conflict
+    at.selectbox(key="scenarios_version").set_value(2).run()
+    at.button(key="scenarios_open_version").click().run()
+    assert state_of(at).scenario == edited and at.session_state["store_ref"].version == 3
+    assert "version 2 (latest is 3)" in texts(at)
+    save(at, message="from version 2")
+    with sqlite3.connect(store_db) as conn:
+        v4 = conn.execute("SELECT body, message FROM versions WHERE number = 4").fetchone()
+    assert loads(v4[0]) == edited and v4[1] == "from version 2"
 
 
 def test_conflict_shows_both_sides_and_keeps_mine_or_takes_theirs(store_db):
