@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: run test bench venv chromium status clean
+.PHONY: run test bench venv chromium status bundle clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ bench: venv
 
 status: venv
 	$(PY) -m boundaries status
+
+# Rebuild the embedded London bundle (data/) from the original files (the data mirror).
+bundle: venv
+	$(PY) -m boundaries bundle
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -21,13 +21,13 @@ import geopandas as gpd
 
 from .config import DEFAULT_YEAR, Settings, settings as default_settings
 from .geographies import Geographies, Progress, build_geographies
-from .readers import dataset_path
+from .readers import locate
 from .registry import Region, get_dataset, get_region
 
 __all__ = ["CACHE_FORMAT", "source_key", "load_geographies", "clear_cache"]
 
 #: Bump when the processed tables change shape.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 
 def _file_digest(path: Path) -> str:
@@ -46,10 +46,11 @@ def source_key(region: Region, config: Settings) -> str:
     """
     h = hashlib.blake2b(digest_size=12)
     h.update(f"format={CACHE_FORMAT};region={region!r}".encode())
-    ids = [region.units, *(j.dataset for j in region.joins), *(p.dataset for p in region.published.values())]
+    ids = [region.units, *(j.dataset for j in region.joins), *(p.dataset for p in region.published.values()),
+           *region.profile.values()]
     seen: set[Path] = set()
     for ds_id in dict.fromkeys(ids):
-        path = dataset_path(get_dataset(ds_id), config.data_dir)
+        path, _ = locate(get_dataset(ds_id), config)
         if path in seen:
             continue
         seen.add(path)

@@ -5,7 +5,15 @@ Resolution order for the data directory:
 1. the ``FOOTPRINTS_DATA`` environment variable;
 2. ``../shared/data`` next to the repository, when it exists;
 3. the user cache directory (``FOOTPRINTS_CACHE`` or the platform cache dir),
-   sub-folder ``downloads``, filled by ``python -m boundaries fetch``.
+   sub-folder ``downloads``, filled by ``python -m boundaries fetch``;
+4. the embedded London 2018 bundle in the repository's ``data/`` folder, for
+   the datasets it holds that are not in 2 or 3 (see :mod:`boundaries.bundle`).
+   An explicit ``FOOTPRINTS_DATA`` is used alone: a wrong folder is reported,
+   not silently replaced by the bundle.
+
+Download addresses: ``FOOTPRINTS_MIRROR_URL`` (a mirror of the data directory)
+and ``FOOTPRINTS_PINNED_URL`` (a stand-in for ``https://raw.githubusercontent.com/``
+serving the pinned files at their pinned paths, e.g. a local test server).
 
 The scenario store's database is ``FOOTPRINTS_DB`` (an SQLAlchemy URL such as
 ``postgresql://user@host/db`` or ``sqlite:////path/footprints.db``, or a plain
@@ -20,16 +28,18 @@ from pathlib import Path
 
 import platformdirs
 
-__all__ = ["Settings", "settings", "REPO_ROOT", "DEFAULT_YEAR"]
+__all__ = ["Settings", "settings", "REPO_ROOT", "BUNDLE_DIR", "DEFAULT_YEAR"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+#: The embedded London 2018 bundle (built by ``python -m boundaries bundle``).
+BUNDLE_DIR = REPO_ROOT / "data"
 #: Population year used unless the user picks another: mid-2017 matches the
 #: April 2018 NHS geography and the 2018 source papers.
 DEFAULT_YEAR = 2017
 DATA_HELP = (
     "set FOOTPRINTS_DATA to the data directory (the project mirror is "
     "../shared/data beside the repository), or run `python -m boundaries fetch` "
-    "to download from the official publishers"
+    "(`--region england` for England) to download the pinned source files"
 )
 
 
@@ -45,6 +55,13 @@ class Settings:
         Folder for the processed cache (GeoParquet) and downloads.
     data_source : str
         How ``data_dir`` was chosen: ``"env"``, ``"mirror"`` or ``"download"``.
+    bundle_dir : Path, optional
+        Embedded bundle read for the datasets missing from ``data_dir``
+        (None: no fallback, the default when ``data_dir`` was given explicitly).
+    mirror_url : str, optional
+        Base address of a mirror of the data directory (``FOOTPRINTS_MIRROR_URL``).
+    pinned_url : str, optional
+        Stand-in for ``https://raw.githubusercontent.com/`` (``FOOTPRINTS_PINNED_URL``).
     db_url : str
         Database of the scenario store: ``FOOTPRINTS_DB`` when set, else an
         SQLite file ``footprints.db`` in the user data folder.
@@ -53,6 +70,9 @@ class Settings:
     data_dir: Path
     cache_dir: Path
     data_source: str
+    bundle_dir: Path | None = None
+    mirror_url: str | None = None
+    pinned_url: str | None = None
     db_url: str = ""
 
     @property
@@ -80,13 +100,15 @@ def settings(env: dict[str, str] | None = None) -> Settings:
     """
     env = dict(os.environ) if env is None else env
     cache = Path(env.get("FOOTPRINTS_CACHE") or platformdirs.user_cache_dir("footprints"))
-    db = _db_url(env.get("FOOTPRINTS_DB", "").strip())
+    extra = dict(mirror_url=env.get("FOOTPRINTS_MIRROR_URL") or None,
+                 pinned_url=env.get("FOOTPRINTS_PINNED_URL") or None,
+                 db_url=_db_url(env.get("FOOTPRINTS_DB", "").strip()))
     if env.get("FOOTPRINTS_DATA"):
-        return Settings(Path(env["FOOTPRINTS_DATA"]).expanduser(), cache, "env", db)
+        return Settings(Path(env["FOOTPRINTS_DATA"]).expanduser(), cache, "env", **extra)
     mirror = REPO_ROOT.parent / "shared" / "data"
     if mirror.is_dir():
-        return Settings(mirror, cache, "mirror", db)
-    return Settings(cache / "downloads", cache, "download", db)
+        return Settings(mirror, cache, "mirror", BUNDLE_DIR, **extra)
+    return Settings(cache / "downloads", cache, "download", BUNDLE_DIR, **extra)
 
 
 def _db_url(value: str) -> str:

@@ -9,10 +9,21 @@ Three layers, each usable on its own:
 * :func:`download_file` -- streams one URL to a temporary file beside the
   destination, checks it (status, size against ``Content-Length``, not an HTML
   page) and moves it into place atomically;
-* :func:`fetch_dataset` / :func:`fetch` -- download registry datasets from the
-  publisher's address or from a mirror of the data directory
-  (``--base-url`` / ``FOOTPRINTS_MIRROR_URL``), validate them with
-  :func:`boundaries.readers.read_dataset` and only then put them in the cache.
+* :func:`fetch_dataset` / :func:`fetch` -- download registry datasets from their
+  pinned addresses (``boundaries/pins.tsv``: a public repository file pinned
+  to a commit; ``FOOTPRINTS_PINNED_URL`` stands in for
+  ``https://raw.githubusercontent.com/``, e.g. a local server) or from a
+  mirror of the data directory (``--base-url`` / ``FOOTPRINTS_MIRROR_URL``),
+  check the SHA-256, convert R data files (:mod:`boundaries.convert`),
+  validate with :func:`boundaries.readers.read_dataset` and only then put
+  them in the cache.  Publisher pages (``Dataset.homepage``) are never
+  downloaded: they are landing pages, not files.
+
+Why not pooch: it would replace only the hash check (a dozen lines);
+:func:`download_file` also needs what pooch lacks -- stall and truncated-body
+retries, HTML-page detection, a size limit, typed errors with a fix, and
+validation of a file shared by several datasets before it replaces the cached
+one -- so pooch would wrap, not replace, this module.
 
 Whatever goes wrong, a :class:`~boundaries.errors.DownloadError` names the URL,
 what happened and the fix; no half-written file is ever left at the
@@ -21,8 +32,8 @@ destination and an existing file there is left untouched.
 Examples
 --------
 >>> from boundaries.download import fetch
->>> fetch(["ccg_stp_lookup"], Path("cache"), base_url="https://mirror.example.org/footprints-data")  # doctest: +SKIP
-[('ccg_stp_lookup', 'downloaded (14,372 bytes from https://mirror.example.org/...)')]
+>>> fetch(["ccg_stp_lookup"], Path("cache"))  # doctest: +SKIP
+[('ccg_stp_lookup', 'downloaded (14,372 bytes from https://raw.githubusercontent.com/..., SHA-256 checked)')]
 """
 
 from __future__ import annotations
@@ -43,6 +54,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util import Retry
 
 from .errors import DataError, DownloadError
+from .pins import pin_for, pinned_url, sha256_file
 from .readers import read_dataset
 from .registry import REGISTRY, Dataset, get_dataset
 
@@ -225,24 +237,31 @@ def download_file(
 
 
 def _stream_retrying(sess, url, dest, handle, timeout, progress, max_bytes, chunk_size) -> None:
-    """:func:`_stream`, again from the start when a body is cut off or stalls mid-way.
+    """:func:`_stream`, again when a body is cut off or stalls mid-way: resumed where it stopped.
 
     The session retries failures before the body starts; a body that breaks
     off part-way is fetched again here, as many times as the session retries
-    (with its backoff), into the emptied temporary file.
+    (with its backoff).  When the server said it serves byte ranges
+    (``Accept-Ranges: bytes``), the retry asks only for the rest
+    (``Range: bytes=N-``) and appends it; otherwise, or when the server
+    answers the range with the whole file, it starts again from the first
+    byte in the emptied temporary file.  The caller's hash check covers
+    the joined file.
     """
     retry = getattr(sess.get_adapter(url), "max_retries", None) if url.startswith(("http:", "https:")) else None
     total = getattr(retry, "total", 0)
     attempts = 1 + (total if isinstance(total, int) and not isinstance(total, bool) else 0)
+    start = 0
     for attempt in range(1, attempts + 1):
-        handle.seek(0)
+        handle.seek(start)
         handle.truncate()
         try:
-            _stream(sess, url, dest, handle, timeout, progress, max_bytes, chunk_size)
+            _stream(sess, url, dest, handle, timeout, progress, max_bytes, chunk_size, start=start)
             return
         except _BodyCut as exc:
             if attempt == attempts:
                 raise _error(url, f"{exc.what}; gave up after {attempts} attempts", dest, exc.fix) from exc
+            start = exc.resume_at
             factor = getattr(retry, "backoff_factor", 0) or 0
             time.sleep(min(getattr(retry, "backoff_max", 10.0), factor * 2 ** (attempt - 1)))
 
@@ -250,15 +269,22 @@ def _stream_retrying(sess, url, dest, handle, timeout, progress, max_bytes, chun
 class _BodyCut(DownloadError):
     """A body that broke off mid-way (retried by :func:`_stream_retrying`)."""
 
-    def __init__(self, url: str, what: str, dest: Path, fix: str) -> None:
+    def __init__(self, url: str, what: str, dest: Path, fix: str, resume_at: int = 0) -> None:
         super().__init__(f"download of {url} failed: {what}", path=str(dest), fix=fix)
-        self.what, self.fix = what, fix
+        self.what, self.fix, self.resume_at = what, fix, resume_at
 
 
-def _stream(sess, url, dest, handle, timeout, progress, max_bytes, chunk_size) -> None:
-    """GET ``url`` and write the checked body to ``handle``."""
-    with sess.get(url, stream=True, timeout=timeout) as response:
+def _stream(sess, url, dest, handle, timeout, progress, max_bytes, chunk_size, start: int = 0) -> None:
+    """GET ``url`` and write the checked body to ``handle`` (from byte ``start`` when resuming)."""
+    headers = {"Range": f"bytes={start}-", "Accept-Encoding": "identity"} if start else None
+    with sess.get(url, stream=True, timeout=timeout, headers=headers) as response:
         code = response.status_code
+        resumed = start > 0 and code == 206 and response.headers.get("Content-Range", "").startswith(
+            f"bytes {start}-")
+        if start and not resumed:  # the server sent the whole file again: start from its first byte
+            start = 0
+            handle.seek(0)
+            handle.truncate()
         if not 200 <= code < 300:
             what = f"the server answered HTTP {code} {response.reason or ''}".rstrip()
             if code in RETRY_STATUSES:
@@ -276,10 +302,13 @@ def _stream(sess, url, dest, handle, timeout, progress, max_bytes, chunk_size) -
         if expected is not None and expected > max_bytes:
             raise _error(url, f"the file is {expected} bytes, more than the limit of {max_bytes} bytes",
                          dest, "check the address, or raise max_bytes if the file really is this large")
+        if resumed:
+            expected = start + expected if expected is not None else None
+        ranges = (resumed or response.headers.get("Accept-Ranges", "").strip().lower() == "bytes") and not encoded
         # Decoded (gzip) bytes differ from Content-Length: then the size is checked on the wire.
         total = None if encoded else expected
-        done = 0
-        head = b""
+        done = start
+        head = b"" if not resumed else b"x" * _SNIFF_BYTES  # the start was checked on the first attempt
         pieces = _pieces(response, chunk_size)
         while True:
             try:  # only the read: a local failure (disk full, a progress callback) is not a network fault
@@ -292,7 +321,7 @@ def _stream(sess, url, dest, handle, timeout, progress, max_bytes, chunk_size) -
                     what = f"truncated: got {got} of {expected} bytes ({what})"
                 else:
                     what = f"{what} after {got} bytes"
-                raise _BodyCut(url, what, dest, fix) from exc
+                raise _BodyCut(url, what, dest, fix, resume_at=done if ranges else 0) from exc
             if not chunk:
                 break
             if len(head) < _SNIFF_BYTES:
@@ -309,7 +338,7 @@ def _stream(sess, url, dest, handle, timeout, progress, max_bytes, chunk_size) -
         got = response.raw.tell() if encoded else done
         if expected is not None and got != expected:
             raise _BodyCut(url, f"truncated: got {got} of {expected} bytes (the connection dropped mid-download)",
-                           dest, _FIX_NETWORK)
+                           dest, _FIX_NETWORK, resume_at=done if ranges and got < expected else 0)
         if done == 0:
             raise _error(url, "the server sent an empty file", dest, _FIX_URL)
         if not allow_html:
@@ -462,7 +491,7 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def dataset_url(ds: Dataset, base_url: str | None = None) -> str:
+def dataset_url(ds: Dataset, base_url: str | None = None, pinned_base: str | None = None) -> str | None:
     """Address to download ``ds`` from.
 
     Parameters
@@ -470,15 +499,49 @@ def dataset_url(ds: Dataset, base_url: str | None = None) -> str:
     ds : Dataset
     base_url : str, optional
         Base address of a mirror of the data directory; the file is then
-        ``base_url/ds.path``.  Without it, the publisher's address ``ds.url``.
+        ``base_url/ds.path``.
+    pinned_base : str, optional
+        Stand-in for ``https://raw.githubusercontent.com/`` (a local server
+        serving the pinned files at their pinned paths).
 
     Returns
     -------
-    str
+    str or None
+        Without ``base_url``, the pinned address (:attr:`Dataset.download_url`);
+        None when the file has no pinned source (built from several sources).
     """
     if base_url:
         return base_url.rstrip("/") + "/" + quote(ds.path, safe="/")
-    return ds.url
+    return pinned_url(ds.pin, pinned_base) if ds.pin is not None else None
+
+
+def downloadable(ds: Dataset) -> bool:
+    """True when ``ds`` has a pinned address and, for a converted source, a known conversion."""
+    from .convert import CONVERSIONS
+
+    return ds.download_url is not None and (not ds.pin.converted or ds.path in CONVERSIONS)
+
+
+def _expected_hash(ds: Dataset, base_url: str | None) -> str | None:
+    """SHA-256 the downloaded bytes must have: the mirror file's, or the pinned source's."""
+    if ds.pin is None:
+        return None
+    return ds.pin.sha256 if base_url else ds.pin.source_sha256
+
+
+def _check_hash(path: Path, expected: str | None, url: str, ds: Dataset, final: Path) -> None:
+    if expected is None:
+        return
+    got = sha256_file(path)
+    if got != expected:
+        raise DownloadError(
+            f"the file downloaded from {url} has SHA-256 {got}, not the pinned {expected} "
+            f"(boundaries/pins.tsv); it was damaged in transit or is not the pinned file",
+            dataset=ds.id, path=str(final),
+            fix="fetch again; if it fails again, the server does not serve the pinned file: check the "
+                "address (FOOTPRINTS_PINNED_URL / FOOTPRINTS_MIRROR_URL) or the row in boundaries/pins.tsv; "
+                "nothing was written",
+        )
 
 
 def _sharing(ds: Dataset) -> list[Dataset]:
@@ -509,8 +572,9 @@ def fetch_dataset(
     progress: ProgressFn | None = None,
     force: bool = False,
     timeout: tuple[float, float] | float = (5.0, 30.0),
+    pinned_base: str | None = None,
 ) -> Path:
-    """Download one dataset, validate it, then put it in ``dest_dir``.
+    """Download one dataset, check its hash, convert it, validate it, then put it in ``dest_dir``.
 
     Parameters
     ----------
@@ -521,7 +585,7 @@ def fetch_dataset(
     base_url : str, optional
         Mirror of the data directory (see :func:`dataset_url`); callers read
         it from ``--base-url`` or ``FOOTPRINTS_MIRROR_URL``.  Default: the
-        publisher's address ``ds.url``.
+        pinned address (:attr:`Dataset.download_url`).
     session : requests.Session, optional
         Session to use (default: a new :func:`make_session`).
     progress : callable, optional
@@ -531,6 +595,8 @@ def fetch_dataset(
         it a valid file is kept (several datasets share one GeoPackage).
     timeout : (float, float) or float, default (5.0, 30.0)
         Connect and read timeouts in seconds.
+    pinned_base : str, optional
+        Stand-in for ``https://raw.githubusercontent.com/`` (``FOOTPRINTS_PINNED_URL``).
 
     Returns
     -------
@@ -540,7 +606,8 @@ def fetch_dataset(
     Raises
     ------
     DownloadError
-        When the download fails, or the downloaded file is not what the
+        When the download fails, its SHA-256 is not the pinned one, the
+        conversion fails (e.g. the disk is full), or the file is not what the
         registry expects (the :class:`~boundaries.errors.DataError` is
         chained).  Nothing is written then: the temporary file is removed and
         an existing file is left as it was.
@@ -555,22 +622,60 @@ def fetch_dataset(
     final = dest_dir / ds.path
     if not force and _problem(ds, dest_dir) is None:
         return final
-    url = dataset_url(ds, base_url)
+    url = dataset_url(ds, base_url, pinned_base)
+    if url is None:
+        raise DownloadError(
+            f"{ds.path} has no pinned source address: it was built from several source files",
+            dataset=ds.id, path=str(final),
+            fix="it is in the embedded bundle (data/), used automatically; or set FOOTPRINTS_MIRROR_URL / "
+                "--base-url to a mirror of the data directory, or FOOTPRINTS_DATA to a local copy",
+        )
+    convert = base_url is None and ds.pin is not None and ds.pin.converted
+    if convert and not downloadable(ds):
+        raise DownloadError(
+            f"the pinned source of {ds.path} ({ds.pin.source_suffix}) has no conversion into the mirror's file",
+            dataset=ds.id, path=str(final),
+            fix="add a Conversion for it in boundaries/convert.py; meanwhile use the embedded bundle (data/) if it "
+                "holds the dataset, a mirror (FOOTPRINTS_MIRROR_URL / --base-url) or FOOTPRINTS_DATA",
+        )
     created: list[Path] = []
+    tmps: list[Path] = []
     try:
         created = _make_parents(final.parent)
-        with tempfile.NamedTemporaryFile(dir=final.parent, delete=False, prefix=".part-",
-                                         suffix=final.suffix) as handle:
-            tmp = Path(handle.name)
+        suffixes = [ds.pin.source_suffix] if convert else []
+        for suffix in [*suffixes, final.suffix]:
+            with tempfile.NamedTemporaryFile(dir=final.parent, delete=False, prefix=".part-",
+                                             suffix=suffix) as handle:
+                tmps.append(Path(handle.name))
     except OSError as exc:
+        for t in tmps:
+            t.unlink(missing_ok=True)
         _remove_empty(created)
         raise DownloadError(f"cannot write into {final.parent}: {exc}", dataset=ds.id,
                             path=str(final), fix=_FIX_DISK) from exc
+    source, tmp = tmps[0], tmps[-1]
     try:
         try:
-            download_file(url, tmp, session=session, timeout=timeout, progress=progress)
+            download_file(url, source, session=session, timeout=timeout, progress=progress)
         except DownloadError as exc:
             raise DownloadError(exc.message, dataset=ds.id, path=str(final), fix=exc.fix) from exc
+        _check_hash(source, _expected_hash(ds, base_url), url, ds, final)
+        if convert:
+            def sources(path: str) -> Path:
+                """The pinned source of another mirror file a conversion joins, downloaded and hash-checked."""
+                other = pin_for(path)
+                other_url = pinned_url(other, pinned_base) if other is not None else None
+                if other_url is None:
+                    raise DownloadError(f"the conversion needs {path}, which has no pinned address",
+                                        dataset=ds.id, path=str(final), fix="add its row to boundaries/pins.tsv")
+                with tempfile.NamedTemporaryFile(dir=final.parent, delete=False, prefix=".part-",
+                                                 suffix=other.source_suffix) as handle:
+                    tmps.insert(0, Path(handle.name))
+                download_file(other_url, tmps[0], session=session, timeout=timeout)
+                _check_hash(tmps[0], other.source_sha256, other_url, ds, final)
+                return tmps[0]
+
+            _convert(source, tmp, ds, url, final, sources)
         for each in _sharing(ds):
             try:
                 read_dataset(each, dest_dir, path=tmp)
@@ -590,11 +695,33 @@ def fetch_dataset(
             raise DownloadError(f"cannot move the download into place: {exc}", dataset=ds.id,
                                 path=str(final), fix=_FIX_DISK) from exc
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        for t in tmps:
+            t.unlink(missing_ok=True)
         _remove_empty(created)
         raise
+    for t in tmps[:-1]:
+        t.unlink(missing_ok=True)
     _fsync_dir(final.parent)
     return final
+
+
+def _convert(source: Path, dest: Path, ds: Dataset, url: str, final: Path, sources=None) -> None:
+    """Convert the pinned source into the mirror's file format (errors as :class:`DownloadError`)."""
+    from .convert import convert
+
+    dest.unlink(missing_ok=True)  # GDAL writes a new GeoPackage; an empty file is not one
+    try:
+        convert(source, dest, ds.path, sources)
+    except DataError as exc:
+        raise DownloadError(f"cannot convert the file downloaded from {url}: {exc.message}",
+                            dataset=ds.id, path=str(final), fix=exc.fix or _FIX_URL) from exc
+    except OSError as exc:
+        raise DownloadError(f"cannot write the converted file: {exc}", dataset=ds.id, path=str(final),
+                            fix=_FIX_DISK + "; nothing was written") from exc
+    except Exception as exc:  # GDAL reports a full disk as its own error type
+        raise DownloadError(f"converting the file downloaded from {url} failed: {type(exc).__name__}: {exc}",
+                            dataset=ds.id, path=str(final),
+                            fix="if the disk is full, " + _FIX_DISK + "; else fetch again") from exc
 
 
 def fetch(
@@ -605,6 +732,7 @@ def fetch(
     session: requests.Session | None = None,
     progress: DatasetProgressFn | None = None,
     strict: bool = True,
+    pinned_base: str | None = None,
 ) -> list[tuple[str, str]]:
     """Fetch the datasets that are missing or invalid in ``dest_dir``.
 
@@ -616,7 +744,7 @@ def fetch(
         Data directory (mirror layout) to write into.
     base_url : str, optional
         Mirror of the data directory (``--base-url`` / ``FOOTPRINTS_MIRROR_URL``);
-        default: each publisher's address.
+        default: each dataset's pinned address.
     session : requests.Session, optional
         Session to use (default: one :func:`make_session` for all downloads).
     progress : callable, optional
@@ -625,6 +753,8 @@ def fetch(
         After trying every dataset, raise :class:`DownloadError` if any
         failed (the outcomes are on its ``results`` attribute).  With False,
         failures are returned as ``"failed: ..."`` outcomes.
+    pinned_base : str, optional
+        Stand-in for ``https://raw.githubusercontent.com/`` (``FOOTPRINTS_PINNED_URL``).
 
     Returns
     -------
@@ -658,13 +788,16 @@ def fetch(
                 continue
             report = None if progress is None else functools.partial(progress, ds.id)
             try:
-                path = fetch_dataset(ds, dest_dir, base_url=base_url, session=sess, progress=report, force=True)
+                path = fetch_dataset(ds, dest_dir, base_url=base_url, session=sess, progress=report, force=True,
+                                     pinned_base=pinned_base)
             except DownloadError as exc:
                 results.append((ds.id, f"failed: {exc}"))
                 failed.append((ds.id, exc))
                 continue
             fetched_by[ds.path] = ds.id
-            done = f"{path.stat().st_size:,} bytes from {dataset_url(ds, base_url)}"
+            how = ("SHA-256 checked" if ds.pin else "no pinned hash") + (
+                ", converted" if base_url is None and ds.pin is not None and ds.pin.converted else "")
+            done = f"{path.stat().st_size:,} bytes from {dataset_url(ds, base_url, pinned_base)}, {how}"
             results.append((ds.id, f"downloaded ({done})" if problem == "missing"
                             else f"replaced an invalid file ({problem}; {done})"))
     finally:

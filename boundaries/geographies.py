@@ -18,9 +18,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .attributes import AGE_COLUMNS, IMD_COLUMNS, age_bands_from_single_years, imd_columns
 from .config import DEFAULT_YEAR, Settings, settings as default_settings
 from .errors import ConsistencyError, DataError, PopulationError
-from .readers import Loaded, read_dataset
+from .readers import Loaded, load_dataset
 from .registry import REGISTRY, Region, get_dataset, get_region
 
 __all__ = [
@@ -58,8 +59,9 @@ class Geographies:
         Population year copied into each table's ``population`` column.
     units : geopandas.GeoDataFrame
         One row per unit: ``code, name, msoa, msoa_name, ward, ward_name, borough,
-        borough_name, ccg, ccg_name, stp, stp_name, pop_YYYY..., population, area_m2,
-        geometry``.
+        borough_name, ccg, ccg_name, stp, stp_name, pop_YYYY..., age_0_15 ... age_85_plus,
+        imd_rank, imd_decile, population, area_m2, geometry`` (the age and IMD columns where
+        the region's ``profile`` datasets give them, see :mod:`boundaries.attributes`).
     layers : dict of str to GeoDataFrame
         ``msoa``, ``ward``, ``borough``, ``ccg``, ``stp`` dissolved from the units.
         Wards come from a best-fit LSOA lookup, so a ward layer is the wards as
@@ -174,7 +176,7 @@ def build_geographies(
     notes: list[str] = []
 
     def read(ds_id: str) -> Loaded:
-        loaded = read_dataset(get_dataset(ds_id), config.data_dir)
+        loaded = load_dataset(get_dataset(ds_id), config)
         notes.extend(f"{ds_id}: {n}" for n in loaded.notes)
         return loaded
 
@@ -188,6 +190,8 @@ def build_geographies(
     units = units[units["borough"].astype(str).str.startswith(reg.code_prefix)].reset_index(drop=True)
     _check_lookup_borough(units, src)
     _check_population(units, src)
+    _report(progress, 0.4, "joining age and deprivation")
+    units = _attach_profile(units, reg, read)
     _report(progress, 0.45, "cleaning the unit coverage")
     units = _clean_coverage(units, notes)
     units["area_m2"] = units.geometry.area
@@ -195,7 +199,8 @@ def build_geographies(
     front = [c for c in ("code", "name", "msoa", "msoa_name", "ward", "ward_name", "borough", "borough_name",
                          "ccg", "ccg_name", "stp", "stp_name") if c in units]
     pops = [c for c in units.columns if POP_RE.match(c)]
-    units = units[front + pops + ["population", "area_m2", "geometry"]]
+    profile = [c for c in (*AGE_COLUMNS, *IMD_COLUMNS) if c in units]
+    units = units[front + pops + profile + ["population", "area_m2", "geometry"]]
 
     published: dict[str, gpd.GeoDataFrame] = {}
     for name, pub in reg.published.items():
@@ -285,6 +290,37 @@ def _name_unnamed(units: gpd.GeoDataFrame, notes: list[str]) -> None:
         units[col] = names.where(~blank, fallback).astype(str)
         notes.append(f"{codes[blank].nunique():,} {layer}(s) ({int(blank.sum()):,} unit(s)) have no published "
                      f"name; named by code and borough, e.g. {fallback[blank].iloc[0]}")
+
+
+def _attach_profile(units: gpd.GeoDataFrame, reg: Region, read: Callable[[str], Loaded]) -> gpd.GeoDataFrame:
+    """Join the region's age bands and IMD (``reg.profile``) onto the units, validated."""
+    years = available_years(units)
+    pop = units[f"pop_{DEFAULT_YEAR if DEFAULT_YEAR in years else years[-1]}"] if years else None
+    if "age" in reg.profile:
+        loaded = read(reg.profile["age"])
+        ds = loaded.dataset
+        total = next((c for c in loaded.frame.columns if str(c).startswith("pop_")), None)
+        if total is None:
+            raise DataError("no all-ages total column (pop_...)", dataset=ds.id, path=loaded.path,
+                            fix="use the single-year-of-age file SOURCES.md names")
+        bands = age_bands_from_single_years(loaded.frame, code=ds.code_column, total=total,
+                                            dataset=ds.id, path=loaded.path)
+        bands = bands.drop_duplicates("code").set_index("code")
+        missing = ~units["code"].isin(bands.index)
+        if missing.any():
+            raise ConsistencyError(
+                f"{int(missing.sum()):,} unit(s) have no age figures: {', '.join(units.loc[missing, 'code'][:10])}",
+                dataset=ds.id, path=loaded.path, fix="use the age file covering every unit (SOURCES.md)")
+        sub = bands.loc[units["code"]]
+        for c in AGE_COLUMNS:
+            units[c] = sub[c].to_numpy(np.int64)
+    if "imd" in reg.profile:
+        loaded = read(reg.profile["imd"])
+        cols = imd_columns(units["code"], loaded.frame, population=pop, code=loaded.dataset.code_column,
+                           dataset=loaded.dataset.id, path=loaded.path)
+        for c in IMD_COLUMNS:
+            units[c] = cols[c].to_numpy()
+    return units
 
 
 def _check_lookup_borough(units: gpd.GeoDataFrame, src: Loaded) -> None:

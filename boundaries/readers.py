@@ -18,7 +18,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from .config import DATA_HELP
+from .config import DATA_HELP, Settings, settings as default_settings
 from .errors import (
     CodeError,
     CorruptFileError,
@@ -29,7 +29,8 @@ from .errors import (
 )
 from .registry import Dataset
 
-__all__ = ["Loaded", "read_dataset", "dataset_path", "validate_codes", "repair_geometries"]
+__all__ = ["Loaded", "read_dataset", "load_dataset", "locate", "dataset_path", "validate_codes",
+           "repair_geometries"]
 
 
 @dataclass
@@ -43,17 +44,63 @@ class Loaded:
     frame : pandas.DataFrame or geopandas.GeoDataFrame
     notes : list of str
         Repairs and warnings, in plain words.
+    source : str
+        Where it was read from: ``"env"``, ``"mirror"``, ``"download"``,
+        ``"bundle"`` (empty when read from an explicit folder).
     """
 
     dataset: Dataset
     path: Path
     frame: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    source: str = ""
 
 
 def dataset_path(ds: Dataset, data_dir: Path) -> Path:
     """Path of ``ds`` inside ``data_dir``."""
     return Path(data_dir) / ds.path
+
+
+def locate(ds: Dataset, config: Settings | None = None) -> tuple[Path, str]:
+    """Where ``ds`` is read from under ``config``, and which source that is.
+
+    The data directory first (``FOOTPRINTS_DATA``, the mirror or the download
+    cache); when the file is not there, the embedded bundle if it holds the
+    dataset (:mod:`boundaries.bundle`).
+
+    Returns
+    -------
+    (Path, str)
+        The file and ``config.data_source`` or ``"bundle"``.  A missing file
+        is returned at its data-directory path (reading it then raises
+        :class:`~boundaries.errors.MissingDataError`).
+    """
+    config = config or default_settings()
+    path = dataset_path(ds, config.data_dir)
+    if path.is_file() or config.bundle_dir is None:
+        return path, config.data_source
+    from .bundle import bundled_file
+
+    inside = bundled_file(ds.id, config.bundle_dir)
+    return (inside, "bundle") if inside is not None else (path, config.data_source)
+
+
+def load_dataset(ds: Dataset, config: Settings | None = None) -> Loaded:
+    """Read and validate ``ds`` from where :func:`locate` finds it (data directory, else bundle).
+
+    Raises
+    ------
+    MissingDataError, CorruptFileError, CRSError, GeometryError, CodeError, RecordCountError
+    """
+    config = config or default_settings()
+    path, source = locate(ds, config)
+    if source == "bundle":
+        from .bundle import read_bundled
+
+        return read_bundled(ds, config.bundle_dir)
+    loaded = read_dataset(ds, config.data_dir)
+    loaded.source = source
+    return loaded
 
 
 def read_dataset(ds: Dataset, data_dir: Path | str, *, path: Path | None = None) -> Loaded:
@@ -93,6 +140,11 @@ def read_dataset(ds: Dataset, data_dir: Path | str, *, path: Path | None = None)
         frame = _read_table(ds, path)
     else:  # pragma: no cover - registry is static
         raise ValueError(f"unknown dataset kind {ds.kind!r}")
+    return validated(ds, path, frame, notes)
+
+
+def validated(ds: Dataset, path: Path, frame: pd.DataFrame, notes: list[str], source: str = "") -> Loaded:
+    """Check the record count and the codes of a frame read from ``path``; wrap it as :class:`Loaded`."""
     if len(frame) != ds.records:
         raise RecordCountError(
             f"expected {ds.records:,} records, found {len(frame):,}",
@@ -100,17 +152,26 @@ def read_dataset(ds: Dataset, data_dir: Path | str, *, path: Path | None = None)
             fix="the file is incomplete or a different edition; fetch it again or update the registry",
         )
     validate_codes(frame, ds, path)
-    return Loaded(ds, path, frame, notes)
+    return Loaded(ds, path, frame, notes, source)
 
 
-def _read_vector(ds: Dataset, path: Path, notes: list[str]) -> gpd.GeoDataFrame:
+def read_vector_raw(ds: Dataset, path: Path) -> gpd.GeoDataFrame:
+    """The layer as stored (no CRS check, no repair)."""
     try:
-        gdf = pyogrio.read_dataframe(path, layer=ds.layer, use_arrow=True)
+        return pyogrio.read_dataframe(path, layer=ds.layer, use_arrow=True)
     except Exception as exc:  # pyogrio raises several error types for bad files
         raise CorruptFileError(
             f"cannot read layer {ds.layer!r}: {exc}".rstrip(),
             dataset=ds.id, path=path, fix="the file is damaged or not a GeoPackage; fetch it again",
         ) from exc
+
+
+def _read_vector(ds: Dataset, path: Path, notes: list[str]) -> gpd.GeoDataFrame:
+    return check_vector(ds, path, read_vector_raw(ds, path), notes)
+
+
+def check_vector(ds: Dataset, path: Path, gdf: gpd.GeoDataFrame, notes: list[str]) -> gpd.GeoDataFrame:
+    """CRS checks, reprojection to EPSG:27700 and geometry repair of a layer read from ``path``."""
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf:
         raise CorruptFileError("layer has no geometry column", dataset=ds.id, path=path,
                                fix="use the boundary file named in SOURCES.md")

@@ -8,9 +8,11 @@ new :class:`Region` value, not new code.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from types import MappingProxyType
 from typing import Mapping
+
+from .pins import Pin, pin_for
 
 __all__ = ["Dataset", "Join", "Region", "REGISTRY", "REGIONS", "get_dataset", "get_region"]
 
@@ -23,6 +25,10 @@ PHE_ATTRIBUTION = (
     "Contains public sector information from Public Health England / OHID (NHS Acute "
     "Trust Catchment Populations) and NHS Digital (ODS), licensed under the Open "
     "Government Licence v3.0."
+)
+IMD_ATTRIBUTION = (
+    "Contains public sector information from the English Indices of Deprivation 2019 (Ministry of "
+    "Housing, Communities and Local Government), licensed under the Open Government Licence v3.0."
 )
 
 
@@ -42,10 +48,10 @@ class Dataset:
         Licence of the data.
     year : int
         Reference year of the data.
-    url : str
-        Official page or download address at the publisher.
     path : str
-        File path relative to the data directory (the mirror's layout).
+        File path relative to the data directory (the mirror's layout).  Its
+        row in ``boundaries/pins.tsv`` (see :mod:`boundaries.pins`) gives the
+        pinned download address and the SHA-256 hashes (:attr:`pin`).
     records : int
         Expected number of records.
     code_column : str
@@ -60,6 +66,11 @@ class Dataset:
         EPSG code the file is expected to be in (vector files only).
     attribution : str
         Attribution line the licence asks for.
+    homepage : str
+        The official publisher's page: documentation only, never downloaded
+        (downloads use :attr:`download_url`).
+    url : str, optional
+        Former name of ``homepage``, still accepted.
     """
 
     id: str
@@ -67,7 +78,6 @@ class Dataset:
     publisher: str
     licence: str
     year: int
-    url: str
     path: str
     records: int
     code_column: str
@@ -77,6 +87,22 @@ class Dataset:
     crs: int | None = None
     unique_codes: bool = True
     attribution: str = ONS_ATTRIBUTION
+    homepage: str = ""
+    url: InitVar[str | None] = None
+
+    def __post_init__(self, url: str | None) -> None:
+        if url and not self.homepage:
+            object.__setattr__(self, "homepage", url)
+
+    @property
+    def pin(self) -> Pin | None:
+        """Pinned address and hashes of :attr:`path` (None when ``pins.tsv`` has no row for it)."""
+        return pin_for(self.path)
+
+    @property
+    def download_url(self) -> str | None:
+        """The pinned address of the source file (None for files built from several sources)."""
+        return self.pin.url if self.pin is not None else None
 
     @property
     def code_regex(self) -> re.Pattern[str]:
@@ -93,7 +119,7 @@ _DATASETS = [
         description="London LSOA 2011 boundaries (20 m generalised) with census 2011 and mid-2017/2019/2020 population",
         publisher="ONS (boundaries, population estimates); GLA London Datastore (census attributes)",
         licence=OGL, year=2011,
-        url="https://geoportal.statistics.gov.uk/search?q=LSOA%202011%20boundaries",
+        homepage="https://geoportal.statistics.gov.uk/search?q=LSOA%202011%20boundaries",
         path=LONDON_GPKG, layer="lsoa11", records=4835,
         code_column="LSOA11CD", code_pattern=r"^E01\d{6}$", crs=27700,
     ),
@@ -101,7 +127,7 @@ _DATASETS = [
         id="london_msoa",
         description="London MSOA 2011 boundaries (dissolved from the LSOAs)",
         publisher="ONS", licence=OGL, year=2011,
-        url="https://geoportal.statistics.gov.uk/search?q=MSOA%202011%20boundaries",
+        homepage="https://geoportal.statistics.gov.uk/search?q=MSOA%202011%20boundaries",
         path=LONDON_GPKG, layer="msoa11", records=983,
         code_column="MSOA11CD", code_pattern=r"^E02\d{6}$", crs=27700,
     ),
@@ -110,7 +136,7 @@ _DATASETS = [
         description="London borough boundaries as published by the GLA (excluding the Thames foreshore)",
         publisher="GLA London Datastore (Statistical GIS Boundary Files for London)",
         licence=OGL, year=2011,
-        url="https://data.london.gov.uk/dataset/statistical-gis-boundary-files-london",
+        homepage="https://data.london.gov.uk/dataset/statistical-gis-boundary-files-london",
         path=LONDON_GPKG, layer="borough_gla", records=33,
         code_column="GSS_CODE", code_pattern=r"^E09\d{6}$", crs=27700,
     ),
@@ -118,7 +144,7 @@ _DATASETS = [
         id="london_ccg18",
         description="London CCG boundaries, April 2018 (built from LSOAs and the ONS lookup)",
         publisher="ONS Open Geography Portal", licence=OGL, year=2018,
-        url="https://geoportal.statistics.gov.uk/search?q=Clinical%20Commissioning%20Groups%20April%202018",
+        homepage="https://geoportal.statistics.gov.uk/search?q=Clinical%20Commissioning%20Groups%20April%202018",
         path=NHS_GPKG, layer="ccg18", records=32,
         code_column="CCG18CD", code_pattern=r"^E38\d{6}$", crs=27700,
     ),
@@ -126,7 +152,7 @@ _DATASETS = [
         id="london_stp18",
         description="London STP boundaries, April 2018 (built from LSOAs and the ONS lookup)",
         publisher="ONS Open Geography Portal", licence=OGL, year=2018,
-        url="https://geoportal.statistics.gov.uk/search?q=Sustainability%20and%20Transformation%20Partnerships%20April%202018",
+        homepage="https://geoportal.statistics.gov.uk/search?q=Sustainability%20and%20Transformation%20Partnerships%20April%202018",
         path=NHS_GPKG, layer="stp18", records=5,
         code_column="STP18CD", code_pattern=r"^E54\d{6}$", crs=27700,
     ),
@@ -134,7 +160,7 @@ _DATASETS = [
         id="england_stp20",
         description="England STP boundaries, April 2020 (ultra generalised)",
         publisher="ONS Open Geography Portal", licence=OGL, year=2020,
-        url="https://geoportal.statistics.gov.uk/search?q=Sustainability%20and%20Transformation%20Partnerships%20April%202020",
+        homepage="https://geoportal.statistics.gov.uk/search?q=Sustainability%20and%20Transformation%20Partnerships%20April%202020",
         path="nhs/boundaries/england_stp20_geographr.gpkg", layer="stp20", records=42,
         code_column="stp_code", code_pattern=r"^E54\d{6}$", crs=4326,
     ),
@@ -142,7 +168,7 @@ _DATASETS = [
         id="lsoa_ccg_stp_lookup",
         description="LSOA (2011) to CCG to STP (April 2018) to LAD lookup in England, version 3",
         publisher="ONS Open Geography Portal", licence=OGL, year=2018,
-        url="https://data.gov.uk/dataset/aef5940e-d94b-4b20-b93e-d9cf60d2dfb9/lsoa-2011-to-clinical-commissioning-groups-to-sustainability-and-transformation-partnerships-april-2018-lookup-in-england-version-3",
+        homepage="https://data.gov.uk/dataset/aef5940e-d94b-4b20-b93e-d9cf60d2dfb9/lsoa-2011-to-clinical-commissioning-groups-to-sustainability-and-transformation-partnerships-april-2018-lookup-in-england-version-3",
         path="nhs/lookups/lsoa11_ccg18_stp18_lad18_en_v3.csv", kind="csv", records=32844,
         code_column="LSOA11CD", code_pattern=r"^E01\d{6}$",
     ),
@@ -150,7 +176,7 @@ _DATASETS = [
         id="ccg_stp_lookup",
         description="CCG to STP lookup (April 2018), England",
         publisher="ONS Open Geography Portal", licence=OGL, year=2018,
-        url="https://data.gov.uk/dataset/ec1b6948-3c42-4abe-bfc0-8728f0911c0e/clinical-commissioning-group-to-stps-april-2018-lookup-in-england-version-2",
+        homepage="https://data.gov.uk/dataset/ec1b6948-3c42-4abe-bfc0-8728f0911c0e/clinical-commissioning-group-to-stps-april-2018-lookup-in-england-version-2",
         path="nhs/lookups/ccg18_stp18_en.csv", kind="csv", records=195,
         code_column="CCG18CD", code_pattern=r"^E38\d{6}$",
     ),
@@ -158,7 +184,7 @@ _DATASETS = [
         id="ccg_pop_mid2018",
         description="CCG mid-2018 population estimates, persons by single year of age (SAPE21DT6b)",
         publisher="ONS", licence=OGL, year=2018,
-        url="https://www.ons.gov.uk/peoplepopulationandcommunity/populationandmigration/populationestimates/datasets/clinicalcommissioninggroupmidyearpopulationestimates",
+        homepage="https://www.ons.gov.uk/peoplepopulationandcommunity/populationandmigration/populationestimates/datasets/clinicalcommissioninggroupmidyearpopulationestimates",
         path="nhs/population/ccg18_pop_mid2018_persons_syoa_en.csv", kind="csv", records=195,
         code_column="CCG18CD", code_pattern=r"^E38\d{6}$",
     ),
@@ -166,15 +192,24 @@ _DATASETS = [
         id="london_lsoa_pop_syoa_2017",
         description="London LSOA mid-2017 population by single year of age (SAPE20DT1)",
         publisher="ONS", licence=OGL, year=2017,
-        url="https://www.ons.gov.uk/peoplepopulationandcommunity/populationandmigration/populationestimates/datasets/lowersuperoutputareamidyearpopulationestimates",
+        homepage="https://www.ons.gov.uk/peoplepopulationandcommunity/populationandmigration/populationestimates/datasets/lowersuperoutputareamidyearpopulationestimates",
         path="london/london_lsoa11_pop_mid2017_syoa.csv", kind="csv", records=4835,
         code_column="LSOA11CD", code_pattern=r"^E01\d{6}$",
+    ),
+    Dataset(
+        id="imd2019",
+        description="English Indices of Deprivation 2019: IMD rank and decile of every LSOA 2011 (File 1)",
+        publisher="MHCLG (Ministry of Housing, Communities and Local Government)", licence=OGL, year=2019,
+        url="https://www.gov.uk/government/statistics/english-indices-of-deprivation-2019",
+        path="deprivation/imd2019_lsoa11_en.csv", kind="csv", records=32844,
+        code_column="lsoa11_code", code_pattern=r"^E01\d{6}$",
+        attribution=IMD_ATTRIBUTION,
     ),
     Dataset(
         id="trust_flows_2018",
         description="NHS acute trust catchments: share of each MSOA's admitted patients by trust, catchment year 2018",
         publisher="PHE / OHID (NHS Acute (Hospital) Trust Catchment Populations)", licence=OGL, year=2018,
-        url="https://www.gov.uk/government/publications/nhs-acute-hospital-trust-catchment-populations",
+        homepage="https://www.gov.uk/government/publications/nhs-acute-hospital-trust-catchment-populations",
         path="nhs/flows/phe_trust_msoa_proportions_catchment2018_successor_updated.csv", kind="csv",
         records=59660, code_column="msoa_code", code_pattern=r"^E02\d{6}$", unique_codes=False,
         attribution=PHE_ATTRIBUTION,
@@ -183,7 +218,7 @@ _DATASETS = [
         id="trust_flows_2019",
         description="NHS acute trust catchments: share of each MSOA's admitted patients by trust, catchment year 2019",
         publisher="PHE / OHID (NHS Acute (Hospital) Trust Catchment Populations)", licence=OGL, year=2019,
-        url="https://www.gov.uk/government/publications/nhs-acute-hospital-trust-catchment-populations",
+        homepage="https://www.gov.uk/government/publications/nhs-acute-hospital-trust-catchment-populations",
         path="nhs/flows/phe_trust_msoa_proportions_catchment2019_successor_updated.csv", kind="csv",
         records=60187, code_column="msoa_code", code_pattern=r"^E02\d{6}$", unique_codes=False,
         attribution=PHE_ATTRIBUTION,
@@ -192,7 +227,7 @@ _DATASETS = [
         id="trust_points",
         description="NHS trust headquarters locations (ODS postcodes, geocoded), March 2021",
         publisher="NHS Digital (ODS)", licence=OGL, year=2021,
-        url="https://digital.nhs.uk/services/organisation-data-service/export-data-files/csv-downloads/other-nhs-organisations",
+        homepage="https://digital.nhs.uk/services/organisation-data-service/export-data-files/csv-downloads/other-nhs-organisations",
         path="nhs/trusts/nhs_trusts_points_geographr_2021-03.csv", kind="csv", records=228,
         code_column="nhs_trust_code", code_pattern=r"^[A-Z0-9]{3,5}$", attribution=PHE_ATTRIBUTION,
     ),
@@ -200,7 +235,7 @@ _DATASETS = [
         id="england_lsoa",
         description="England LSOA 2011 boundaries (super generalised)",
         publisher="ONS Open Geography Portal", licence=OGL, year=2011,
-        url="https://geoportal.statistics.gov.uk/search?q=LSOA%202011%20super%20generalised",
+        homepage="https://geoportal.statistics.gov.uk/search?q=LSOA%202011%20super%20generalised",
         path="england/england_lsoa11_bsc.gpkg", layer="lsoa11", records=32844,
         code_column="LSOA11CD", code_pattern=r"^E01\d{6}$", crs=27700,
     ),
@@ -208,7 +243,7 @@ _DATASETS = [
         id="england_msoa",
         description="England MSOA 2011 boundaries (super generalised)",
         publisher="ONS Open Geography Portal", licence=OGL, year=2011,
-        url="https://geoportal.statistics.gov.uk/search?q=MSOA%202011%20super%20generalised",
+        homepage="https://geoportal.statistics.gov.uk/search?q=MSOA%202011%20super%20generalised",
         path="england/england_msoa11_bsc.gpkg", layer="msoa11", records=6791,
         code_column="MSOA11CD", code_pattern=r"^E02\d{6}$", crs=27700,
     ),
@@ -216,7 +251,7 @@ _DATASETS = [
         id="england_lad19",
         description="England local authority districts, December 2019 (super generalised)",
         publisher="ONS Open Geography Portal", licence=OGL, year=2019,
-        url="https://geoportal.statistics.gov.uk/search?q=Local%20Authority%20Districts%20December%202019",
+        homepage="https://geoportal.statistics.gov.uk/search?q=Local%20Authority%20Districts%20December%202019",
         path="england/england_lad19_bsc.gpkg", layer="lad19", records=317,
         code_column="LAD19CD", code_pattern=r"^E0[6-9]\d{6}$", crs=27700,
     ),
@@ -224,7 +259,7 @@ _DATASETS = [
         id="lsoa_msoa_lookup",
         description="LSOA 2011 to MSOA 2011 lookup, England and Wales",
         publisher="ONS Open Geography Portal", licence=OGL, year=2011,
-        url="https://geoportal.statistics.gov.uk/search?q=LSOA%202011%20to%20MSOA%202011%20lookup",
+        homepage="https://geoportal.statistics.gov.uk/search?q=LSOA%202011%20to%20MSOA%202011%20lookup",
         path="england/lsoa11_msoa11_lookup_ew.csv", kind="csv", records=34753,
         code_column="LSOA11CD", code_pattern=r"^[EW]01\d{6}$",
     ),
@@ -232,7 +267,7 @@ _DATASETS = [
         id="lsoa_ward_lookup",
         description="LSOA 2011 to electoral ward (2017) best-fit lookup, England and Wales (codes only)",
         publisher="ONS Open Geography Portal", licence=OGL, year=2017,
-        url="https://geoportal.statistics.gov.uk/search?q=Lower%20Layer%20Super%20Output%20Area%20(2011)%20to%20Ward%20(2017)%20Lookup",
+        homepage="https://geoportal.statistics.gov.uk/search?q=Lower%20Layer%20Super%20Output%20Area%20(2011)%20to%20Ward%20(2017)%20Lookup",
         path="england/lsoa11_ward17_lookup_ew.csv", kind="csv", records=34753,
         code_column="LSOA11CD", code_pattern=r"^[EW]01\d{6}$",
     ),
@@ -240,7 +275,7 @@ _DATASETS = [
         id="london_ward_names",
         description="London wards (2014 codes) with names and boroughs, City of London merged (attribute table only)",
         publisher="GLA London Datastore (Statistical GIS Boundary Files for London)", licence=OGL, year=2014,
-        url="https://data.london.gov.uk/dataset/statistical-gis-boundary-files-london",
+        homepage="https://data.london.gov.uk/dataset/statistical-gis-boundary-files-london",
         path="london/raw/duccioa_LondonGentrification_GLA_dbf/London_Ward_CityMerged.dbf", kind="table",
         records=625, code_column="GSS_CODE", code_pattern=r"^E0[59]\d{6}$",  # the merged City: E09000001
     ),
@@ -248,7 +283,7 @@ _DATASETS = [
         id="lsoa_pop_mid2017",
         description="LSOA mid-2017 population estimates, persons, England and Wales (SAPE20DT1)",
         publisher="ONS", licence=OGL, year=2017,
-        url="https://www.ons.gov.uk/peoplepopulationandcommunity/populationandmigration/populationestimates/datasets/lowersuperoutputareamidyearpopulationestimates",
+        homepage="https://www.ons.gov.uk/peoplepopulationandcommunity/populationandmigration/populationestimates/datasets/lowersuperoutputareamidyearpopulationestimates",
         path="england/lsoa11_pop_mid2017_ew.csv", kind="csv", records=34753,
         code_column="LSOA11CD", code_pattern=r"^[EW]01\d{6}$",
     ),
@@ -317,6 +352,10 @@ class Region:
         Layer name -> :class:`Published` boundary.
     flows : mapping
         Catchment year -> registry id of the trust flow table.
+    profile : mapping
+        Who lives in the units (:mod:`boundaries.attributes`): ``"age"`` -> registry
+        id of a single-year-of-age table, ``"imd"`` -> registry id of the IMD table.
+        A region without an entry has no such columns, and the profile says so.
     """
 
     name: str
@@ -327,10 +366,11 @@ class Region:
     expected: Mapping[str, int]
     published: Mapping[str, Published] = field(default_factory=dict)
     flows: Mapping[int, str] = field(default_factory=dict)
+    profile: Mapping[str, str] = field(default_factory=dict)
 
     def datasets(self) -> list[str]:
         """Registry ids this region reads."""
-        ids = [self.units, *(j.dataset for j in self.joins)]
+        ids = [self.units, *(j.dataset for j in self.joins), *self.profile.values()]
         ids += [p.dataset for p in self.published.values()]
         ids += list(self.flows.values())
         return list(dict.fromkeys(ids))
@@ -370,6 +410,7 @@ _REGIONS = [
             "stp": Published("london_stp18", "STP18CD", "STP18NM"),
         },
         flows=_FLOWS,
+        profile={"age": "london_lsoa_pop_syoa_2017", "imd": "imd2019"},
     ),
     Region(
         name="england",
@@ -390,6 +431,7 @@ _REGIONS = [
         expected={"units": 32844, "msoa": 6791, "borough": 326, "ccg": 195, "stp": 42},
         published={"msoa": Published("england_msoa", "MSOA11CD", "MSOA11NM")},
         flows=_FLOWS,
+        profile={"imd": "imd2019"},  # no single-year-of-age table for all England in the mirror
     ),
 ]
 

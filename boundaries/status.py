@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from .config import Settings, settings as default_settings
 from .errors import DataError
 from .geographies import LEVEL_LAYERS
-from .readers import dataset_path, read_dataset
+from .readers import load_dataset, locate
 from .registry import REGISTRY, Dataset
 
 __all__ = ["DatasetStatus", "dataset_status", "all_status", "layer_status"]
@@ -40,11 +40,11 @@ class DatasetStatus:
 def dataset_status(ds: Dataset, config: Settings | None = None) -> DatasetStatus:
     """Read one dataset and report whether it is usable."""
     config = config or default_settings()
-    path = dataset_path(ds, config.data_dir)
-    base = dict(id=ds.id, kind="dataset", path=str(path), source=config.data_source,
+    path, source = locate(ds, config)
+    base = dict(id=ds.id, kind="dataset", path=str(path), source=source,
                 year=ds.year, licence=ds.licence, publisher=ds.publisher)
     try:
-        loaded = read_dataset(ds, config.data_dir)
+        loaded = load_dataset(ds, config)
     except DataError as exc:
         return DatasetStatus(records=None, ok=False, problem=str(exc), **base)
     crs = ""

@@ -21,6 +21,7 @@ from boundaries import DEFAULT_YEAR, Geographies, Settings, load_geographies
 from .checks import CareFlowModel, FootprintReport, ScenarioReport, check_footprint, check_scenario
 from .footprints import Footprint, Scenario
 from .index import UnitIndex
+from .profile import Profile
 from .thresholds import Thresholds
 
 __all__ = ["Engine"]
@@ -100,6 +101,27 @@ class Engine:
     def check_footprint(self, footprint: Footprint, *, thresholds: Thresholds | None = None, **kw) -> FootprintReport:
         """Check one footprint (see :func:`spatial.checks.check_footprint`)."""
         return check_footprint(footprint, self.index, thresholds=thresholds, flows=self.flows, **kw)
+
+    def profile(self, footprint: Footprint, *, constituents=None) -> "Profile":
+        """Who lives in a footprint: age bands, 65+/75+, IMD deciles, Core20 share and gap.
+
+        Parameters
+        ----------
+        footprint : Footprint
+        constituents : str or mapping, optional
+            Layer of the constituent areas for the Core20 gap (default: boroughs
+            for a multi-borough system or STP, wards otherwise), or name -> unit
+            ids of each constituent (e.g. the localities of a borough).
+
+        Returns
+        -------
+        spatial.profile.Profile
+        """
+        from .profile import ProfileData, constituent_layer, profile_units
+
+        data = ProfileData.from_index(self.index)
+        units = self.index.expand(footprint.members, where=f"footprint {footprint.name!r}")
+        return profile_units(data, units, constituents=constituents or constituent_layer(footprint.level, data))
 
     def check(self, scenario: Scenario) -> ScenarioReport:
         """Check a scenario in its own population year."""

@@ -26,11 +26,12 @@ __all__ = [
     "check_scenario",
     "contiguity_pieces",
     "coverage",
+    "spans",
 ]
 
 #: The rules in the order they are shown.
 RULES = ("population", "boroughs", "contiguity", "nesting", "coterminosity_borough",
-         "coterminosity_ccg", "care_flow")
+         "coterminosity_ccg", "care_flow", "core20_gap", "locality_core20", "cohort_75")
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,8 @@ class FootprintReport:
     checks: list[CheckResult]
     units: np.ndarray = field(repr=False, default=None)
     parent: str | None = None
+    kind: str = "place"
+    spans: list = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -90,13 +93,22 @@ class FootprintReport:
         return [c for c in self.checks if c.passed is False]
 
     def to_dict(self) -> dict:
-        """JSON-ready dict, the shape ``python -m spatial check --json`` prints."""
-        return {
+        """JSON-ready dict, the shape ``python -m spatial check --json`` prints.
+
+        A pathway partnership also has ``"kind": "pathway"`` and ``"spans"``
+        (the STPs it spans: code, name, residents, share).
+        """
+        out = {
             "name": self.name, "level": self.level, "parent": self.parent, "population": int(self.population),
             "n_units": int(self.n_units), "boroughs": self.boroughs, "ccgs": self.ccgs, "stps": self.stps,
             "contiguous": bool(self.contiguous), "passed": self.passed,
             "checks": [c.to_dict() for c in self.checks],
         }
+        if self.kind != "place":
+            out["kind"] = self.kind
+            out["spans"] = [{"code": c, "name": n, "population": p, "share": round(s, 4)}
+                            for c, n, p, s in self.spans]
+        return out
 
 
 @dataclass
@@ -167,6 +179,18 @@ def _piece_label(index: UnitIndex, piece: np.ndarray) -> str:
 
 # --- the rules -------------------------------------------------------------------------------
 
+def _pathway_population(pop: int, t: Thresholds) -> CheckResult:
+    lo = t.pathway_min_population
+    if not lo:
+        return CheckResult("population", None, int(pop), None,
+                           f"population {_fmt(pop)} (pathway partnership: no population test unless "
+                           f"pathway_min_population is set)")
+    ok = pop >= lo
+    return CheckResult("population", ok, int(pop), lo,
+                       f"population {_fmt(pop)} is at least {_fmt(lo)} (pathway_min_population)" if ok else
+                       f"population {_fmt(pop)} is below {_fmt(lo)} (pathway_min_population) by {_fmt(lo - pop)}")
+
+
 def _population(level: str, pop: int, t: Thresholds) -> CheckResult:
     if level == "locality":
         lo, hi = t.locality_min, t.locality_max
@@ -187,11 +211,14 @@ def _population(level: str, pop: int, t: Thresholds) -> CheckResult:
     return CheckResult("population", True, int(pop), [lo, hi] if hi else lo, f"population {_fmt(pop)} is {rng}")
 
 
-def _boroughs(level: str, index: UnitIndex, units: np.ndarray, t: Thresholds) -> CheckResult:
+def _boroughs(level: str, index: UnitIndex, units: np.ndarray, t: Thresholds, pathway: bool = False) -> CheckResult:
     ids = np.unique(index.membership["borough"][units])
     names = _names(index, "borough", ids)
     listed = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
     n = len(ids)
+    if pathway:
+        return CheckResult("boroughs", None, n, None,
+                           f"{n} borough(s): {listed} (pathway partnership: no borough-count test)")
     if level != "multi_borough":
         return CheckResult("boroughs", None, n, None, f"{n} borough(s): {listed}")
     lo, hi = t.system_min_boroughs, t.system_max_boroughs
@@ -223,6 +250,8 @@ def _nesting(fp: Footprint, index: UnitIndex, units: np.ndarray, parent_units: n
         return CheckResult("nesting", False, float(share), 1.0,
                            f"{int((~inside).sum())} unit(s) ({_pct(1 - share)} of residents) lie outside "
                            f"its parent {fp.parent!r}")
+    if fp.is_pathway:
+        return _pathway_nesting(index, units)
     layer = {"locality": "borough", "borough": "stp", "multi_borough": "stp"}.get(fp.level)
     if layer is None:
         return CheckResult("nesting", None, None, None, "STPs are the top level")
@@ -235,6 +264,30 @@ def _nesting(fp: Footprint, index: UnitIndex, units: np.ndarray, parent_units: n
     shares = counts[order] / counts.sum() if counts.sum() else np.zeros(len(order))
     listed = ", ".join(f"{index.layer_names[layer][i]} ({_pct(s)})" for i, s in zip(order, shares))
     return CheckResult("nesting", False, float(shares[0]), 1.0, f"crosses {len(ids)} {word}s: {listed}")
+
+
+def spans(index: UnitIndex, units: np.ndarray, layer: str = "stp") -> list[tuple[str, str, int, float]]:
+    """The areas of ``layer`` a set of units spans: ``(code, name, residents, share)``, largest first.
+
+    ``share`` is the fraction of the units' residents living in that area.
+    """
+    counts = index.area_counts(layer, units)
+    ids = np.flatnonzero(counts)
+    total = counts.sum()
+    order = ids[np.argsort(-counts[ids], kind="stable")]
+    return [(str(index.layer_codes[layer][i]), str(index.layer_names[layer][i]), int(round(counts[i])),
+             float(counts[i] / total) if total else 0.0) for i in order]
+
+
+def _pathway_nesting(index: UnitIndex, units: np.ndarray) -> CheckResult:
+    """A pathway partnership may cross STPs: report the STPs it spans, no verdict."""
+    found = spans(index, units, "stp")
+    listed = ", ".join(f"{name} ({_pct(share)}, {_fmt(pop)} residents)" for _, name, pop, share in found)
+    if len(found) == 1:
+        return CheckResult("nesting", None, 1.0, None,
+                           f"pathway partnership inside one STP: {listed}")
+    return CheckResult("nesting", None, float(found[0][3]), None,
+                       f"pathway partnership spanning {len(found)} STPs (allowed to cross STPs): {listed}")
 
 
 def _coterminosity(layer: str, fp: Footprint, index: UnitIndex, units: np.ndarray, t: Thresholds) -> CheckResult:
@@ -262,6 +315,20 @@ def _coterminosity(layer: str, fp: Footprint, index: UnitIndex, units: np.ndarra
     else:
         reason = f"only {_pct(value)} of residents live in {word}s wholly inside (needs {_pct(t.coterminous_min)}); {split_txt}"
     return CheckResult(rule, ok, value, t.coterminous_min, reason)
+
+
+def _pathway_care_flow(cf: CheckResult, t: Thresholds) -> CheckResult:
+    """A pathway partnership's containment against ``pathway_care_flow_min`` (no verdict when it is 0)."""
+    value = cf.value if isinstance(cf.value, (int, float)) and not isinstance(cf.value, bool) else None
+    if value is None or not t.pathway_care_flow_min:
+        reason = cf.reason.replace(": at least 0.0%", "")  # the care-flow model's text against a 0 minimum
+        return CheckResult(cf.rule, None, cf.value, None,
+                           f"{reason} (pathway partnership: shown for information; no care-flow test unless "
+                           f"pathway_care_flow_min is set)")
+    ok = value >= t.pathway_care_flow_min
+    return CheckResult(cf.rule, ok, value, t.pathway_care_flow_min,
+                       f"{cf.reason} (pathway partnership: {'at least' if ok else 'below'} "
+                       f"{_pct(t.pathway_care_flow_min)}, pathway_care_flow_min)")
 
 
 def _care_flow_missing(fp: Footprint) -> CheckResult:
@@ -312,22 +379,30 @@ def check_footprint(
     units = np.asarray(units, dtype=np.int64)
     pop = int(index.population[units].sum())
     contiguity, pieces = _contiguity(index, units)
+    pathway = footprint.is_pathway
     checks = [
-        _population(footprint.level, pop, t),
-        _boroughs(footprint.level, index, units, t),
+        _pathway_population(pop, t) if pathway else _population(footprint.level, pop, t),
+        _boroughs(footprint.level, index, units, t, pathway),
         contiguity,
         _nesting(footprint, index, units, parent_units, t),
         _coterminosity("borough", footprint, index, units, t),
         _coterminosity("ccg", footprint, index, units, t),
     ]
     if flows is not None:
-        cf = flows.care_flow_check(footprint, units, index, t)
+        # a pathway partnership is measured against its own (optional) minimum, not the 70% place test
+        cf = flows.care_flow_check(footprint, units, index,
+                                   t.replace(care_flow_min=t.pathway_care_flow_min) if pathway else t)
     else:
         cf = _care_flow_missing(footprint)
-    if footprint.level not in ("multi_borough", "stp") and cf.passed is not None:
+    if pathway:
+        cf = _pathway_care_flow(cf, t)
+    elif footprint.level not in ("multi_borough", "stp") and cf.passed is not None:
         cf = CheckResult(cf.rule, None, cf.value, cf.threshold,
                          f"{cf.reason} (shown for information at {LEVEL_LABELS[footprint.level]} level)")
     checks.append(cf)
+    from .inequality import inequality_checks  # opt-in rules on the profile; informational by default
+
+    checks.extend(inequality_checks(footprint, index, units, t, parent_units=parent_units))
 
     def codes(layer):
         return [str(c) for c in index.layer_codes[layer][np.unique(index.membership[layer][units])]]
@@ -335,7 +410,8 @@ def check_footprint(
     return FootprintReport(
         name=footprint.name, level=footprint.level, population=pop, boroughs=codes("borough"),
         ccgs=codes("ccg"), stps=codes("stp"), n_units=len(units), contiguous=len(pieces) <= 1,
-        checks=checks, units=units, parent=footprint.parent,
+        checks=checks, units=units, parent=footprint.parent, kind=footprint.kind,
+        spans=spans(index, units, "stp") if pathway else [],
     )
 
 

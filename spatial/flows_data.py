@@ -26,7 +26,7 @@ import pandas as pd
 
 from boundaries.config import Settings, settings as default_settings
 from boundaries.errors import DataError, MissingDataError
-from boundaries.readers import read_dataset
+from boundaries.readers import load_dataset
 from boundaries.registry import REGISTRY, get_region
 
 from .errors import ScenarioError, list_unknown
@@ -270,7 +270,7 @@ def read_flows(year: int, *, region: str = "london", config: Settings | None = N
             fix=f"choose a catchment year from {', '.join(map(str, sorted(years)))}",
         )
     config = config or default_settings()
-    loaded = read_dataset(REGISTRY[years[year]], config.data_dir)
+    loaded = load_dataset(REGISTRY[years[year]], config)
     notes = [f"{loaded.dataset.id}: {n}" for n in loaded.notes]
     clean = validate_flows(loaded.frame, source=loaded.dataset.id, path=loaded.path, notes=notes)
     return FlowTable(clean, year, loaded.dataset.id, loaded.path, notes)
@@ -348,7 +348,7 @@ def read_trusts(*, config: Settings | None = None, path: Path | str | None = Non
         frame = pd.read_csv(path, dtype={"nhs_trust_code": "string"}, encoding="utf-8-sig")
         return validate_trusts(frame, source=path.name, path=path), str(path)
     config = config or default_settings()
-    loaded = read_dataset(REGISTRY["trust_points"], config.data_dir)
+    loaded = load_dataset(REGISTRY["trust_points"], config)
     return validate_trusts(loaded.frame, source="trust_points", path=loaded.path), "trust_points"
 
 
@@ -369,8 +369,8 @@ def read_england_msoa_population(*, config: Settings | None = None) -> tuple[pd.
         When LSOAs of the population file are missing from the lookup.
     """
     config = config or default_settings()
-    pop = read_dataset(REGISTRY["lsoa_pop_mid2017"], config.data_dir)
-    look = read_dataset(REGISTRY["lsoa_msoa_lookup"], config.data_dir)
+    pop = load_dataset(REGISTRY["lsoa_pop_mid2017"], config)
+    look = load_dataset(REGISTRY["lsoa_msoa_lookup"], config)
     merged = pop.frame[["LSOA11CD", "pop_mid2017"]].merge(
         look.frame[["LSOA11CD", "MSOA11CD"]], on="LSOA11CD", how="left", validate="one_to_one")
     lost = merged["MSOA11CD"].isna().to_numpy()

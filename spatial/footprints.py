@@ -20,7 +20,7 @@ from boundaries import DEFAULT_YEAR
 
 from .errors import FootprintError
 from .index import UnitIndex, normalise_code
-from .thresholds import LEVEL_ORDER, LEVELS, Thresholds
+from .thresholds import KINDS, LEVEL_ORDER, LEVELS, Thresholds
 
 __all__ = ["Footprint", "Scenario", "resolve_members"]
 
@@ -42,6 +42,12 @@ class Footprint:
     core_providers : tuple of str, optional
         Trust codes that count as the footprint's core providers (``None``:
         the trusts located inside it).
+    kind : {"place", "pathway"}
+        ``"place"`` (default): a footprint of the papers' spatial levels.
+        ``"pathway"``: a partnership for one pathway of care (e.g. specialist
+        mental health) that "may cross-cut a number of these spatial levels";
+        it may cross STPs, and its population, borough-count and care-flow
+        rules report without a verdict unless the ``pathway_*`` thresholds are set.
     """
 
     name: str
@@ -50,6 +56,7 @@ class Footprint:
     parent: str | None = None
     notes: str = ""
     core_providers: tuple[str, ...] | None = None
+    kind: str = "place"
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -58,6 +65,9 @@ class Footprint:
         if self.level not in LEVEL_ORDER:
             raise FootprintError(f"unknown level {self.level!r}", where=f"footprint {self.name!r}",
                                  fix=f"use one of {', '.join(LEVELS)}")
+        if self.kind not in KINDS:
+            raise FootprintError(f"unknown kind {self.kind!r}", where=f"footprint {self.name!r}",
+                                 fix=f"use one of {', '.join(KINDS)}")
         members = tuple(normalise_code(m) for m in self.members)
         object.__setattr__(self, "members", tuple(dict.fromkeys(members)))
         if self.core_providers is not None:
@@ -76,7 +86,14 @@ class Footprint:
             d["notes"] = self.notes
         if self.core_providers is not None:
             d["core_providers"] = list(self.core_providers)
+        if self.kind != "place":
+            d["kind"] = self.kind
         return d
+
+    @property
+    def is_pathway(self) -> bool:
+        """True for a pathway partnership (``kind == "pathway"``)."""
+        return self.kind == "pathway"
 
 
 @dataclass(frozen=True)

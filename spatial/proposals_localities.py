@@ -162,6 +162,9 @@ class RegionResult:
         Whether each region is one connected piece.
     n_split : int
         Regions above the ceiling that were split again.
+    floor_fraction : dict
+        Fixed-count regions only (:mod:`spatial.proposals_count`): group id ->
+        the floor used, as a fraction of the group's mean region population.
     """
 
     labels: np.ndarray
@@ -170,6 +173,7 @@ class RegionResult:
     flags: dict[int, str]
     contiguous: np.ndarray
     n_split: int = 0
+    floor_fraction: dict = field(default_factory=dict)
 
     @property
     def p(self) -> int:
@@ -286,8 +290,14 @@ def _anneal(labels, regions: dict, attrs: dict, pops: np.ndarray, w, dist: np.nd
     return labels, regions, attrs
 
 
-def _maxp(graph: AreaGraph, ids: np.ndarray, floor: float, seed: int, settings: MaxPSettings) -> np.ndarray:
-    """Max-p labels (0..p-1) of the connected areas ``ids`` of ``graph`` (see :class:`MaxPSettings`)."""
+def _maxp(graph: AreaGraph, ids: np.ndarray, floor: float, seed: int, settings: MaxPSettings,
+          attributes: np.ndarray | None = None) -> np.ndarray:
+    """Max-p labels (0..p-1) of the connected areas ``ids`` of ``graph`` (see :class:`MaxPSettings`).
+
+    ``attributes`` (n, k), when given, join the centroids (km) as the
+    attributes whose within-region dissimilarity max-p minimises (e.g. a
+    weighted Core20 share, so localities keep deprived areas together).
+    """
     from scipy.spatial.distance import pdist, squareform
     from spopt.region import maxp as spopt_maxp
 
@@ -300,14 +310,17 @@ def _maxp(graph: AreaGraph, ids: np.ndarray, floor: float, seed: int, settings: 
             fix="group the areas (e.g. by borough, graph.group) or build from MSOAs instead of units")
     w = _weights(graph.adjacency[ids][:, ids])
     attr = graph.coords[ids] / 1000.0
+    if attributes is not None:
+        attr = np.column_stack([attr, np.asarray(attributes, dtype=float).reshape(graph.n, -1)[ids]])
     pops = graph.population[ids].astype(float)
     with _seeded(seed), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if not all(hasattr(spopt_maxp, f) for f in ("_construction_phase", "_pick_move_area", "_check_move",
                                                       "_calculate_within_region_distance")):
             # another spopt version: the public solver (same method, unbounded annealing time)
-            frame = pd.DataFrame({"x": attr[:, 0], "y": attr[:, 1], "pop": pops})
-            model = spopt_maxp.MaxPHeuristic(frame, w, ["x", "y"], "pop", float(floor), top_n=settings.top_n,
+            frame = pd.DataFrame({f"a{j}": attr[:, j] for j in range(attr.shape[1])} | {"pop": pops})
+            model = spopt_maxp.MaxPHeuristic(frame, w, [f"a{j}" for j in range(attr.shape[1])], "pop", float(floor),
+                                             top_n=settings.top_n,
                                              max_iterations_construction=settings.construction,
                                              max_iterations_sa=settings.anneal, policy="keep")
             model.solve()
@@ -342,6 +355,7 @@ def max_p_regions(
     group_labels: Sequence[str] | None = None,
     infeasible: str = "auto",
     progress: Progress | None = None,
+    attributes: np.ndarray | None = None,
 ) -> RegionResult:
     """Contiguous regions of at least ``floor`` population, as many as possible (spopt max-p), ceiling checked.
 
@@ -370,6 +384,9 @@ def max_p_regions(
         ``"auto"`` raises for a single group and flags when there are several
         (so the City of London does not stop a whole STP).
     progress : callable, optional
+    attributes : ndarray (n, k), optional
+        Further attributes (beside the centroids in km) whose within-region
+        dissimilarity max-p minimises (spopt's attribute argument).
 
     Returns
     -------
@@ -431,14 +448,14 @@ def max_p_regions(
     for step, (g, ids) in enumerate(groups):
         if progress:
             progress(step / len(groups), f"max-p regions for {label_of(g)} ({len(ids):,} areas)")
-        local = _maxp(graph, ids, floor, int(seeds[step]), cfg)
+        local = _maxp(graph, ids, floor, int(seeds[step]), cfg, attributes)
         pieces = [ids[local == k] for k in range(local.max() + 1)]
         if split_large and math.isfinite(hi):
             out, queue, depth = [], [(p, 0) for p in pieces], 0
             while queue:
                 piece, depth = queue.pop(0)
                 if graph.population[piece].sum() > hi and depth < 4 and len(piece) > 1:
-                    sub = _maxp(graph, piece, floor, int(seeds[step]) + depth + 1, cfg)
+                    sub = _maxp(graph, piece, floor, int(seeds[step]) + depth + 1, cfg, attributes)
                     if sub.max() >= 1:
                         n_split += 1
                         queue.extend((piece[sub == k], depth + 1) for k in range(sub.max() + 1))
@@ -598,6 +615,7 @@ class LocalityProposal:
     borough_names: dict[str, str] = field(default_factory=dict, repr=False)
     borough_stps: dict[str, str] = field(default_factory=dict, repr=False)
     index: UnitIndex | None = field(default=None, repr=False)
+    count: int | None = None
 
     @property
     def flagged(self) -> list[Locality]:
@@ -615,7 +633,8 @@ class LocalityProposal:
         """How many localities, their populations and any that break the range, in words."""
         t = self.thresholds
         pops = [loc.population for loc in self.localities]
-        head = (f"{len(self.localities)} localities for {self.area} (from {BLOCKS.get(self.on, self.on)}, "
+        fixed = f"exactly {self.count} per borough, " if self.count else ""
+        head = (f"{len(self.localities)} localities for {self.area} ({fixed}from {BLOCKS.get(self.on, self.on)}, "
                 f"seed {self.seed}); populations {min(pops):,}–{max(pops):,} (mean {np.mean(pops):,.0f}) against "
                 f"the range {t.locality_min:,}–{t.locality_max:,}.")
         if not self.flagged:
@@ -624,6 +643,8 @@ class LocalityProposal:
 
     def comparison(self) -> list[str]:
         """What the 2018 papers describe for these boroughs, against what is proposed here."""
+        if self.count:
+            return self._count_comparison()
         lines = []
         for code, locs in self.by_borough().items():
             if not locs:
@@ -648,6 +669,60 @@ class LocalityProposal:
             lines.append(line)
         return lines
 
+    def paper_range(self, code: str) -> tuple[tuple[int, int], str]:
+        """The papers' population range for the localities of borough ``code`` and its citation in words.
+
+        The borough's (or its STP's) own figure in :data:`PAPER_LOCALITIES`
+        where the papers give one (NCL CHINs ~50k–80k), else the papers'
+        definition of a locality, 30,000–70,000.
+        """
+        paper = PAPER_LOCALITIES.get(code) or PAPER_LOCALITIES.get(self.borough_stps.get(code, ""))
+        if paper is not None and paper[1] is not None and paper[1][0] < paper[1][1]:
+            return paper[1], paper[0]
+        definition = "'the locality describes a population of 30,000-70,000'"
+        if paper is not None:
+            return (30_000, 70_000), f"{paper[0]}; no size is given for these, and {definition}"
+        return (30_000, 70_000), definition
+
+    def distances(self) -> list[dict]:
+        """Each locality against the papers' range: ``name, population, low, high, distance``.
+
+        ``distance`` is 0 inside the range, ``population - high`` above it
+        (positive) and ``population - low`` below it (negative).
+        """
+        out = []
+        for loc in self.localities:
+            (lo, hi), _ = self.paper_range(loc.borough)
+            d = loc.population - hi if loc.population > hi else (loc.population - lo if loc.population < lo else 0)
+            out.append({"name": loc.name, "borough": loc.borough, "population": int(loc.population),
+                        "low": lo, "high": hi, "distance": int(d)})
+        return out
+
+    def _count_comparison(self) -> list[str]:
+        lines = []
+        dist = {d["name"]: d for d in self.distances()}
+        above_all = []
+        for code, locs in self.by_borough().items():
+            if not locs:
+                continue
+            (lo, hi), text = self.paper_range(code)
+            per = [f"{loc.name} {loc.population:,} (" + (
+                f"{dist[loc.name]['distance']:,} above {hi:,}" if dist[loc.name]["distance"] > 0 else
+                f"{-dist[loc.name]['distance']:,} below {lo:,}" if dist[loc.name]["distance"] < 0 else
+                f"within {lo:,}–{hi:,}") + ")" for loc in locs]
+            line = (f"{locs[0].borough_name}: {len(locs)} localities (fixed count), "
+                    + "; ".join(per) + f". The papers: {text} ({_HLP}).")
+            if all(dist[loc.name]["distance"] > 0 for loc in locs):
+                above_all.append(locs[0].borough_name)
+                line += (f" With {len(locs)} per borough every one is above {hi:,}: the borough's "
+                         f"{sum(loc.population for loc in locs):,} residents would need at least "
+                         f"{math.ceil(sum(loc.population for loc in locs) / hi)} localities of at most {hi:,}.")
+            lines.append(line)
+        if len(above_all) > 1 and len(above_all) == len([c for c, v in self.by_borough().items() if v]):
+            lines.append(f"Every borough here ({', '.join(above_all)}) gives localities above the papers' range "
+                         f"with {self.count} per borough.")
+        return lines
+
     def to_scenario(self, *, name: str | None = None) -> Scenario:
         """A scenario: each borough and its localities (children), for the sketch page."""
         if self.index is None:
@@ -664,7 +739,8 @@ class LocalityProposal:
         return Scenario(
             name=name or f"Proposed localities: {self.area}", footprints=tuple(fps), thresholds=self.thresholds,
             year=self.year, description=f"Automatic proposal (Footprints proposals): {self.summary()} {self.method}",
-            source="Footprints automatic proposal (PySAL spopt max-p regions) from the real boundaries and "
+            source="Footprints automatic proposal (PySAL spopt max-p regions"
+                   + (f", exactly {self.count} per borough" if self.count else "") + ") from the real boundaries and "
                    "population; locality range from Healthy London Partnership (2018)",
         )
 
@@ -674,7 +750,8 @@ class LocalityProposal:
             "area": self.area, "boroughs": list(self.boroughs), "on": self.on, "seed": self.seed, "year": self.year,
             "range": [self.thresholds.locality_min, self.thresholds.locality_max],
             "n_localities": len(self.localities), "n_flagged": len(self.flagged), "n_split": self.n_split,
-            "summary": self.summary(), "method": self.method, "comparison": self.comparison(),
+            "count": self.count, "summary": self.summary(), "method": self.method, "comparison": self.comparison(),
+            "paper_distances": self.distances(),
             "localities": [loc.to_dict() for loc in self.localities],
         }
 
@@ -719,6 +796,8 @@ def propose_localities(
     blocks: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     settings: MaxPSettings | None = None,
     progress: Progress | None = None,
+    count: int | None = None,
+    need: float = 0.0,
 ) -> LocalityProposal:
     """Split a borough (or each borough of an STP or list) into contiguous localities of 30–70k residents.
 
@@ -743,6 +822,18 @@ def propose_localities(
         neighbourhoods); overrides ``on``.
     settings : MaxPSettings, optional
     progress : callable, optional
+    count : int, optional
+        Exactly this many contiguous localities per borough (or of the whole
+        area when ``nest`` is off), as balanced in population as the data
+        allows (:func:`spatial.proposals_count.fixed_count_regions`); the
+        range is then checked, not aimed at.
+    need : float
+        Localities that respect need (0: off, the default).  Each block's
+        Core20 share (IMD 2019, :mod:`spatial.profile`) times ``need`` joins
+        its centroid (km) as a max-p attribute, so a block of 100% Core20
+        residents counts as ``need`` km away from one of 0%: localities then
+        keep deprived areas together rather than splitting them.  See
+        :func:`spatial.profile.locality_need_summary`.
 
     Returns
     -------
@@ -780,9 +871,45 @@ def propose_localities(
         graph = AreaGraph(graph.codes, graph.names, graph.population, graph.adjacency, coords=graph.coords,
                           area=graph.area)
     group_labels = [f"{n} ({c})" for c, n in zip(index.layer_codes["borough"], index.layer_names["borough"])]
+    if count is not None and need:
+        raise ProposalError("localities by need and a fixed count cannot be combined", where="need",
+                            fix="use either count=N (balanced in population) or need=KM (deprived areas kept "
+                                "together), not both")
+    attributes = None
+    if need:
+        if not (isinstance(need, (int, float)) and math.isfinite(need) and need > 0):
+            raise ProposalError(f"need must be a positive number of km, not {need!r}", where="need",
+                                fix="use e.g. need=10 (or 0 to build localities on population and shape only)")
+        from .profile import ProfileData
+
+        data = ProfileData.from_index(index)
+        if data.imd_decile is None:
+            raise ProposalError("localities by need: " + data.missing.get("imd", "no IMD data"), where="need",
+                                fix="use need=0 for this region")
+        d = data._derived()
+        core = np.array([d["core_pop"][m].sum() for m in members])
+        tot = np.array([d["pop"][m].sum() for m in members])
+        attributes = (need * np.divide(core, tot, out=np.zeros_like(core), where=tot > 0))[:, None]
+    if count is not None:
+        return _fixed_count(index, graph, members, label, on_label, t, seed, nest, settings, progress, count,
+                            group_labels)
     res = max_p_regions(graph, t.locality_min, t.locality_max, seed=seed, by_group=nest, split_large=split_large,
                         settings=settings, group_labels=group_labels if nest else [label],
-                        progress=(lambda f, m: progress(0.05 + 0.9 * f, m)) if progress else None)
+                        progress=(lambda f, m: progress(0.05 + 0.9 * f, m)) if progress else None,
+                        attributes=attributes)
+    method = (f"PySAL spopt max-p regions (floor {t.locality_min:,} residents, rook contiguity, compact by centroid "
+              f"distance; {(settings or MaxPSettings()).construction} constructions, the most compact annealed), "
+              f"{'inside each borough' if nest else 'across borough lines'}, localities above {t.locality_max:,} "
+              f"{'split again with max-p' if split_large else 'flagged'}."
+              + (f" Need respected: each block's Core20 share x {need:g} km joins its centroid as a max-p "
+                 "attribute." if need else ""))
+    return _proposal(index, graph, members, res, label, on_label, t, seed, nest, method, progress)
+
+
+def _proposal(index: UnitIndex, graph: AreaGraph, members: list, res: RegionResult, label: str, on_label: str,
+              t: Thresholds, seed: int, nest: bool, method: str, progress: Progress | None,
+              count: int | None = None) -> LocalityProposal:
+    """The :class:`LocalityProposal` of regions ``res`` of ``graph`` (named by borough, north to south)."""
     localities: list[Locality] = []
     names: dict[str, str] = {}
     stps: dict[str, str] = {}
@@ -796,9 +923,9 @@ def propose_localities(
         cy = float(np.average(graph.coords[ids, 1], weights=np.maximum(graph.population[ids], 1)))
         order.append((b, -cy, r, u, ids))
     order.sort(key=lambda x: (x[0], x[1]))
-    count: dict[int, int] = {}
+    seen: dict[int, int] = {}
     for b, _, r, u, ids in order:
-        count[b] = count.get(b, 0) + 1
+        seen[b] = seen.get(b, 0) + 1
         bcode, bname = str(index.layer_codes["borough"][b]), str(index.layer_names["borough"][b])
         names[bcode] = bname
         stp = index.layer_codes["stp"][index.membership["stp"][u[0]]]
@@ -809,15 +936,41 @@ def propose_localities(
         if not nest:
             name = f"{label} {len(localities) + 1}"
         else:
-            name = f"{bname} {count[b]}"
+            name = f"{bname} {seen[b]}"
         localities.append(Locality(name, bcode, bname, tuple(str(c) for c in graph.codes[ids]), pop, len(u), ok,
                                    reason, np.sort(u)))
     boroughs = tuple(dict.fromkeys(loc.borough for loc in localities))
-    method = (f"PySAL spopt max-p regions (floor {t.locality_min:,} residents, rook contiguity, compact by centroid "
-              f"distance; {(settings or MaxPSettings()).construction} constructions, the most compact annealed), "
-              f"{'inside each borough' if nest else 'across borough lines'}, localities above {t.locality_max:,} "
-              f"{'split again with max-p' if split_large else 'flagged'}.")
     if progress:
         progress(1.0, f"{len(localities)} localities")
     return LocalityProposal(label, boroughs, on_label, int(seed), t, index.year, localities, res.n_split, method,
-                            names, stps, index)
+                            names, stps, index, count)
+
+
+def _fixed_count(index: UnitIndex, graph: AreaGraph, members: list, label: str, on_label: str, t: Thresholds,
+                 seed: int, nest: bool, settings: MaxPSettings | None, progress: Progress | None, count: int,
+                 group_labels: list[str]) -> LocalityProposal:
+    """``propose_localities(count=N)``: exactly N balanced localities per borough, checked against the range."""
+    from .proposals_count import fixed_count_regions
+
+    res = fixed_count_regions(graph, count, seed=seed, by_group=nest, settings=settings,
+                              group_labels=group_labels if nest else [label],
+                              progress=(lambda f, m: progress(0.05 + 0.9 * f, m)) if progress else None)
+    for r in range(res.p):
+        pop = int(res.population[r])
+        reasons = []
+        if pop < t.locality_min:
+            reasons.append(f"population {pop:,} is below {t.locality_min:,} by {t.locality_min - pop:,}")
+        if pop > t.locality_max:
+            reasons.append(f"population {pop:,} is above {t.locality_max:,} by {pop - t.locality_max:,}")
+        if not res.contiguous[r]:
+            reasons.append("not one connected piece")
+        if reasons:
+            res.flags[r] = "; ".join(reasons) + f" (fixed count of {count})"
+    fractions = sorted(set(res.floor_fraction.values()))
+    method = (f"Exactly {count} contiguous localit{'y' if count == 1 else 'ies'} "
+              f"{'per borough' if nest else 'in all'}: PySAL spopt max-p regions with a count constraint (floor "
+              f"{'/'.join(f'{f:.0%}' for f in fractions)} of the mean locality population, the highest floor that "
+              f"gives exactly {count}, so every locality has at least that share of the mean; rook contiguity, "
+              f"compact by centroid distance). The range {t.locality_min:,}–{t.locality_max:,} is checked, "
+              f"not aimed at.")
+    return _proposal(index, graph, members, res, label, on_label, t, seed, nest, method, progress, count)

@@ -54,12 +54,13 @@ __all__ = [
 ]
 
 #: The parts of a score, in the order shown.
-SCORE_PARTS = ("containment", "balance", "inside_stp", "compactness")
+SCORE_PARTS = ("containment", "balance", "inside_stp", "compactness", "deprivation_balance")
 _PART_LABELS = {
     "containment": "care-flow containment",
     "balance": "population balance",
     "inside_stp": "inside one STP",
     "compactness": "compactness",
+    "deprivation_balance": "balance of deprivation across constituent places",
 }
 #: Most partitions an exact search may examine before it stops with an error.
 MAX_PARTITIONS = 2_000_000
@@ -88,12 +89,19 @@ class RankWeights:
     compactness
         Polsby–Popper ``4πA/P²`` of the system's outline (1 for a disc; London
         boroughs ≈ 0.3–0.6), exact from the borough perimeters and shared edges.
+    deprivation_balance
+        ``1 − gap`` in Core20 share (IMD 2019 most deprived national quintile)
+        between the system's most and least deprived boroughs (for a partition:
+        the mean over its systems), see :mod:`spatial.profile`.  Weight 0 by
+        default (opt in): pooling deprived and affluent places may be the point
+        of a partnership, or a risk to its focus.
     """
 
     containment: float = 0.4
     balance: float = 0.2
     inside_stp: float = 0.2
     compactness: float = 0.2
+    deprivation_balance: float = 0.0
 
     def __post_init__(self) -> None:
         for name in SCORE_PARTS:
@@ -161,6 +169,26 @@ class RankWeights:
         if missing:
             text += f" ({', '.join(missing)} not measured; its weight is shared among the others)"
         return text
+
+
+def _borough_core20(index, graph) -> np.ndarray | None:
+    """Core20 share of each borough of ``graph`` (``None`` without IMD data)."""
+    from .profile import ProfileData, area_core20_shares
+
+    data = ProfileData.from_index(index)
+    if data.imd_decile is None:
+        return None
+    shares = area_core20_shares(data, "borough")
+    pos = {str(c): i for i, c in enumerate(index.layer_codes["borough"])}
+    return np.array([shares[pos[str(c)]] for c in graph.codes])
+
+
+def _deprivation_balance(core20: np.ndarray | None, ids) -> float | None:
+    """``1 - (max - min)`` of the boroughs' Core20 shares; ``None`` when not measurable."""
+    if core20 is None:
+        return None
+    v = core20[list(ids)]
+    return float(1.0 - (v.max() - v.min())) if len(v) else None
 
 
 def _balance(pops: np.ndarray) -> float:
@@ -483,6 +511,7 @@ def propose_systems(
         sets = {k: s[(graph.group[s] == touch).any(axis=1)] for k, s in sets.items()}
     counts = {k: int(len(s)) for k, s in sets.items()}
     units_of = [index.units_of("borough", i) for i in range(graph.n)]
+    core20 = _borough_core20(index, graph)
     total = max(1, sum(counts.values()))
     done = 0
     systems: list[SystemProposal] = []
@@ -505,6 +534,7 @@ def propose_systems(
                 "balance": _balance(graph.population[list(ids)]),
                 "inside_stp": float(nest) if isinstance(nest, (int, float)) else None,
                 "compactness": None if not math.isfinite(pp) else float(pp),
+                "deprivation_balance": _deprivation_balance(core20, ids),
             }
             systems.append(SystemProposal(ids, codes, names, int(report.population), report, parts,
                                           thresholds=t, year=index.year))
@@ -684,7 +714,10 @@ def _partition_parts(systems: Sequence[SystemProposal]) -> dict[str, float | Non
     containment = None if any(c is None for c in cont) else float(np.dot(cont, pops) / pops.sum())
     comp = [s.parts.get("compactness") for s in systems]
     compactness = None if any(c is None for c in comp) else float(np.mean(comp))
-    return {"containment": containment, "balance": _balance(pops), "inside_stp": 1.0, "compactness": compactness}
+    dep = [s.parts.get("deprivation_balance") for s in systems]
+    deprivation = None if any(d is None for d in dep) else float(np.mean(dep))
+    return {"containment": containment, "balance": _balance(pops), "inside_stp": 1.0, "compactness": compactness,
+            "deprivation_balance": deprivation}
 
 
 def propose_partitions(

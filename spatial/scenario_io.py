@@ -62,13 +62,16 @@ __all__ = [
 
 #: Value of the ``format`` field of every scenario file.
 FORMAT = "footprints-scenario"
-#: Newest format version this code reads and the one it writes.
-VERSION = 1
+#: Newest format version this code reads.  Files are written as version 1 unless they use a
+#: version-2 field (a footprint's ``kind``), so older Footprints keep reading ordinary plans.
+VERSION = 2
+#: Fields added in each version after 1 (footprint fields).
+_FP_KEYS_SINCE = {"kind": 2}
 #: Largest scenario or assignment file read (bytes); checked before parsing.
 MAX_BYTES = 20 * 1024 * 1024
 
 _TOP_KEYS = ("format", "version", "name", "year", "description", "source", "thresholds", "footprints")
-_FP_KEYS = ("name", "level", "members", "parent", "notes", "core_providers")
+_FP_KEYS = ("name", "level", "members", "parent", "notes", "core_providers", "kind")
 _FOOTPRINT_WHERE = re.compile(r"^footprint '(.*)'$")
 
 
@@ -145,14 +148,14 @@ def atomic_write(path: str | os.PathLike, write: Callable[[IO[str]], None], *, e
 # --- scenario <-> dict -----------------------------------------------------------------------
 
 def scenario_to_dict(scenario: Scenario) -> dict:
-    """The JSON-ready dict of a scenario file (format version :data:`VERSION`).
+    """The JSON-ready dict of a scenario file (version 1, or 2 when a footprint has a ``kind``).
 
     Thresholds are stored as overrides of the defaults only, so a file keeps
     following the defaults where the user did not change them.
     """
     return {
         "format": FORMAT,
-        "version": VERSION,
+        "version": 2 if any(fp.kind != "place" for fp in scenario.footprints) else 1,
         "name": scenario.name,
         "year": int(scenario.year),
         "description": scenario.description,
@@ -199,10 +202,14 @@ def _relocate(exc: ScenarioError, where: str) -> ScenarioError:
     return type(exc)(exc.message, where=where, fix=exc.fix)
 
 
-def _footprint_from_dict(item: Any, i: int, where: str | None) -> Footprint:
+def _footprint_from_dict(item: Any, i: int, where: str | None, version: int = VERSION) -> Footprint:
     path = f"footprints[{i}]"
     _want(item, "object", where, path)
     _unknown_keys(item, _FP_KEYS, where, path)
+    for key, since in _FP_KEYS_SINCE.items():
+        if key in item and version < since:
+            raise ScenarioFormatError(f"field {key!r} needs format version {since} (the file says {version})",
+                                      where=_at(where, f"{path}.{key}"), fix=f'set "version": {since}')
     for key in ("name", "level", "members"):
         if key not in item:
             raise ScenarioFormatError(f"missing field {key!r}", where=_at(where, path),
@@ -245,8 +252,11 @@ def _footprint_from_dict(item: Any, i: int, where: str | None) -> Footprint:
         for j, c in enumerate(core):
             _want(c, "string", where, f"{label}.core_providers[{j}]")
         core = tuple(core)
+    kind = item.get("kind", "place")
+    kind = "place" if kind is None else kind
+    _want(kind, "string", where, f"{label}.kind")
     try:
-        return Footprint(name, level, tuple(members), parent=parent, notes=notes, core_providers=core)
+        return Footprint(name, level, tuple(members), parent=parent, notes=notes, core_providers=core, kind=kind)
     except ScenarioError as exc:
         raise _relocate(exc, _at(where, label)) from exc
 
@@ -325,7 +335,7 @@ def scenario_from_dict(data: Any, *, where: str | None = None) -> Scenario:
     footprints = []
     seen: dict[str, int] = {}
     for i, item in enumerate(items):
-        fp = _footprint_from_dict(item, i, where)
+        fp = _footprint_from_dict(item, i, where, version)
         if fp.name in seen:
             raise FootprintError(f"two footprints are named {fp.name!r} (footprints[{seen[fp.name]}] and "
                                  f"footprints[{i}])", where=_at(where, f"footprints[{i}].name"),

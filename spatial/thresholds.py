@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 from .errors import ThresholdError
 
-__all__ = ["Thresholds", "SOURCES", "LEVELS", "LEVEL_ORDER", "level_above"]
+__all__ = ["Thresholds", "SOURCES", "LEVELS", "LEVEL_ORDER", "KINDS", "level_above", "INEQUALITY_MODES"]
 
 #: The four spatial levels, smallest first.
 LEVELS = ("locality", "borough", "multi_borough", "stp")
@@ -26,6 +26,8 @@ LEVEL_LABELS = {
     "stp": "STP",
 }
 
+_MAYOR = ("The Mayor's six assurances, in Healthy London Partnership, 'Delivering the Devolution MoU - the "
+          "opportunity for London', Croydon Health and Wellbeing Board, 7 February 2018")
 _HLP = "Healthy London Partnership, 'Supporting integration ambitions in London', SPB, 26 January 2018"
 #: Citation of each threshold.
 SOURCES: Mapping[str, str] = {
@@ -38,7 +40,35 @@ SOURCES: Mapping[str, str] = {
     "stp_max": f"{_HLP}: STPs of 1-2 million residents",
     "care_flow_min": f"{_HLP}; national ACS test: core providers give ~70%+ of the care for the resident population",
     "coterminous_min": f"{_HLP}: CCG and local authority boundaries 'typically 95%+ coterminous'",
+    "pathway_min_population": f"{_HLP}: 'For some pathways of care (i.e. specialised care) an ACP-like entity may "
+                              "cross-cut a number of these spatial levels' (no size given, so no test unless the "
+                              "user sets one; 0 = none)",
+    "pathway_care_flow_min": f"{_HLP}: pathway partnerships cross-cut the spatial levels; the 70% acute containment "
+                             "test is for place-based systems (no test unless the user sets one; 0 = none)",
+    "inequality_rules": f"{_MAYOR}: 'Impact on health inequality ... Plans must set out how they will narrow the "
+                        "gap in health equality across the capital'. The papers set no figure, so the inequality "
+                        "rules are informational unless a scenario sets 'enforce'",
+    "place_core20_gap_max": f"{_MAYOR} (impact on health inequality); NHS England Core20PLUS5 (Core20 = the most "
+                            "deprived national IMD quintile). 30 points is a project default, not from the papers",
+    "locality_core20_excess_max": f"{_MAYOR} (impact on health inequality). 20 points is a project default, "
+                                  "not from the papers",
+    "cohort_75_min": "HLP Croydon HWB paper (2018): One Hackney's model for the over-75 population, Hillingdon's "
+                     "integrated service for over-65s. No size is given: 0 = no minimum (a project default)",
 }
+
+#: Kinds of footprint: ``place`` (the spatial levels of the papers, the default) and ``pathway``
+#: (a partnership for one pathway of care, e.g. specialist mental health, allowed to cross STPs).
+KINDS = ("place", "pathway")
+
+#: A constituent place counts in a footprint's Core20 gap (:mod:`spatial.profile`) when it holds at
+#: least this share of the footprint's residents.  A project default, not from the papers: one LSOA of
+#: a neighbouring borough picked up while sketching (or the City of London's 0.4% of North East
+#: London) is not a constituent place whose deprivation should set the gap.
+GAP_MIN_PART_SHARE = 0.05
+
+#: Modes of the opt-in inequality rules: "off" (not shown), "inform" (shown, never pass or fail, the
+#: default), "enforce" (pass/fail like the other rules).
+INEQUALITY_MODES = ("off", "inform", "enforce")
 
 
 @dataclass(frozen=True)
@@ -57,9 +87,25 @@ class Thresholds:
     stp_max: int = 2_000_000
     care_flow_min: float = 0.70
     coterminous_min: float = 0.95
+    pathway_min_population: int = 0
+    pathway_care_flow_min: float = 0.0
+    #: The inequality rules (see :mod:`spatial.inequality`): "off", "inform" (default) or "enforce".
+    inequality_rules: str = "inform"
+    #: Largest gap in Core20 share between a system's constituent places (share points as a fraction).
+    place_core20_gap_max: float = 0.30
+    #: Largest excess of a locality's Core20 share over its borough's.
+    locality_core20_excess_max: float = 0.20
+    #: Fewest residents aged 75+ in a footprint (a cohort model's minimum size; 0 = none).
+    cohort_75_min: int = 0
 
     def __post_init__(self) -> None:
+        if self.inequality_rules not in INEQUALITY_MODES:
+            raise ThresholdError(f"inequality_rules must be one of {', '.join(INEQUALITY_MODES)}, "
+                                 f"not {self.inequality_rules!r}", where="thresholds.inequality_rules",
+                                 fix="use 'inform' (shown, never failing), 'enforce' or 'off'")
         for f in fields(self):
+            if f.name == "inequality_rules":
+                continue
             v = getattr(self, f.name)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
                 raise ThresholdError(f"{f.name} must be a number, not {v!r}", where=f"thresholds.{f.name}",
@@ -67,7 +113,8 @@ class Thresholds:
             if v < 0:
                 raise ThresholdError(f"{f.name} is negative ({v})", where=f"thresholds.{f.name}",
                                      fix="use a value of 0 or more")
-        for name in ("care_flow_min", "coterminous_min"):
+        for name in ("care_flow_min", "coterminous_min", "pathway_care_flow_min", "place_core20_gap_max",
+                     "locality_core20_excess_max"):
             if getattr(self, name) > 1:
                 raise ThresholdError(
                     f"{name} is a share and cannot be above 100% ({getattr(self, name)})",

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 __all__ = [
     "Behaviour", "ScriptedServer", "serve", "status", "stall", "truncated", "html_page",
-    "redirect", "drop",
+    "redirect", "drop", "ranged",
 ]
 
 
@@ -64,11 +64,20 @@ def stall(seconds: float, then: Behaviour) -> Behaviour:
 
 
 def truncated(data: bytes | str | Path, sent: int | None = None,
-              content_type: str = "text/csv; charset=utf-8") -> Behaviour:
-    """Promise the whole of ``data`` in Content-Length, send ``sent`` bytes (default half), close."""
+              content_type: str = "text/csv; charset=utf-8", accept_ranges: bool = False) -> Behaviour:
+    """Promise the whole of ``data`` in Content-Length, send ``sent`` bytes (default half), close.
+
+    With ``accept_ranges`` the answer says ``Accept-Ranges: bytes`` (a resumable server).
+    """
     body = _bytes(data)
+    headers = (("Accept-Ranges", "bytes"),) if accept_ranges else ()
     return Behaviour("truncated", body=body, sent=len(body) // 2 if sent is None else sent,
-                     content_type=content_type)
+                     content_type=content_type, headers=headers)
+
+
+def ranged(data: bytes | str | Path, content_type: str = "application/octet-stream") -> Behaviour:
+    """Serve ``data`` honouring a ``Range: bytes=N-`` request header (206 with Content-Range)."""
+    return Behaviour("ranged", body=_bytes(data), content_type=content_type)
 
 
 HTML = (b"<!DOCTYPE html>\n<html><head><title>Sign in</title></head>"
@@ -88,6 +97,17 @@ def redirect(location: str, code: int = 302) -> Behaviour:
 def drop() -> Behaviour:
     """Read the request, then close the connection without any response."""
     return Behaviour("drop")
+
+
+def _range_start(header: str | None, size: int) -> int | None:
+    """First byte of a ``bytes=N-`` range header, or None (no header, or one not understood)."""
+    if not header or not header.startswith("bytes=") or not header.endswith("-"):
+        return None
+    try:
+        first = int(header[len("bytes="):-1])
+    except ValueError:
+        return None
+    return first if 0 <= first < size else None
 
 
 _HANGUPS = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, socket.timeout)
@@ -128,10 +148,20 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
         elif b.kind == "redirect":
             self._send(b.status, b"", "text/plain", b.headers)
+        elif b.kind == "ranged":
+            owner.ranges.append(self.headers.get("Range"))
+            first = _range_start(self.headers.get("Range"), len(b.body))
+            if first is None:
+                self._send(200, b.body, b.content_type, (("Accept-Ranges", "bytes"),))
+            else:
+                self._send(206, b.body[first:], b.content_type, (
+                    ("Accept-Ranges", "bytes"), ("Content-Range", f"bytes {first}-{len(b.body) - 1}/{len(b.body)}")))
         elif b.kind == "truncated":
             self.send_response(200)
             self.send_header("Content-Type", b.content_type)
             self.send_header("Content-Length", str(len(b.body)))
+            for name, value in b.headers:
+                self.send_header(name, value)
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(b.body[: b.sent])
@@ -188,6 +218,7 @@ class ScriptedServer:
         self._stopping = threading.Event()
         self.log: list[tuple[str, str, str]] = []
         self.errors: list[BaseException] = []
+        self.ranges: list[str | None] = []  # Range headers received by ``ranged`` paths
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
 

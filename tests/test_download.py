@@ -252,18 +252,38 @@ def test_progress_reports_increasing_counts(server, session, source_dir, tmp_pat
 # -- registry datasets: validation before the cache --------------------------------------
 
 @pytest.mark.parametrize("existing", [True, False], ids=["existing-file", "no-file"])
-def test_wrong_record_count_is_not_written(server, session, source_dir, tmp_path, existing):
+def test_short_file_fails_the_pinned_hash_and_is_not_written(server, session, source_dir, tmp_path, existing):
+    """The file at the pinned address lost 5 records: its SHA-256 is not the pinned one."""
     ds = get_dataset("ccg_stp_lookup")
     src = (source_dir / CCG).read_bytes()
-    short = b"".join(src.splitlines(keepends=True)[:-5])  # the publisher's file lost 5 records
-    official = dataclasses.replace(ds, url=server.script("/publisher/ccg.csv", serve(short)))
+    short = b"".join(src.splitlines(keepends=True)[:-5])
+    url = server.script("/" + ds.download_url.split("githubusercontent.com/", 1)[1], serve(short))
     if existing:
         dest = good_file(tmp_path, CCG, src)
     with pytest.raises(DownloadError) as info:
-        fetch_dataset(official, tmp_path, session=session, force=True)
+        fetch_dataset(ds, tmp_path, session=session, force=True, pinned_base=server.url("/"))
     text = str(info.value)
-    assert "[ccg_stp_lookup]" in text and official.url in text and "not as expected" in text
-    assert "expected 195 records, found 190" in text
+    assert "[ccg_stp_lookup]" in text and url in text and ds.pin.source_sha256 in text
+    assert "SHA-256" in text and "nothing was written" in text
+    if existing:
+        assert_untouched(dest, src, tmp_path)
+    else:
+        assert list(tmp_path.iterdir()) == [], "folders created for the failed download are left"
+
+
+@pytest.mark.parametrize("existing", [True, False], ids=["existing-file", "no-file"])
+def test_wrong_record_count_is_not_written(server, session, source_dir, tmp_path, existing):
+    """The hash is right but the registry expects another edition: validation still refuses it."""
+    ds = dataclasses.replace(get_dataset("ccg_stp_lookup"), records=200)
+    src = (source_dir / CCG).read_bytes()
+    url = server.script("/" + ds.download_url.split("githubusercontent.com/", 1)[1], serve(src))
+    if existing:
+        dest = good_file(tmp_path, CCG, src)
+    with pytest.raises(DownloadError) as info:
+        fetch_dataset(ds, tmp_path, session=session, force=True, pinned_base=server.url("/"))
+    text = str(info.value)
+    assert "[ccg_stp_lookup]" in text and url in text and "not as expected" in text
+    assert "expected 200 records, found 195" in text
     assert isinstance(info.value.__cause__, RecordCountError)
     if existing:
         assert_untouched(dest, src, tmp_path)

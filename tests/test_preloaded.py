@@ -14,7 +14,8 @@ from spatial.preloaded import UnknownPreloadedError, list_preloaded, load_preloa
 from spatial.scenario_io import validate_members
 
 IDS = ["borough-systems", "devolution-pilots", "haringey-islington", "kingston-richmond", "london-stps",
-       "nel-partnerships", "southwark-lambeth", "swl-partnerships"]
+       "named-borough-systems", "ncl-chins", "nel-partnerships", "one-hackney-quadrants", "south-london-mental-health",
+       "southwark-lambeth", "swl-partnerships"]
 
 #: STPs and their approximate populations as printed in the papers ("NWL (~2.0m)" ...).
 PAPER_STPS = {"North West London": 2.0e6, "North Central London": 1.4e6, "North East London": 1.9e6,
@@ -61,10 +62,13 @@ def test_preloaded_loads_and_validates(sid, index):
     assert set(units) == set(s.names()) and all(len(u) > 0 for u in units.values())
     assert "2018" in s.source and ("Healthy London Partnership" in s.source or "Devolution" in s.source)
     assert s.year == 2017
-    # every member is a GSS code of a borough or STP the data knows
+    # every member is a GSS code of a borough or STP the data knows (CCGs for NWL's CCG-based plans,
+    # 2017 wards for the proposed CHINs and quadrants; tests/test_preloaded_systems.py checks those)
     for fp in s.footprints:
         for m in fp.members:
-            assert index.kind_of(m) in ("borough", "stp"), (sid, fp.name, m)
+            assert index.kind_of(m) in ("borough", "stp", "ccg", "ward"), (sid, fp.name, m)
+            assert index.kind_of(m) in ("borough", "stp") or sid in ("named-borough-systems", "ncl-chins",
+                                                                      "one-hackney-quadrants"), (sid, fp.name, m)
 
 
 def test_stp_codes_and_names_match_data(geo):

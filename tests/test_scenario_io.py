@@ -168,7 +168,7 @@ BAD = [
     ("format", _mutate(lambda d: d.update(format="geojson")), ScenarioFormatError,
      ["format", "not a Footprints scenario file"]),
     ("noformat", _mutate(lambda d: d.pop("format")), ScenarioFormatError, ["no 'format' field"]),
-    ("newer", _mutate(lambda d: d.update(version=2)), ScenarioFormatError,
+    ("newer", _mutate(lambda d: d.update(version=3)), ScenarioFormatError,
      ["version", "newer Footprints", "upgrade"]),
     ("older", _mutate(lambda d: d.update(version=0)), ScenarioFormatError, ["unknown format version 0"]),
     ("versionstr", _mutate(lambda d: d.update(version="1")), ScenarioFormatError, ["version", "integer"]),

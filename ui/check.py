@@ -124,6 +124,12 @@ with st.expander("Coverage: units in no footprint, or in two", expanded=False):
         if cov["boroughs_with_gaps"]:
             st.caption("Boroughs with gaps: " + ", ".join(cov["boroughs_with_gaps"]))
 
+# --- who lives there (spatial.profile) -------------------------------------------------------
+if shown:
+    from ui.profile_view import profile_section
+
+    profile_section(engine, scenario, report, names)
+
 # --- the map ---------------------------------------------------------------------------------
 st.subheader("Map by verdict")
 if shown:
@@ -146,6 +152,9 @@ if shown:
     for c in r.checks:
         icon = {"pass": "✅", "fail": "❌", "n/a": "➖"}[verdict_text(c.passed)]
         st.markdown(f"{icon} **{RULE_LABELS.get(c.rule, c.rule)}** ({verdict_text(c.passed)}): {c.reason}")
+    from ui.profile_view import footprint_profile
+
+    footprint_profile(engine, scenario, r)
 
     if engine.flows is not None:
         st.markdown("#### Where the residents go to hospital")

@@ -105,6 +105,9 @@ with st.spinner("Drawing the map…"):
 
 table = report_table(report, engine)
 table = table[table["Footprint"].isin(names)].reset_index(drop=True)
+from ui.profile_view import with_profile_columns  # noqa: E402 - who lives there (spatial.profile)
+
+table = with_profile_columns(table, engine, scenario, report)
 st.subheader("Footprint table")
 st.dataframe(table, hide_index=True, width="stretch", key="export_table")
 st.caption(TABLE_KEY)
@@ -159,3 +162,7 @@ if done is not None and done["files"]:
         col.download_button(labels_for[kind], data, file_name=fname, mime=mime, key=f"export_dl_{kind}")
 else:
     st.caption("Press **Prepare board files** to make the HTML, PNG and PDF map and the CSV and Excel table.")
+
+from ui.profile_view import deprivation_export  # noqa: E402
+
+deprivation_export(engine, scenario, report, names, title=title, stem=stem, today=today)

@@ -66,13 +66,13 @@ st.caption("Boroughs: dissolved from the units (ONS LSOA 2011, GLA names); CCGs:
 def _sources_stamp() -> str:
     """Size and modification time of every registry file: changes when any source is replaced or fetched."""
     from boundaries import REGISTRY, settings
-    from boundaries.readers import dataset_path
+    from boundaries.readers import locate
 
-    data_dir = settings().data_dir
+    config = settings()
     parts = []
     for ds in REGISTRY.values():
         try:
-            info = dataset_path(ds, data_dir).stat()
+            info = locate(ds, config)[0].stat()
             parts.append(f"{ds.id}:{info.st_size}:{info.st_mtime_ns}")
         except OSError:
             parts.append(f"{ds.id}:missing")

@@ -68,7 +68,13 @@ if mode == MODES[2]:
                        "takes much longer on them.")
     seed = int(c3.number_input("Seed", min_value=0, max_value=10_000, value=0, step=1, key="proposals_seed",
                                help="The same seed gives the same localities."))
-    params = (mode, area, on, seed, thresholds, scenario.year)
+    fixed = c3.toggle("Fixed number per borough", value=False, key="proposals_fixed",
+                      help="Exactly N contiguous localities, as balanced in population as the data allows "
+                           "(e.g. NCL's two CHINs per borough, One Hackney's four quadrants); the range is "
+                           "then checked, not aimed at.")
+    count = int(c3.number_input("Localities per borough", min_value=1, max_value=50, value=2, step=1,
+                                key="proposals_count", disabled=not fixed)) if fixed else None
+    params = (mode, area, on, seed, count, thresholds, scenario.year)
 else:
     area = c1.selectbox("STP", sorted(stps, key=stps.get), format_func=stps.get, key="proposals_stp")
     cross = (c2.toggle("Allow crossing STPs", value=False, key="proposals_cross",
@@ -91,7 +97,7 @@ if st.button("Run", type="primary", key="proposals_run"):
                                              progress=report, limit=None)
         else:
             result = prop.propose_localities(index, area, on=on, thresholds=thresholds, seed=seed,
-                                             progress=report)
+                                             progress=report, count=count)
     except FootprintsError as exc:
         show_error(exc)
         result = None
@@ -115,7 +121,8 @@ if mode != MODES[2]:
                    "when a care-flow model is loaded.")
         defaults = RankWeights().to_dict()
         labels = {"containment": "Care-flow containment", "balance": "Population balance",
-                  "inside_stp": "Inside one STP", "compactness": "Compactness"}
+                  "inside_stp": "Inside one STP", "compactness": "Compactness",
+                  "deprivation_balance": "Balance of deprivation across constituent places"}
         cols = st.columns(len(SCORE_PARTS))
         chosen_weights = {part: float(col.slider(labels[part], 0.0, 1.0, defaults[part], 0.05,
                                                  key=f"proposals_w_{part}"))
@@ -129,11 +136,17 @@ if mode != MODES[2]:
 choices: dict[str, object] = {}
 if mode == MODES[0]:
     st.write(result.summary())
+    from spatial.profile import ProfileData, profiles_for_sets
+
+    prof = profiles_for_sets(ProfileData.from_index(index), "borough", [list(s.ids) for s in result.systems])
     rows = []
-    for s in result.systems:
+    for s, pr in zip(result.systems, prof.to_dict(orient="records")):
         rows.append({"Rank": s.rank, "System": s.name, "Boroughs": len(s.boroughs), "Population": s.population,
                      "Verdict": "pass" if s.passed else "fail",
                      "Failed rules": ", ".join(c.rule for c in s.failures()), "Score": round(s.score, 3),
+                     "75+ share %": round(100 * pr["share_75_plus"], 1) if "share_75_plus" in pr else None,
+                     "Core20 share %": round(100 * pr["core20_share"], 1) if "core20_share" in pr else None,
+                     "Core20 gap (points)": round(100 * pr["core20_gap"], 1) if "core20_gap" in pr else None,
                      "Why": s.explain(result.weights)})
         choices[f"{s.rank}. {s.name}"] = s
     st.dataframe(rows, hide_index=True, width="stretch", key="proposals_table",
@@ -159,6 +172,10 @@ else:
     frame = frame.rename(columns={"name": "Locality", "borough_name": "Borough", "population": "Population",
                                   "n_units": "Units", "within_range": "Within range", "reason": "Why",
                                   "n_members": {"msoa": "MSOAs", "ward": "Wards"}.get(result.on, "Blocks")})
+    if result.count:
+        dist = {d["name"]: d for d in result.distances()}
+        frame["Papers' range"] = [f"{dist[n]['low']:,}–{dist[n]['high']:,}" for n in frame["Locality"]]
+        frame["From the range"] = [dist[n]["distance"] for n in frame["Locality"]]
     st.dataframe(frame.drop(columns=["borough"], errors="ignore"), hide_index=True, width="stretch",
                  key="proposals_table")
     choices[f"Localities of {result.area}"] = result

@@ -40,6 +40,8 @@ RULE_LABELS = {
     "population": "Population", "boroughs": "Boroughs", "contiguity": "Contiguity", "nesting": "Nesting",
     "coterminosity_borough": "Borough coterminosity", "coterminosity_ccg": "CCG coterminosity",
     "care_flow": "Care-flow containment",
+    "core20_gap": "Core20 gap between places", "locality_core20": "Locality vs borough Core20",
+    "cohort_75": "75+ cohort size",
 }
 
 engine, FLOWS_NOTE = checking_engine()  # the Check page's engine: care flows included in the verdicts
@@ -407,6 +409,9 @@ else:
                    f"**Units:** {rep.n_units:,} · **Contiguous:** {'yes' if rep.contiguous else 'no'}")
     tally.markdown("  \n".join(f"{icon(c.passed)} **{RULE_LABELS.get(c.rule, c.rule)}**: {md(c.reason)}"
                                for c in rep.checks))
+    from ui.profile_view import tally_profile
+
+    tally_profile(tally, year_engine(scenario), scenario, rep)
 
 # bars for every footprint of the level, and what is not assigned yet (sidebar)
 level_names = scenario.names(state.level)

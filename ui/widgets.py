@@ -53,6 +53,9 @@ RULE_LABELS = {
     "coterminosity_borough": "Coterminous: boroughs",
     "coterminosity_ccg": "Coterminous: CCGs",
     "care_flow": "Care flow",
+    "core20_gap": "Core20 gap between places",
+    "locality_core20": "Locality vs borough Core20",
+    "cohort_75": "75+ cohort size",
 }
 #: How a rule's ``passed`` value is written.
 VERDICT_TEXT = {True: "pass", False: "fail", None: "n/a"}
@@ -105,7 +108,8 @@ def report_table(report: ScenarioReport, engine: Engine) -> pd.DataFrame:
     for r in report.footprints:
         row: dict[str, Any] = {
             "Footprint": r.name,
-            "Level": LEVEL_LABELS.get(r.level, r.level),
+            "Level": ("pathway partnership" if getattr(r, "kind", "place") == "pathway"
+                      else LEVEL_LABELS.get(r.level, r.level)),
             "Parent": r.parent or "",
             "Verdict": r.verdict,
             "Population": int(r.population),

@@ -35,6 +35,9 @@ def register(subparsers: Any) -> None:
                    help="level of the footprints of an assignment CSV without a level column "
                         "(default multi_borough)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--profile", action="store_true",
+                   help="also show who lives in each footprint: age bands, 65+/75+, IMD 2019 deciles, Core20 "
+                        "share and gap (JSON: a 'profile' field per footprint)")
     p.add_argument("--no-care-flows", action="store_true",
                    help="do not load the care-flow model (the care_flow rule is then not measured)")
     p.set_defaults(func=run)
@@ -102,10 +105,13 @@ def format_report(report) -> str:
     head = f"{'footprint':<{w}}  {'level':<20}  {'population':>10}  {'boroughs':>8}  verdict"
     lines += [head, "-" * len(head)]
     for r in report.footprints:
-        lines.append(f"{r.name:<{w}}  {LEVEL_LABELS[r.level]:<20}  {r.population:>10,}  {len(r.boroughs):>8}  "
+        label = "pathway partnership" if r.kind == "pathway" else LEVEL_LABELS[r.level]
+        lines.append(f"{r.name:<{w}}  {label:<20}  {r.population:>10,}  {len(r.boroughs):>8}  "
                      f"{'PASS' if r.passed else 'FAIL'}")
         for c in r.failures():
             lines += _wrap(f"- {c.rule}: {c.reason}", 100, " " * 4)
+        if r.kind == "pathway":  # what a pathway partnership reports instead of failing
+            lines += _wrap(f"- nesting: {r.check('nesting').reason}", 100, " " * 4)
     lines.append("")
     n_fail = sum(not r.passed for r in report.footprints)
     lines.append(f"{len(report.footprints) - n_fail} of {len(report.footprints)} footprint(s) pass; {n_fail} fail.")
@@ -136,10 +142,23 @@ def run(args: argparse.Namespace) -> int:
         scenario = scenario.with_year(args.year)
     note = None if args.no_care_flows else attach_care_flows(engine)
     report = engine.check(scenario)
+    profiles = None
+    if getattr(args, "profile", False):
+        from ._profile import report_profiles
+
+        profiles = report_profiles(report, engine.for_year(scenario.year).index)
     if args.json:
-        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False, default=_jsonable))
+        out = report.to_dict()
+        if profiles is not None:
+            for fp in out["footprints"]:
+                fp["profile"] = profiles[fp["name"]].to_dict()
+        print(json.dumps(out, indent=2, ensure_ascii=False, default=_jsonable))
     else:
         print(format_report(report))
+        if profiles is not None:
+            from ._profile import format_profiles
+
+            print(format_profiles(report, profiles))
     if note:
         print(f"note: {note}", file=sys.stderr)
     return 0

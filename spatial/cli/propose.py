@@ -9,9 +9,11 @@ Three sub-commands (see :mod:`spatial.proposals` and ``docs/PROPOSALS.md``):
     shaped as in ``python -m spatial check --json``.
 ``propose partitions STP [--json]``
     Every way to split an STP's boroughs into valid systems (exact search).
-``propose localities AREA [AREA ...] [--seed N] [--json]``
+``propose localities AREA [AREA ...] [--seed N] [--count N] [--json]``
     Contiguous 30–70k localities of a borough (or of each borough of an STP,
-    or of a list of unit/MSOA codes) with PySAL spopt max-p.
+    or of a list of unit/MSOA codes) with PySAL spopt max-p; ``--count N``
+    makes exactly N balanced localities per borough instead (e.g. NCL's
+    "two CHINs per borough"), compared with the papers' range.
 
 Bad input (an unknown borough or STP, a range no split can meet, areas in
 separate pieces) exits 2 with the typed error's message on stderr; nothing
@@ -76,6 +78,12 @@ def register(subparsers: Any) -> None:
                      help="smallest locality population (default thresholds.locality_min, 30,000)")
     loc.add_argument("--max", dest="high", type=int, default=None, metavar="N",
                      help="largest locality population (default thresholds.locality_max, 70,000)")
+    loc.add_argument("--count", type=int, default=None, metavar="N",
+                     help="exactly N contiguous localities per borough, as balanced in population as the data "
+                          "allows (max-p with a count constraint); the range is then checked, not aimed at")
+    loc.add_argument("--need", type=float, default=0.0, metavar="KM",
+                     help="localities that respect need: each block's Core20 share (IMD 2019) x KM joins its "
+                          "centroid as a max-p attribute, keeping deprived areas together (default 0: off)")
     loc.add_argument("--year", type=int, default=None, help="population year")
     loc.add_argument("--json", action="store_true", help="print the localities as JSON")
     loc.set_defaults(func=run_localities)
@@ -208,7 +216,8 @@ def run_localities(args: argparse.Namespace) -> int:
     if args.year is not None:
         engine = engine.for_year(args.year)
     area = args.area[0] if len(args.area) == 1 else list(args.area)
-    proposal = propose_localities(engine.index, area, on=args.on, thresholds=t, seed=args.seed)
+    proposal = propose_localities(engine.index, area, on=args.on, thresholds=t, seed=args.seed,
+                                  count=getattr(args, "count", None), need=getattr(args, "need", 0.0))
     if args.json:
         _dump(proposal.to_dict())
     else:
