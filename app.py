@@ -12,7 +12,15 @@ st.set_page_config(page_title="Footprints", page_icon="🗺️", layout="wide")
 
 from ui.state import get_engine  # noqa: E402  (set_page_config must run first)
 
-get_engine()  # first load shows a progress bar; later reruns are instant
+try:
+    get_engine()  # first load shows a progress bar; later reruns are instant
+except Exception as exc:  # noqa: BLE001 - a data-load error is a message, never a traceback
+    from boundaries.errors import FootprintsError
+
+    detail = str(exc) if isinstance(exc, FootprintsError) else (
+        f"{type(exc).__name__}: {exc}. Fix: run `python -m boundaries status` to see which file is at fault")
+    st.error(f"The boundary and population data could not be loaded, so no page can open. {detail}")
+    st.stop()
 
 from layers.clickmap import prepare_clickmap  # noqa: E402
 

@@ -1,5 +1,10 @@
 import sys
 
-from .cli import main
+try:
+    from .cli import main
 
-sys.exit(main())
+    code = main()
+except KeyboardInterrupt:  # Ctrl-C: one line, the conventional exit code 128 + SIGINT
+    sys.stderr.write("interrupted (Ctrl-C); nothing was written half-way\n")
+    code = 130
+sys.exit(code)

@@ -6,6 +6,15 @@ fraction of that.  The key is a hash of the region's configuration, the cache
 format version and the bytes of every source file the build reads, so the
 cache is rebuilt whenever a source changes.  Writes are atomic: a cache
 folder is written under a temporary name and renamed into place whole.
+
+What is cached is what was hashed: the sources are hashed again after the
+build has read them, and a build whose sources changed in between (a
+symlink repointed, a sync tool or a second process replacing files) is never
+stored; it is started again from the new files.  Building and writing one key
+happens under a file lock (``<cache>/locks/<folder>.lock``), so concurrent processes build
+it once.  A cache folder that cannot be used (read-only, a file, a full disk,
+a lock held too long) never stops the program: the data is built without it
+and a :class:`CacheWarning` says why.
 """
 
 from __future__ import annotations
@@ -15,19 +24,49 @@ import json
 import os
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
+from typing import Callable
 
 import geopandas as gpd
+from filelock import FileLock, Timeout
 
 from .config import DEFAULT_YEAR, Settings, settings as default_settings
+from .errors import DataError
 from .geographies import Geographies, Progress, build_geographies
 from .readers import locate
 from .registry import Region, get_dataset, get_region
 
-__all__ = ["CACHE_FORMAT", "source_key", "load_geographies", "clear_cache"]
+__all__ = ["CACHE_FORMAT", "CacheWarning", "source_key", "load_geographies", "clear_cache", "lock_path"]
 
 #: Bump when the processed tables change shape.
 CACHE_FORMAT = 3
+#: Builds started before giving up on sources that keep changing while they are read.
+BUILD_ATTEMPTS = 3
+#: Seconds to wait for another process building the same cache key.
+LOCK_TIMEOUT = 600.0
+
+
+class CacheWarning(UserWarning):
+    """The processed cache could not be used; the data was built from the sources without it."""
+
+
+def _warn(what: str, exc: BaseException | str, folder: Path) -> None:
+    reason = exc if isinstance(exc, str) else (getattr(exc, "strerror", None) or str(exc) or type(exc).__name__)
+    warnings.warn(CacheWarning(
+        f"the processed cache {what} ({reason}; folder: {folder}); the data was loaded without it, which is "
+        f"slower but correct. Fix: point FOOTPRINTS_CACHE at a writable folder with free space"), stacklevel=3)
+
+
+def lock_path(folder: Path) -> Path:
+    """The lock file guarding the build and write of one cache folder (in ``<cache>/locks``)."""
+    return folder.parent.parent / "locks" / f"{folder.name}.lock"
+
+
+def _changed_sources(region: Region, config: Settings) -> list[str]:
+    paths = [region.units, *(j.dataset for j in region.joins), *(p.dataset for p in region.published.values()),
+             *region.profile.values()]
+    return sorted({str(get_dataset(d).path) for d in paths})
 
 
 def _file_digest(path: Path) -> str:
@@ -105,6 +144,8 @@ def load_geographies(
     config: Settings | None = None,
     use_cache: bool = True,
     progress: Progress | None = None,
+    after_hash: Callable[[], None] | None = None,
+    lock_timeout: float = LOCK_TIMEOUT,
 ) -> Geographies:
     """Load a region's units and layers, from the processed cache when it is current.
 
@@ -120,10 +161,23 @@ def load_geographies(
         Read and write the processed cache (default True).
     progress : callable, optional
         ``progress(fraction, message)`` while building.
+    after_hash : callable, optional
+        Called with no arguments after the sources were hashed and before
+        they are read (each build attempt).  For tests that change the files
+        in between, as a sync tool would.
+    lock_timeout : float
+        Seconds to wait for another process building the same key; then the
+        data is built without the cache (with a :class:`CacheWarning`).
 
     Returns
     -------
     Geographies
+
+    Raises
+    ------
+    DataError
+        The sources kept changing while they were read
+        (:data:`BUILD_ATTEMPTS` builds); nothing is cached.
 
     Examples
     --------
@@ -134,18 +188,56 @@ def load_geographies(
     """
     reg = get_region(region)
     config = config or default_settings()
-    if not use_cache:
-        geo = build_geographies(reg, year=year, config=config, progress=progress)
-        geo.key = source_key(reg, config)
-        return geo
-    key = source_key(reg, config)
-    folder = config.processed_dir / f"{reg.name}-{key}"
-    geo = _read(folder)
-    if geo is None:
-        geo = build_geographies(reg, year=year, config=config, progress=progress)
-        geo.key = key
-        _write(geo, folder)
-    return geo.with_year(year)
+    for _ in range(BUILD_ATTEMPTS):
+        key = source_key(reg, config)
+        folder = config.processed_dir / f"{reg.name}-{key}"
+        if use_cache:
+            geo = _read(folder)
+            if geo is not None:
+                return geo.with_year(year)
+        lock = _acquire(folder, lock_timeout) if use_cache else None
+        store = lock is not None
+        try:
+            if lock is not None:  # another process may have written it while we waited
+                geo = _read(folder)
+                if geo is not None:
+                    return geo.with_year(year)
+            if after_hash is not None:
+                after_hash()
+            geo = build_geographies(reg, year=year, config=config, progress=progress)
+            geo.key = key
+            if source_key(reg, config) != key:
+                continue  # the sources changed while they were read: never store this build
+            if store:
+                try:
+                    _write(geo, folder)
+                except OSError as exc:
+                    _warn("could not be written", exc, config.processed_dir)
+            return geo.with_year(year)
+        finally:
+            if lock is not None:
+                lock.release()
+    raise DataError(
+        f"the data files changed while they were being read ({BUILD_ATTEMPTS} attempts); the numbers could mix "
+        f"old and new files, so nothing was loaded or cached", path=", ".join(_changed_sources(reg, config)),
+        fix="wait until the copy, sync or fetch into the data directory has finished, then start again")
+
+
+def _acquire(folder: Path, timeout: float) -> FileLock | None:
+    """The key's lock, held; ``None`` (with a :class:`CacheWarning`) when the cache folder cannot be used."""
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        lock_path(folder).parent.mkdir(exist_ok=True)
+        lock = FileLock(str(lock_path(folder)), timeout=timeout)
+        lock.acquire()
+    except Timeout:
+        _warn(f"is locked by another process building it (waited {timeout:g} s for the lock)", "timeout",
+              folder.parent)
+        return None
+    except OSError as exc:
+        _warn("cannot be used", exc, folder.parent)
+        return None
+    return lock
 
 
 def clear_cache(config: Settings | None = None) -> int:

@@ -143,17 +143,28 @@ def main(argv: list[str] | None = None) -> int:
                     help="rebuild into a temporary folder and compare with the committed bundle")
     sub.add_parser("clear-cache", help="delete the processed cache")
     args = parser.parse_args(argv)
-    try:
-        if args.command == "status":
-            return _status(args)
-        if args.command == "fetch":
-            return _fetch(args)
-        if args.command == "bundle":
-            return _bundle(args)
-        from .cache import clear_cache
+    import warnings
 
-        print(f"removed {clear_cache()} processed cache folder(s)")
-        return 0
+    def show(message, *a, **k) -> None:
+        print(f"warning: {message}", file=sys.stderr)
+
+    try:
+        with warnings.catch_warnings():
+            warnings.showwarning = show
+            return _run(args)
     except (FootprintsError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+def _run(args) -> int:
+    if args.command == "status":
+        return _status(args)
+    if args.command == "fetch":
+        return _fetch(args)
+    if args.command == "bundle":
+        return _bundle(args)
+    from .cache import clear_cache
+
+    print(f"removed {clear_cache()} processed cache folder(s)")
+    return 0

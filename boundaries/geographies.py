@@ -20,7 +20,7 @@ import shapely
 
 from .attributes import AGE_COLUMNS, IMD_COLUMNS, age_bands_from_single_years, imd_columns
 from .config import DEFAULT_YEAR, Settings, settings as default_settings
-from .errors import ConsistencyError, DataError, PopulationError
+from .errors import ConsistencyError, DataError, GeometryError, PopulationError
 from .readers import Loaded, load_dataset
 from .registry import REGISTRY, Region, get_dataset, get_region
 
@@ -178,6 +178,8 @@ def build_geographies(
     def read(ds_id: str) -> Loaded:
         loaded = load_dataset(get_dataset(ds_id), config)
         notes.extend(f"{ds_id}: {n}" for n in loaded.notes)
+        if isinstance(loaded.frame, gpd.GeoDataFrame) and loaded.frame.geometry.name in loaded.frame:
+            check_shapes(loaded, reg)
         return loaded
 
     _report(progress, 0.05, "reading unit boundaries")
@@ -434,3 +436,48 @@ def dissolve_units(units: gpd.GeoDataFrame, by: str) -> gpd.GeoDataFrame:
         if (per == 1).all():
             out[parent] = units.groupby(by, sort=True)[parent].first().loc[keys].to_numpy()
     return gpd.GeoDataFrame(out, geometry=merged, crs=units.crs)
+
+
+def check_shapes(loaded: Loaded, region: Region) -> None:
+    """Refuse a layer whose features are not polygons or lie outside the region's extent.
+
+    Catches a file in degrees but labelled EPSG:27700 (every coordinate
+    within +-180, +-90), a feature moved far away, and points, lines or
+    collections where areas belong (they would otherwise become empty
+    polygons, keeping their population, or break the coverage cleaning).
+
+    Raises
+    ------
+    GeometryError
+        Naming the features, the reason and the fix.
+    """
+    frame, ds = loaded.frame, loaded.dataset
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    codes = (frame[ds.code_column].astype(str).to_numpy() if ds.code_column in frame
+             else np.array([f"feature {i}" for i in range(len(frame))]))
+    kinds = shapely.get_type_id(geoms)
+    bad = ~np.isin(kinds, (3, 6)) & ~shapely.is_missing(geoms)
+    if bad.any():
+        listed = ", ".join(f"{c} ({g.geom_type})" for c, g in list(zip(codes[bad], geoms[bad]))[:10])
+        raise GeometryError(
+            f"{int(bad.sum())} feature(s) are not polygons: {listed}", dataset=ds.id, path=loaded.path,
+            fix="areas must be Polygon or MultiPolygon; restore them from the published boundary file")
+    if region.extent is None or not len(geoms):
+        return
+    x0, y0, x1, y1 = shapely.total_bounds(geoms)
+    if -180 <= x0 and x1 <= 180 and -90 <= y0 and y1 <= 90:
+        raise GeometryError(
+            f"the coordinates look like degrees (x {x0:.2f} to {x1:.2f}, y {y0:.2f} to {y1:.2f}) though the "
+            f"layer is labelled EPSG:27700 (metres)", dataset=ds.id, path=loaded.path,
+            fix="the file's CRS label is wrong: label it EPSG:4326 (ogr2ogr -a_srs EPSG:4326) so it is "
+                "reprojected, or fetch the published file")
+    ex0, ey0, ex1, ey1 = region.extent
+    box = shapely.box(ex0, ey0, ex1, ey1)
+    outside = ~shapely.within(geoms, box) & ~shapely.is_missing(geoms)
+    if outside.any():
+        far = shapely.distance(geoms[outside], shapely.boundary(box))
+        listed = ", ".join(f"{c} ({d / 1000:,.0f} km outside)" for c, d in list(zip(codes[outside], far))[:10])
+        raise GeometryError(
+            f"{int(outside.sum())} feature(s) lie outside the {region.name} extent (x {ex0:,.0f}-{ex1:,.0f} m, "
+            f"y {ey0:,.0f}-{ey1:,.0f} m in EPSG:27700): {listed}", dataset=ds.id, path=loaded.path,
+            fix="restore the features' coordinates from the published boundary file")

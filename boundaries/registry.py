@@ -356,6 +356,10 @@ class Region:
         Who lives in the units (:mod:`boundaries.attributes`): ``"age"`` -> registry
         id of a single-year-of-age table, ``"imd"`` -> registry id of the IMD table.
         A region without an entry has no such columns, and the profile says so.
+    extent : tuple of float, optional
+        ``(xmin, ymin, xmax, ymax)`` in EPSG:27700 metres that every feature of
+        every layer must lie in: the bounds of the region's published
+        boundaries (measured with ``pyogrio.read_info``) plus about 5 km.
     """
 
     name: str
@@ -367,6 +371,7 @@ class Region:
     published: Mapping[str, Published] = field(default_factory=dict)
     flows: Mapping[int, str] = field(default_factory=dict)
     profile: Mapping[str, str] = field(default_factory=dict)
+    extent: tuple[float, float, float, float] | None = None
 
     def datasets(self) -> list[str]:
         """Registry ids this region reads."""
@@ -411,6 +416,8 @@ _REGIONS = [
         },
         flows=_FLOWS,
         profile={"age": "london_lsoa_pop_syoa_2017", "imd": "imd2019"},
+        # GLA boroughs: x 503,568-561,957, y 155,850-200,934 m
+        extent=(498_000.0, 150_000.0, 568_000.0, 206_000.0),
     ),
     Region(
         name="england",
@@ -432,6 +439,8 @@ _REGIONS = [
         published={"msoa": Published("england_msoa", "MSOA11CD", "MSOA11NM")},
         flows=_FLOWS,
         profile={"imd": "imd2019"},  # no single-year-of-age table for all England in the mirror
+        # England LSOAs: x 85,676-655,606, y 7,054-657,534 m (Scilly to Berwick)
+        extent=(80_000.0, 0.0, 661_000.0, 663_000.0),
     ),
 ]
 

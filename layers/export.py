@@ -7,7 +7,9 @@ local file with every request to anything but ``file:``, ``data:`` and
 
 Tables carry a title line and a source-and-date line above the header.  Text
 cells that a spreadsheet would read as a formula (starting ``=``, ``+``,
-``-``, ``@``, tab or carriage return) are written as plain text.
+``-``, ``@``, tab or carriage return, also after leading blanks or in
+full-width form) are written as plain text by :func:`spatial.text.csv_cell`;
+Excel cells are typed as text, never formulas.
 """
 
 from __future__ import annotations
@@ -194,9 +196,6 @@ def _provenance(title: str, source_line: str, date: dt.date | None) -> tuple[str
     return title, f"{source_line} \u00b7 Produced {when}"
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def _missing(value: Any) -> bool:
     return value is None or (
         pd.api.types.is_scalar(value) and not isinstance(value, str) and bool(pd.isna(value))
@@ -206,9 +205,9 @@ def _missing(value: Any) -> bool:
 def _cell(value: Any) -> Any:
     if _missing(value):
         return ""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    from spatial.text import csv_cell  # the one neutraliser of every CSV we write
+
+    return csv_cell(value)
 
 
 def table_csv(df: pd.DataFrame, *, title: str, source_line: str, date: dt.date | None = None) -> bytes:

@@ -21,7 +21,7 @@ from .checks import CareFlowModel, FootprintReport, ScenarioReport, check_scenar
 from .footprints import Scenario, resolve_members
 from .index import UnitIndex
 
-__all__ = ["ScenarioComparison", "compare_scenarios", "MOVES_COLUMNS", "CHECKS_COLUMNS"]
+__all__ = ["ScenarioComparison", "compare_scenarios", "comparison_csv", "MOVES_COLUMNS", "CHECKS_COLUMNS"]
 
 #: Columns of :attr:`ScenarioComparison.moves`.
 MOVES_COLUMNS = (
@@ -234,3 +234,10 @@ def compare_scenarios(
     moves_df = pd.DataFrame(moves, columns=list(MOVES_COLUMNS))
     checks_df = pd.DataFrame(checks, columns=list(CHECKS_COLUMNS))
     return ScenarioComparison(a, b, report_a, report_b, moves_df, checks_df)
+
+
+def comparison_csv(cmp: ScenarioComparison) -> str:
+    """The checks and moves of a comparison as CSV text, every text cell neutralised (:mod:`spatial.text`)."""
+    from .text import csv_frame
+
+    return csv_frame(cmp.checks.merge(cmp.moves, on="footprint", how="left")).to_csv(index=False)

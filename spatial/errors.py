@@ -16,6 +16,7 @@ __all__ = [
     "FootprintError",
     "ThresholdError",
     "AssignmentError",
+    "ScenarioExistsError",
 ]
 
 
@@ -84,3 +85,7 @@ class ThresholdError(ScenarioError):
 
 class AssignmentError(ScenarioError):
     """An assignment CSV with missing columns or blank codes."""
+
+
+class ScenarioExistsError(ScenarioError):
+    """A save would replace a file holding another scenario (or something that is not a scenario)."""

@@ -20,9 +20,26 @@ from boundaries import DEFAULT_YEAR
 
 from .errors import FootprintError
 from .index import UnitIndex, normalise_code
+from .text import clean_name, find_surrogate
 from .thresholds import KINDS, LEVEL_ORDER, LEVELS, Thresholds
 
 __all__ = ["Footprint", "Scenario", "resolve_members"]
+
+
+def _refuse_surrogates(where: str, **fields) -> None:
+    """A lone surrogate (``"\\ud800"`` in JSON) cannot be written as UTF-8: refuse it, naming the field."""
+    for field_name, value in fields.items():
+        texts = value if isinstance(value, (tuple, list)) else (value,)
+        for j, text in enumerate(texts):
+            if not isinstance(text, str):
+                continue
+            pos = find_surrogate(text)
+            if pos is not None:
+                at = f"{field_name}[{j}]" if isinstance(value, (tuple, list)) else field_name
+                raise FootprintError(
+                    f"the {at} holds a lone surrogate U+{ord(text[pos]):04X} at character {pos + 1}, which is not "
+                    f"a character and cannot be saved or shown", where=f"{where}, field {at}",
+                    fix="remove it or retype the text (it often comes from a broken copy of an emoji)")
 
 
 @dataclass(frozen=True)
@@ -59,6 +76,12 @@ class Footprint:
     kind: str = "place"
 
     def __post_init__(self) -> None:
+        if isinstance(self.name, str):
+            _refuse_surrogates(f"footprint {self.name!r}", name=self.name, parent=self.parent, notes=self.notes,
+                               members=self.members, core_providers=self.core_providers)
+            object.__setattr__(self, "name", clean_name(self.name))
+            if isinstance(self.parent, str):
+                object.__setattr__(self, "parent", clean_name(self.parent) or None)
         if not isinstance(self.name, str) or not self.name.strip():
             raise FootprintError("a footprint needs a non-empty name", where="footprints[].name",
                                  fix="give every footprint a name")
@@ -119,7 +142,19 @@ class Scenario:
     source: str = ""
 
     def __post_init__(self) -> None:
+        if isinstance(self.name, str):
+            _refuse_surrogates(f"scenario {self.name!r}", name=self.name, description=self.description,
+                               source=self.source)
+            object.__setattr__(self, "name", clean_name(self.name))
         object.__setattr__(self, "footprints", tuple(self.footprints))
+        from .limits import MAX_FOOTPRINTS
+
+        if len(self.footprints) > MAX_FOOTPRINTS:
+            raise FootprintError(
+                f"the scenario has {len(self.footprints):,} footprints, over the limit of {MAX_FOOTPRINTS:,}",
+                where=f"scenario {self.name!r}",
+                fix="split it into several scenarios, or group units into fewer, larger footprints "
+                    "(a footprint may list MSOAs, wards or boroughs)")
         seen: set[str] = set()
         for fp in self.footprints:
             if fp.name in seen:
@@ -161,9 +196,10 @@ class Scenario:
 
     def get(self, name: str) -> Footprint:
         """Footprint by name (``KeyError`` naming the known ones)."""
-        for fp in self.footprints:
-            if fp.name == name:
-                return fp
+        for key in dict.fromkeys((name, clean_name(name) if isinstance(name, str) else name)):
+            for fp in self.footprints:  # the name as typed, then as stored (clean_name)
+                if fp.name == key:
+                    return fp
         raise KeyError(f"no footprint {name!r} in scenario {self.name!r}; known: "
                        f"{', '.join(fp.name for fp in self.footprints)}")
 
@@ -187,7 +223,8 @@ class Scenario:
 
     def rename(self, old: str, new: str) -> "Scenario":
         """Rename a footprint and the parent links to it."""
-        self.get(old)
+        old = self.get(old).name
+        new = clean_name(new) if isinstance(new, str) else new
         if new != old and new in self.names():
             raise FootprintError(f"a footprint named {new!r} already exists", fix="choose another name")
         fps = []

@@ -22,6 +22,8 @@ from boundaries import Geographies, Settings, settings
 
 from .errors import UnknownCodeError
 
+from .text import fold_lookalikes
+
 __all__ = ["UnitIndex", "LAYERS", "normalise_code", "unit_adjacency", "cached_adjacency"]
 
 #: Layers a member code may name, finest first.
@@ -166,6 +168,11 @@ class UnitIndex:
     def suggest(self, member: str, n: int = 3) -> list[str]:
         """Closest known codes or names to an unknown member (every area a shared name means)."""
         key = normalise_code(member)
+        folded, found = fold_lookalikes(key)
+        if found and normalise_code(folded) in self._lookup:
+            real = self._display(normalise_code(folded))
+            code = real.split(" ")[0]
+            return [f"{real}: {key!r} looks like {code} but contains {', '.join(found)}"]
         if key.casefold() in self._ambiguous:
             return [self._describe(layer, i) for layer, i in self._ambiguous[key.casefold()]]
         pool = list(self._lookup) if not _CODE_RE.match(key) else [
@@ -247,13 +254,15 @@ def cached_adjacency(geo: Geographies, config: Settings | None = None) -> sp.csr
             pass
     adj = unit_adjacency(geo)
     if geo.key and folder.is_dir():
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".adj-", suffix=".npz")
-        os.close(fd)
-        try:
+        tmp = None
+        try:  # a read-only or full cache folder only costs the speed-up
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".adj-", suffix=".npz")
+            os.close(fd)
             sp.save_npz(tmp, sp.csr_matrix(adj))
             os.replace(tmp, path)
         except OSError:
-            Path(tmp).unlink(missing_ok=True)
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
     return adj
 
 

@@ -702,7 +702,10 @@ def _read_unit_areas(path: Path, b: _Areas, index: UnitIndex, key: str) -> UnitA
 
 def _write_unit_areas(path: Path, table: UnitAreas) -> None:
     """Write the table atomically (temporary file, then ``os.replace``); a failed write leaves no file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".unit-areas-", suffix=".bin")
+    try:  # a read-only or full cache folder only costs the speed-up
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".unit-areas-", suffix=".bin")
+    except OSError:
+        return
     try:
         m = table.matrix
         head = np.array([_UNIT_AREAS_VERSION, m.shape[0], m.shape[1], m.nnz, table.n_inside, table.n_cut], "<i8")

@@ -36,9 +36,11 @@ import shapely
 from boundaries import DEFAULT_YEAR
 
 from .checks import RULES, ScenarioReport
-from .errors import AssignmentError, FootprintError, ScenarioError, ScenarioFormatError, UnknownCodeError
+from .errors import AssignmentError, FootprintError, ScenarioError, ScenarioExistsError, ScenarioFormatError, \
+    UnknownCodeError
 from .footprints import Footprint, Scenario
 from .index import UnitIndex, normalise_code
+from .text import csv_cell, uncsv_cell
 from .thresholds import LEVEL_ORDER, LEVELS, Thresholds
 
 __all__ = [
@@ -51,6 +53,7 @@ __all__ = [
     "loads",
     "load_scenario",
     "save_scenario",
+    "remove_orphan_temps",
     "validate_members",
     "assignment_from_csv",
     "assignment_to_csv",
@@ -112,7 +115,7 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[IO[str]], None], *, encoding: str = "utf-8",
-                 newline: str | None = "\n") -> Path:
+                 newline: str | None = "\n", replace: Callable[[Path], None] | None = None) -> Path:
     """Write a text file atomically.
 
     ``write`` receives an open text file in the destination folder; when it
@@ -128,6 +131,9 @@ def atomic_write(path: str | os.PathLike, write: Callable[[IO[str]], None], *, e
         Called with the open temporary file.
     encoding, newline : str
         Passed to :func:`open`.
+    replace : callable, optional
+        ``replace(tmp)`` moves the finished temporary file into place instead
+        of ``os.replace(tmp, path)`` (e.g. refusing to replace another file).
 
     Returns
     -------
@@ -140,7 +146,10 @@ def atomic_write(path: str | os.PathLike, write: Callable[[IO[str]], None], *, e
             write(f)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        if replace is None:
+            os.replace(tmp, path)
+        else:
+            replace(tmp)
     _fsync_dir(path.parent if str(path.parent) else Path("."))
     return path
 
@@ -460,18 +469,102 @@ def load_scenario(path: str | os.PathLike) -> Scenario:
     return loads(_decode_utf8(raw, where), where=where)
 
 
-def save_scenario(scenario: Scenario, path: str | os.PathLike) -> Path:
+def save_scenario(scenario: Scenario, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
     """Write a scenario file atomically (see :func:`atomic_write`).
 
-    The old file is replaced only once the new one is completely on disk.
+    The old file is replaced only once the new one is completely on disk,
+    and only when it holds the same scenario (the same name) or ``overwrite``
+    is true: two names that map to one file (``SWL/Merton`` and
+    ``SWL-Merton``, or names alike in their first 80 characters) never
+    replace each other silently.  A new file is created with a hard link, so
+    it never replaces one another process created meanwhile.  Temporary files
+    of killed saves (older than :data:`spatial.limits.ORPHAN_TMP_SECONDS`)
+    are removed first.
+
+    Raises
+    ------
+    ScenarioExistsError
+        The file holds another scenario, or something that is not a scenario,
+        and ``overwrite`` is false.
     """
+    path = Path(path)
     data = scenario_to_dict(scenario)
+    remove_orphan_temps(path.parent if str(path.parent) else Path("."))
 
     def write(f: IO[str]) -> None:
         json.dump(data, f, indent=2, ensure_ascii=False)
         f.write("\n")
 
-    return atomic_write(path, write)
+    if overwrite:
+        return atomic_write(path, write)
+    return atomic_write(path, write, replace=lambda tmp: _replace_own(tmp, path, scenario.name))
+
+
+def _held_name(path: Path) -> str | None:
+    """Name of the scenario in ``path``; ``None`` when nothing is there; raises when it is not a scenario."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    try:
+        return loads(raw, where=str(path)).name
+    except ScenarioError as exc:
+        raise ScenarioExistsError(f"the file exists and is not a Footprints scenario ({exc.message})",
+                                  where=str(path), fix="save under another name, or choose to replace it "
+                                  "(overwrite) if it may be lost") from exc
+
+
+def _replace_own(tmp: Path, path: Path, name: str) -> None:
+    while True:
+        if not os.path.lexists(path):
+            try:
+                os.link(tmp, path)  # fails if the file appeared meanwhile: never replaces it
+                return
+            except FileExistsError:
+                continue
+            except OSError:  # pragma: no cover - file systems without hard links
+                pass
+        if path.is_symlink():  # replacing a link loses nothing: the file it points to is kept
+            os.replace(tmp, path)
+            return
+        held = _held_name(path)
+        if held is not None and held != name:
+            raise ScenarioExistsError(
+                f"the file holds another scenario, {held!r}; saving {name!r} would replace it", where=str(path),
+                fix="save under another name, or choose to replace it (overwrite)")
+        os.replace(tmp, path)
+        return
+
+
+_ORPHAN = re.compile(r"^\..+\.json\.[^.]+\.tmp$")
+
+
+def remove_orphan_temps(folder: str | os.PathLike) -> int:
+    """Remove hidden ``.<name>.json.<random>.tmp`` files of killed saves; return how many.
+
+    Only files older than :data:`spatial.limits.ORPHAN_TMP_SECONDS` go, so a
+    save still writing in another process keeps its file.
+    """
+    import time
+
+    from .limits import ORPHAN_TMP_SECONDS
+
+    n, now = 0, time.time()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        if not _ORPHAN.match(entry.name):
+            continue
+        try:
+            if entry.is_file(follow_symlinks=False) and now - entry.stat(follow_symlinks=False).st_mtime > \
+                    ORPHAN_TMP_SECONDS:
+                os.unlink(entry.path)
+                n += 1
+        except OSError:
+            continue
+    return n
 
 
 def validate_members(scenario: Scenario, index: UnitIndex, *, where: str | None = None) -> dict[str, np.ndarray]:
@@ -537,6 +630,17 @@ def _sniff_delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
+def _one_line_per_record(row: list[str], first: int, last: int, where: str) -> None:
+    """Refuse a record that spans lines: an unbalanced quote would swallow the rows below into one cell."""
+    if last > first or any("\n" in c or "\r" in c for c in row):
+        span = f"lines {first}-{last}" if last > first else f"line {first}"
+        raise AssignmentError(
+            f"malformed CSV: the record starting on line {first} runs over {span} (an unbalanced quote \" or a "
+            f"line break inside a quoted cell), so {max(last - first, 1)} line(s) would become part of one cell "
+            f"and their rows would be lost", where=f"{where}, line {first}",
+            fix="close the quote on that line, or remove it; a name holds no line break")
+
+
 def assignment_from_csv(
     path_or_text: str | os.PathLike,
     *,
@@ -596,11 +700,12 @@ def assignment_from_csv(
     if not lines or not lines[0].strip():
         raise AssignmentError("the file is empty or its first line is blank", where=where,
                               fix="start with a header line: unit_code,footprint")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(lines[0]))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(lines[0]), strict=True)
     try:
         header = next(reader)
     except csv.Error as exc:  # pragma: no cover - a header line is rarely malformed
         raise AssignmentError(f"cannot read the header: {exc}", where=f"{where}, line 1") from exc
+    _one_line_per_record(header, 1, reader.line_num, where)
     keys = [_header_key(h) for h in header]
 
     def column(options: tuple[str, ...]) -> int | None:
@@ -620,11 +725,14 @@ def assignment_from_csv(
     codes_at: dict[str, list[int]] = {}
     blank: list[int] = []
     try:
+        last = reader.line_num
         for row in reader:
             lineno = reader.line_num
+            _one_line_per_record(row, last + 1, lineno, where)
+            last = lineno
             if not any(cell.strip() for cell in row):
                 continue
-            cell = lambda c: row[c].strip() if c is not None and c < len(row) else ""  # noqa: E731
+            cell = lambda c: uncsv_cell(row[c].strip()).strip() if c is not None and c < len(row) else ""  # noqa: E731
             code, fp_name = normalise_code(cell(c_code)), cell(c_fp)
             if not code:
                 blank.append(lineno)
@@ -649,8 +757,10 @@ def assignment_from_csv(
             entry["members"].append(code)
             codes_at.setdefault(code, []).append(lineno)
     except csv.Error as exc:
-        raise AssignmentError(f"malformed CSV: {exc}", where=f"{where}, line {reader.line_num}",
-                              fix="check the quotes on that line") from exc
+        raise AssignmentError(f"malformed CSV: {exc} (an unbalanced quote \" from line {last + 1} on)",
+                              where=f"{where}, line {last + 1}",
+                              fix="close the quote on that line, or remove it; a name holds no line break"
+                              ) from exc
     if blank:
         shown = ", ".join(map(str, blank[:20])) + (f" and {len(blank) - 20} more" if len(blank) > 20 else "")
         raise AssignmentError(f"{len(blank)} row(s) with a blank unit code", where=f"{where}, line(s) {shown}",
@@ -703,8 +813,9 @@ def assignment_to_csv(scenario: Scenario, index: UnitIndex, level: str | None = 
     w.writerow(header)
     for fp in fps:
         extra = ([fp.level] if level is None else []) + ([fp.parent or ""] if with_parent else [])
+        # names are neutralised for spreadsheets (spatial.text.csv_cell); the reader undoes it
         for code in index.codes[members[fp.name]]:
-            w.writerow([str(code), fp.name, *extra])
+            w.writerow([str(code), *map(csv_cell, (fp.name, *extra))])
     text = buf.getvalue()
     if path is not None:
         atomic_write(path, lambda f: f.write(text))

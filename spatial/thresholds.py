@@ -103,10 +103,18 @@ class Thresholds:
             raise ThresholdError(f"inequality_rules must be one of {', '.join(INEQUALITY_MODES)}, "
                                  f"not {self.inequality_rules!r}", where="thresholds.inequality_rules",
                                  fix="use 'inform' (shown, never failing), 'enforce' or 'off'")
+        from .limits import MAX_THRESHOLD_DIGITS
+
         for f in fields(self):
             if f.name == "inequality_rules":
                 continue
             v = getattr(self, f.name)
+            if isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 10 ** MAX_THRESHOLD_DIGITS:
+                digits = len(str(abs(v))) if abs(v) < 10 ** 4000 else "thousands of"
+                raise ThresholdError(f"{f.name} is a {digits}-digit number, far beyond any population or share",
+                                     where=f"thresholds.{f.name}",
+                                     fix=f"use a number like the default {getattr(Thresholds, f.name):,} "
+                                         f"(at most {MAX_THRESHOLD_DIGITS} digits)")
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
                 raise ThresholdError(f"{f.name} must be a number, not {v!r}", where=f"thresholds.{f.name}",
                                      fix=f"use a number like the default {getattr(Thresholds, f.name)}")

@@ -74,7 +74,7 @@ def _save_loop(path: str, writer: int, start: int, count: int, slow: bool, log_p
     with open(log_path, "a", buffering=1) as log:
         i = start
         while count == 0 or i < start + count:
-            scenario_io.save_scenario(version(writer, i), path)
+            scenario_io.save_scenario(version(writer, i), path, overwrite=True)  # writers of other names
             log.write(f"{i}\n")
             i += 1
 

@@ -94,9 +94,10 @@ def show_comparison(base: Scenario, other: Scenario, *, prefix: str = "scenarios
                                          for v in checks["passed_after"]])
     st.dataframe(checks.rename(columns=lambda c: c.replace("_", " ")), hide_index=True, width="stretch",
                  key=f"{prefix}_checks")
-    st.download_button("Comparison as CSV", cmp.checks.merge(cmp.moves, on="footprint", how="left")
-                       .to_csv(index=False).encode("utf-8"), file_name="comparison.csv", mime="text/csv",
-                       key=f"{prefix}_dl_compare")
+    from spatial.compare import comparison_csv  # spreadsheet-formula text neutralised
+
+    st.download_button("Comparison as CSV", comparison_csv(cmp).encode("utf-8"), file_name="comparison.csv",
+                       mime="text/csv", key=f"{prefix}_dl_compare")
 
 
 def keep_in_browser(exc: Exception, key: str) -> None:

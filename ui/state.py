@@ -23,11 +23,22 @@ STATE_KEY = "footprints_state"
 
 @st.cache_resource(show_spinner=False)
 def _load_engine(region: str) -> Engine:
+    import warnings
+
+    from boundaries.cache import CacheWarning
+
     bar = st.progress(0.0, text="Loading boundaries and population…")
     try:
-        engine = Engine.load(region, progress=lambda f, msg: bar.progress(min(f, 1.0), text=msg))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", CacheWarning)
+            engine = Engine.load(region, progress=lambda f, msg: bar.progress(min(f, 1.0), text=msg))
     finally:
         bar.empty()
+    for w in caught:  # e.g. an unusable FOOTPRINTS_CACHE: the app runs, uncached, and says so
+        if issubclass(w.category, CacheWarning):
+            st.warning(str(w.message))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return engine
 
 

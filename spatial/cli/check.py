@@ -40,6 +40,10 @@ def register(subparsers: Any) -> None:
                         "share and gap (JSON: a 'profile' field per footprint)")
     p.add_argument("--no-care-flows", action="store_true",
                    help="do not load the care-flow model (the care_flow rule is then not measured)")
+    p.add_argument("--save-as", default=None, metavar="FILE.json",
+                   help="also save the scenario read (e.g. from an assignment CSV) as a scenario file")
+    p.add_argument("--overwrite", action="store_true",
+                   help="with --save-as: replace the file even when it holds another scenario")
     p.set_defaults(func=run)
 
 
@@ -161,6 +165,16 @@ def run(args: argparse.Namespace) -> int:
             print(format_profiles(report, profiles))
     if note:
         print(f"note: {note}", file=sys.stderr)
+    if args.save_as:
+        from ..errors import ScenarioExistsError
+        from ..scenario_io import save_scenario
+
+        try:
+            path = save_scenario(scenario, args.save_as, overwrite=args.overwrite)
+        except ScenarioExistsError as exc:
+            raise ScenarioExistsError(exc.message, where=exc.where,
+                                      fix=f"{exc.fix}: pass --overwrite, or another --save-as file") from exc
+        print(f"saved: {path}", file=sys.stderr)
     return 0
 
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import ScenarioError
 from .check import _jsonable
+from .options import regular_file, whole_number
 from ..flows_data import flow_years
 from ..footprints import Footprint, Scenario
 from ..thresholds import LEVELS
@@ -49,8 +50,8 @@ def register(subparsers: Any) -> None:
                         "trusts located inside)")
     p.add_argument("--add-core", default="", help="comma-separated trust codes to add to the core providers")
     p.add_argument("--remove-core", default="", help="comma-separated trust codes to remove from them")
-    p.add_argument("--top", type=int, default=10, help="number of destinations to list (default 10)")
-    p.add_argument("--flows-file", default=None,
+    p.add_argument("--top", type=whole_number(1, 10), default=10, help="number of destinations to list (default 10)")
+    p.add_argument("--flows-file", default=None, type=regular_file("a flow CSV (msoa_code, trust_code, proportion)"),
                    help="a flow CSV (msoa_code, trust_code, proportion) to use instead of the PHE table")
     p.add_argument("--trusts", action="store_true", help="list the trusts that treat London residents")
     p.add_argument("--json", action="store_true", help="print JSON")

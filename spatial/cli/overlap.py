@@ -178,7 +178,9 @@ def run(args: argparse.Namespace) -> int:
         attrs = {k: (list(v) if isinstance(v, tuple) else v) for k, v in table.attrs.items()}
         print(json.dumps({"metadata": attrs, "rows": _records(table)}, indent=2, ensure_ascii=False))
     elif args.csv:
-        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+        from ..text import csv_frame
+
+        csv_frame(table).to_csv(sys.stdout, index=False, lineterminator="\n")
     else:
         kind = "summary" if args.summary else "overlaps"
         print(format_table(table, title=f"{a.label} x {b.label}: {kind}, population year {engine.year}"))

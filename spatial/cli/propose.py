@@ -28,6 +28,7 @@ import sys
 from typing import Any
 
 from .check import _jsonable, attach_care_flows
+from .options import whole_number
 
 __all__ = ["register", "run_systems", "run_partitions", "run_localities", "format_systems",
            "format_partitions", "format_localities"]
@@ -53,7 +54,7 @@ def register(subparsers: Any) -> None:
     s.add_argument("--weights", default=None, metavar="SPEC",
                    help="ranking weights, e.g. containment=0.4,balance=0.2,inside_stp=0.2,compactness=0.2")
     s.add_argument("--passed-only", action="store_true", help="list only the systems that pass every rule")
-    s.add_argument("--limit", type=int, default=None, metavar="N", help="text output: show the best N (default all)")
+    s.add_argument("--limit", type=whole_number(1, 10), default=None, metavar="N", help="text output: show the best N (default all)")
     s.set_defaults(func=run_systems)
 
     q = sub.add_parser("partitions", help="every way to split one STP's boroughs into valid systems",
@@ -62,7 +63,7 @@ def register(subparsers: Any) -> None:
     q.add_argument("stp", metavar="STP", help="code, name or initials of the STP")
     _common(q)
     q.add_argument("--weights", default=None, metavar="SPEC", help="ranking weights, as for `systems`")
-    q.add_argument("--limit", type=int, default=10, metavar="N", help="show the best N partitions (default 10)")
+    q.add_argument("--limit", type=whole_number(1, 10), default=10, metavar="N", help="show the best N partitions (default 10)")
     q.set_defaults(func=run_partitions)
 
     loc = sub.add_parser("localities", help="split a borough into contiguous 30-70k localities (spopt max-p)",
@@ -70,7 +71,7 @@ def register(subparsers: Any) -> None:
                                      "within the population range, with PySAL spopt max-p regions.")
     loc.add_argument("area", nargs="+", metavar="BOROUGH",
                      help="a borough (or STP) code or name; or several unit/MSOA codes to split together")
-    loc.add_argument("--seed", type=int, default=0, help="random seed (same seed, same localities; default 0)")
+    loc.add_argument("--seed", type=whole_number(0, 0), default=0, help="random seed (same seed, same localities; default 0)")
     loc.add_argument("--on", choices=("unit", "msoa", "ward"), default="unit",
                      help="building blocks: units (LSOAs, default), MSOAs (respects MSOA boundaries) or "
                           "wards (2017 wards built from LSOAs by the ONS best-fit lookup)")
