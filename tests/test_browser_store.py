@@ -165,12 +165,20 @@ def test_history_share_link_read_only_and_conflict(browser, store_server):
         assert store.open(v.scenario_id)[2].footprints == with_merton.footprints  # mine: with Merton
 
         # --- the author's name is remembered in this browser (a new session, same cookies) -------
+        for _ in range(50):  # the one-line script sets the cookie when the page has rendered
+            cookies = {c["name"]: c["value"] for c in ctx_a.cookies()}
+            if cookies.get("footprints_author"):
+                break
+            a.wait_for_timeout(200)
+        assert cookies.get("footprints_author") == "Cleo", cookies
         a.reload(wait_until="domcontentloaded")
         a.wait_for_selector('[data-testid="stApp"]')
-        wait_idle(a)
-        assert a.get_by_label(AUTHOR_LABEL).input_value() == "Cleo"
-        cookies = {c["name"]: c["value"] for c in ctx_a.cookies()}
-        assert cookies.get("footprints_author") == "Cleo"
+        settle(a)
+        box = a.get_by_label(AUTHOR_LABEL)
+        box.wait_for(state="visible")
+        a.wait_for_function("(l) => { const e = document.querySelector(`input[aria-label='${l}']`); "
+                            "return e && e.value === 'Cleo'; }", arg=AUTHOR_LABEL, timeout=30_000)
+        assert box.input_value() == "Cleo"
         assert not re.search(r"footprints_author", str(ctx_b.cookies()))  # not shared with other browsers
     finally:
         ctx_a.close()
