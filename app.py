@@ -28,13 +28,25 @@ from layers.clickmap import prepare_clickmap  # noqa: E402
 
 prepare_clickmap()  # Leaflet for the Sketch map, copied once from the installed package (offline)
 
-PAGES = [
-    st.Page("ui/home.py", title="Data and boundaries", icon="🗺️", default=True),
-    st.Page("ui/sketch.py", title="Sketch", icon=":material/draw:"),
-    st.Page("ui/check.py", title="Check", icon="✅"),
-    st.Page("ui/overlaps.py", title="Overlaps", icon="🔀"),
-    st.Page("ui/proposals.py", title="Proposals", icon="🧭"),
-    st.Page("ui/scenarios.py", title="Scenarios", icon="💾"),
-    st.Page("ui/export.py", title="Board export", icon="🖨️"),
-]
-st.navigation(PAGES).run()
+
+
+def pages(home_default: bool = True) -> list:
+    """The app's pages (the home page is the default unless a share link is open)."""
+    return [
+        st.Page("ui/home.py", title="Data and boundaries", icon="🗺️", default=home_default),
+        st.Page("ui/sketch.py", title="Sketch", icon=":material/draw:"),
+        st.Page("ui/check.py", title="Check", icon="✅"),
+        st.Page("ui/overlaps.py", title="Overlaps", icon="🔀"),
+        st.Page("ui/proposals.py", title="Proposals", icon="🧭"),
+        st.Page("ui/scenarios.py", title="Scenarios", icon="💾"),
+        st.Page("ui/export.py", title="Board export", icon="🖨️"),
+    ]
+
+
+# A share link (?scenario=<id>&version=<n>) opens the read-only board view, without the page menu;
+# its "Make a copy" switches to the Scenarios page with an editable copy.
+if "scenario" in st.query_params:
+    st.navigation([st.Page("ui/shared.py", title="Shared scenario", icon="🔗", default=True), *pages(False)],
+                  position="hidden").run()
+else:
+    st.navigation(pages()).run()

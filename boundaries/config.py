@@ -14,6 +14,10 @@ Resolution order for the data directory:
 Download addresses: ``FOOTPRINTS_MIRROR_URL`` (a mirror of the data directory)
 and ``FOOTPRINTS_PINNED_URL`` (a stand-in for ``https://raw.githubusercontent.com/``
 serving the pinned files at their pinned paths, e.g. a local test server).
+
+The scenario store's database is ``FOOTPRINTS_DB`` (an SQLAlchemy URL such as
+``postgresql://user@host/db`` or ``sqlite:////path/footprints.db``, or a plain
+file path), else ``footprints.db`` in the user data folder.
 """
 
 from __future__ import annotations
@@ -70,6 +74,9 @@ class Settings:
         Base address of a mirror of the data directory (``FOOTPRINTS_MIRROR_URL``).
     pinned_url : str, optional
         Stand-in for ``https://raw.githubusercontent.com/`` (``FOOTPRINTS_PINNED_URL``).
+    db_url : str
+        Database of the scenario store: ``FOOTPRINTS_DB`` when set, else an
+        SQLite file ``footprints.db`` in the user data folder.
     """
 
     data_dir: Path
@@ -78,6 +85,7 @@ class Settings:
     bundle_dir: Path | None = None
     mirror_url: str | None = None
     pinned_url: str | None = None
+    db_url: str = ""
 
     @property
     def processed_dir(self) -> Path:
@@ -104,11 +112,21 @@ def settings(env: dict[str, str] | None = None) -> Settings:
     """
     env = dict(os.environ) if env is None else env
     cache = Path(env.get("FOOTPRINTS_CACHE") or platformdirs.user_cache_dir("footprints"))
-    urls = dict(mirror_url=env.get("FOOTPRINTS_MIRROR_URL") or None,
-                pinned_url=env.get("FOOTPRINTS_PINNED_URL") or None)
+    extra = dict(mirror_url=env.get("FOOTPRINTS_MIRROR_URL") or None,
+                 pinned_url=env.get("FOOTPRINTS_PINNED_URL") or None,
+                 db_url=_db_url(env.get("FOOTPRINTS_DB", "").strip()))
     if env.get("FOOTPRINTS_DATA"):
-        return Settings(Path(env["FOOTPRINTS_DATA"]).expanduser(), cache, "env", **urls)
+        return Settings(Path(env["FOOTPRINTS_DATA"]).expanduser(), cache, "env", **extra)
     mirror = REPO_ROOT.parent / "shared" / "data"
     if mirror.is_dir():
-        return Settings(mirror, cache, "mirror", BUNDLE_DIR, **urls)
-    return Settings(cache / "downloads", cache, "download", BUNDLE_DIR, **urls)
+        return Settings(mirror, cache, "mirror", BUNDLE_DIR, **extra)
+    return Settings(cache / "downloads", cache, "download", BUNDLE_DIR, **extra)
+
+
+def _db_url(value: str) -> str:
+    """``FOOTPRINTS_DB`` as an SQLAlchemy URL (a plain path becomes an SQLite file)."""
+    if not value:
+        value = str(platformdirs.user_data_path("footprints", appauthor=False) / "footprints.db")
+    if "://" in value:
+        return value
+    return "sqlite:///" + str(Path(value).expanduser().resolve())

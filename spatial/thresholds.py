@@ -204,3 +204,10 @@ def level_above(level: str) -> str | None:
     levels = LEVELS_2024 if level in LEVELS_2024 else LEVELS
     i = LEVEL_ORDER[level]
     return levels[i + 1] if i + 1 < len(levels) else None
+
+
+#: Days a deleted scenario stays in the store's bin, restorable, before it is
+#: purged for good (spatial/store).  Issue 14 ("deleting moves the scenario to
+#: a bin that can be restored for 30 days"); the same 30 days as Google
+#: Drive's and Microsoft OneDrive's bins.
+STORE_BIN_DAYS = 30

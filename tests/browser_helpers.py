@@ -203,7 +203,11 @@ def app_server() -> Iterator[str]:
     ARTIFACTS.mkdir(exist_ok=True)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    proc = start_server(port, log_path=ARTIFACTS / "streamlit-server.log")
+    import tempfile
+
+    store = Path(tempfile.mkdtemp(prefix="footprints-browser-store-"))  # never the user's own scenario store
+    proc = start_server(port, log_path=ARTIFACTS / "streamlit-server.log",
+                        env={"FOOTPRINTS_DB": str(store / "store.db"), "FOOTPRINTS_SCENARIOS": str(store / "legacy")})
     try:
         try:
             wait_healthy(base, proc)

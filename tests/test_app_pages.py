@@ -31,9 +31,10 @@ PAGES = ["ui/home.py", "ui/check.py", "ui/overlaps.py", "ui/proposals.py", "ui/s
 
 @pytest.fixture(autouse=True)
 def scenarios_folder(tmp_path, monkeypatch):
-    """Saved scenarios go to a fresh folder per test, never to the user's data folder."""
+    """Saved scenarios go to a fresh store (and legacy folder) per test, never to the user's data folder."""
     folder = tmp_path / "saved"
     monkeypatch.setenv("FOOTPRINTS_SCENARIOS", str(folder))
+    monkeypatch.setenv("FOOTPRINTS_DB", str(tmp_path / "store.db"))
     return folder
 
 
@@ -246,40 +247,53 @@ def test_overlaps_of_scenario_footprints_and_stps():
 
 # --- Scenarios ---------------------------------------------------------------------------------------
 
-def test_open_preloaded_save_and_load_round_trip(scenarios_folder):
+def test_open_preloaded_save_and_load_round_trip(tmp_path):
     at = run_app(page="ui/scenarios.py")
     at.selectbox(key="scenarios_preloaded").set_value("kingston-richmond").run()
     at.button(key="scenarios_open_preloaded").click().run()
     loaded = state_of(at).scenario
     assert loaded.name == "Kingston and Richmond" and state_of(at).compare_with == loaded
+    at.text_input(key="scenarios_author").input("Ana").run()
     at.text_input(key="scenarios_save_as").input("My K&R plan").run()
     at.button(key="scenarios_save").click().run()
-    saved = scenarios_folder / "My K&R plan.json"
-    assert saved.is_file(), list(scenarios_folder.iterdir())
-    assert json.loads(saved.read_text())["name"] == "Kingston and Richmond"
-    # switch to another scenario, then open the saved file again
+    assert not errors(at), errors(at)
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "store.db") as conn:  # read the store behind the app's back
+        rows = conn.execute("SELECT s.name, v.number, v.author, v.body FROM scenarios s JOIN versions v "
+                            "ON v.scenario_id = s.id").fetchall()
+    assert [(r[0], r[1], r[2]) for r in rows] == [("My K&R plan", 1, "Ana")]
+    assert json.loads(rows[0][3])["footprints"] == json.loads(dumps(loaded))["footprints"]
+    # switch to another scenario, then open the saved one again
     at.selectbox(key="scenarios_preloaded").set_value("london-stps").run()
     at.button(key="scenarios_open_preloaded").click().run()
     assert state_of(at).scenario.name != loaded.name
-    at.selectbox(key="scenarios_saved").set_value(saved).run()
     at.button(key="scenarios_open_saved").click().run()
-    assert state_of(at).scenario == loaded
+    assert state_of(at).scenario.footprints == loaded.footprints
+    assert state_of(at).scenario.name == "My K&R plan"
     assert not errors(at)
 
 
-def test_save_names_never_leave_the_scenarios_folder(scenarios_folder, tmp_path):
+def test_save_names_are_kept_as_given_and_never_overwrite(tmp_path):
+    """Store names are data, not paths: traversal-looking names are stored as typed; a taken name is refused."""
     at = run_app(kr_scenario(), "ui/scenarios.py")
-    for name in ("../../evil", "/etc/evil", "..\\..\\evil", "a/../../b"):
+    at.text_input(key="scenarios_author").input("Ana").run()
+    names = ("../../evil", "/etc/evil", "..\\..\\evil", "a/../../b")
+    for name in names:
+        at.session_state["store_ref"] = None  # each as a new scenario
         at.text_input(key="scenarios_save_as").input(name).run()
         at.button(key="scenarios_save").click().run()
         assert not errors(at), errors(at)
-    inside = sorted(p.name for p in scenarios_folder.iterdir())
-    assert inside == sorted({f"{safe_scenario_name(n)}.json" for n in
-                             ("../../evil", "/etc/evil", "..\\..\\evil", "a/../../b")})
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "store.db") as conn:
+        stored = sorted(r[0] for r in conn.execute("SELECT name FROM scenarios"))
+    assert stored == sorted(names)
     assert not (tmp_path / "evil.json").exists() and not (tmp_path.parent / "evil.json").exists()
-    at.text_input(key="scenarios_save_as").input("../..").run()
+    at.session_state["store_ref"] = None
+    at.text_input(key="scenarios_save_as").input("/ETC/evil").run()
     at.button(key="scenarios_save").click().run()
-    assert any("cannot be used as a file name" in e for e in errors(at))
+    assert any("already exists" in e for e in errors(at)), errors(at)
 
 
 @pytest.mark.parametrize("name", ["../../x", "/abs/path", "C:\\Windows\\x", "..", "con", "NUL.txt", "a\x00b",

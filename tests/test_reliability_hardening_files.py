@@ -178,27 +178,30 @@ def test_overwrite_end_to_end_cli_refuses_then_replaces_with_overwrite(tmp_path,
     assert saved.name == "SWL-Merton" and set(saved.footprints[0].members) == set(k)
 
 
-def test_overwrite_end_to_end_app_refuses_then_replaces_when_chosen(tmp_path, monkeypatch):
-    from spatial.scenario_io import load_scenario
+def test_app_store_names_never_collide_and_a_taken_name_is_refused(tmp_path, monkeypatch):
+    """The app saves to the scenario store (issue 14): names that used to collide as files are distinct
+    scenarios, and a name another scenario has is refused (there is no overwrite; a new version of the
+    same scenario is the way to replace it)."""
+    from spatial.store import open_store
     from tests.test_app_pages import errors, run_app
 
-    folder = tmp_path / "saved"
-    monkeypatch.setenv("FOOTPRINTS_SCENARIOS", str(folder))
+    monkeypatch.setenv("FOOTPRINTS_SCENARIOS", str(tmp_path / "saved"))
+    monkeypatch.setenv("FOOTPRINTS_DB", str(tmp_path / "store.db"))
     at = run_app(_plan("SWL/Merton"), "ui/scenarios.py")
-    at.text_input(key="scenarios_save_as").set_value("SWL/Merton").run()
+    at.text_input(key="scenarios_author").input("Ana").run()
     at.button(key="scenarios_save").click().run()
     assert not errors(at), errors(at)
-    files = list(folder.glob("*.json"))
-    assert [p.name for p in files] == ["SWL-Merton.json"]
-    before = files[0].read_bytes()
     at2 = run_app(_plan("SWL-Merton", RICHMOND), "ui/scenarios.py")
-    at2.text_input(key="scenarios_save_as").set_value("SWL-Merton").run()
-    at2.button(key="scenarios_save").click().run()
-    msgs = errors(at2)
-    assert any("holds another scenario" in m and "'SWL/Merton'" in m and "Fix:" in m for m in msgs), msgs
-    assert files[0].read_bytes() == before
-    at2.checkbox(key="scenarios_overwrite").check().run()
+    at2.text_input(key="scenarios_author").input("Bo").run()
     at2.button(key="scenarios_save").click().run()
     assert not errors(at2), errors(at2)
-    assert load_scenario(files[0]) == _plan("SWL-Merton", RICHMOND)
-    assert sorted(p.name for p in folder.iterdir()) == ["SWL-Merton.json"]
+    store = open_store(tmp_path / "store.db")
+    assert sorted(s.name for s in store.list()) == ["SWL-Merton", "SWL/Merton"]
+    at3 = run_app(_plan("SWL/Merton", RICHMOND), "ui/scenarios.py")
+    at3.text_input(key="scenarios_author").input("Cy").run()
+    at3.button(key="scenarios_save").click().run()
+    assert any("a scenario named 'SWL/Merton' already exists" in m and "Fix:" in m for m in errors(at3)), errors(at3)
+    first = store.find("SWL/Merton")
+    assert store.open(first.id)[2] == _plan("SWL/Merton") and first.latest == 1  # untouched
+    assert not (tmp_path / "saved").exists() or not list((tmp_path / "saved").glob("*.json"))
+    store.close()

@@ -12,8 +12,6 @@ code], ...]}``; it goes through exactly the same handler as a real click.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import streamlit as st
 
@@ -28,7 +26,7 @@ from spatial.editing import apply_brush
 from spatial.errors import FootprintError
 from spatial.thresholds import GEOGRAPHY_LEVELS, LEVEL_LABELS
 from ui.state import AppState, commit, get_state, show_error
-from ui.widgets import checking_engine
+from ui.widgets import checking_engine, md
 
 MAP_KEY = "sketch_map"
 CURSOR_KEY = "sketch_event_cursor"
@@ -45,7 +43,6 @@ RULE_LABELS = {
     "core20_gap": "Core20 gap between places", "locality_core20": "Locality vs borough Core20",
     "cohort_75": "75+ cohort size",
 }
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 engine, FLOWS_NOTE = checking_engine()  # the Check page's engine: care flows included in the verdicts
 state = get_state()
@@ -98,11 +95,6 @@ def _place_view(assign: list[int], pieces: list[int]) -> tuple[list[int], list[i
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-def md(text: object) -> str:
-    """Text from data or a user, escaped for Streamlit markdown (shown literally)."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
-
 
 def errors() -> list[Exception]:
     """Errors met this run (callbacks and map events), shown under the title."""

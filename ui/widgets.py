@@ -198,6 +198,14 @@ def show_map(m, *, height: int = 560) -> str:
     return html
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md(text: object) -> str:
+    """Text from data or a user, escaped for Streamlit markdown (shown literally)."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
 # --- loading into the session --------------------------------------------------------------------
 
 def load_into_session(scenario: Scenario, label: str, *, engine: Engine | None = None) -> bool:

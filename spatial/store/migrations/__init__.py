@@ -1,0 +1,1 @@
+"""Alembic migrations of the scenario store (run by :func:`spatial.store.open_store`)."""
