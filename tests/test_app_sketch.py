@@ -308,7 +308,9 @@ def test_new_events_picks_only_unhandled_events():
 
 @pytest.mark.parametrize("value", [None, "x", {}, {"nonce": 3}, {"nonce": "a", "events": "x"},
                                    {"nonce": "a", "events": [["1", "click", "E01"], [2, "drop", "E01"],
-                                                             [3, "click", ""], [True, "undo"], 5]}])
+                                                             [3, "click", ""], [True, "undo"], 5]},
+                                   {"nonce": "a", "events": [[1, "paint", []], [2, "paint", "E01"],
+                                                             [3, "paint", ["E01", 4]]]}])
 def test_new_events_ignores_malformed_values(value):
     assert new_events(value, EventCursor("a", 0))[0] == []
 
@@ -347,3 +349,40 @@ def test_map_data_matches_the_unit_table(geo, index):
     assert np.allclose(data["bounds"], [[miny, minx], [maxy, maxx]], atol=1e-4)
     (south, west), (north, east) = data["bounds"]
     assert 51.2 < south < 51.4 < 51.6 < north < 51.8 and -0.6 < west < -0.4 and 0.2 < east < 0.4  # London
+
+
+def test_paint_stroke_is_one_undoable_step(geo):
+    """A paint event of ten units adds them all at once (tally once), and one undo takes all ten back."""
+    at = open_sketch()
+    load(at, "kingston-richmond")
+    at.selectbox(key="sketch_brush").set_value("unit").run()
+    kr = pop(geo, in_boroughs(geo, KINGSTON, RICHMOND))
+    merton = geo.units[geo.units["borough"] == MERTON]
+    crossed = merton["code"].astype(str).tolist()[:10]
+    clicks = Clicker(at)
+    past_before = len(at.session_state["footprints_state"].history.past)
+    clicks.send("paint", crossed + crossed[:2])  # a stroke passing back over a unit takes it once
+    assert population_shown(at) == kr + pop(geo, geo.units["code"].isin(crossed))
+    assert len(at.session_state["footprints_state"].history.past) == past_before + 1
+    assert "Add 10 units to Kingston and Richmond" in " ".join(c.value for c in at.sidebar.caption)
+    assert map_args(at)["message"].startswith("Add 10 units to Kingston and Richmond.")
+    at.button(key="sketch_undo").click().run()
+    assert population_shown(at) == kr
+    # a stroke that starts inside the footprint removes what it crosses
+    king = geo.units.loc[geo.units["borough"] == KINGSTON, "code"].astype(str).tolist()[:4]
+    clicks.send("paint", king)
+    assert population_shown(at) == kr - pop(geo, geo.units["code"].isin(king))
+
+
+def test_messages_never_sit_above_the_map(geo):
+    """Nothing that depends on the user's edits is drawn between the title and the map."""
+    at = open_sketch()
+    load(at, "kingston-richmond")
+    at.selectbox(key="sketch_brush").set_value("unit").run()
+    far = geo.units[geo.units["borough_name"] == "Havering"].iloc[0]
+    Clicker(at).click(str(far["code"]))  # a detached piece: a warning and a message
+    assert any("not one connected piece" in w.value for w in at.sidebar.warning)
+    assert not at.main.warning and not at.main.error
+    assert "not one connected piece" in map_args(at)["message"]
+    main_captions = [c.value for c in at.main.caption]
+    assert not any("Add " in c for c in main_captions), main_captions

@@ -7,7 +7,12 @@ and sends back only the clicked unit; a click goes through
 
 For tests: a map event can be injected by setting ``st.session_state[MAP_KEY]``
 to what the component returns, ``{"nonce": str, "events": [[seq, "click",
-code], ...]}``; it goes through exactly the same handler as a real click.
+code], ...]}`` (a paint stroke: ``[seq, "paint", [code, ...]]``); it goes
+through exactly the same handler as a real click.
+
+Messages about the footprint go to the sidebar and to an overlay inside the
+map, never above it: anything inserted above the map moved it under the
+pointer between two clicks.
 """
 
 from __future__ import annotations
@@ -18,15 +23,15 @@ import numpy as np
 import streamlit as st
 
 from boundaries.errors import FootprintsError
-from layers.clickmap import (EventCursor, MapEvent, clickmap, ensure_map_data, level_assignment, map_data_ready,
-                             new_events)
+from layers.clickmap import EventCursor, MapEvent, ensure_map_data, level_assignment, map_data_ready, new_events
 from layers.style import TOL_MUTED, VERDICT_STYLES
 from layers.text import escape_text
 from spatial import Footprint, Scenario
 from spatial.checks import FootprintReport, contiguity_pieces, coverage
-from spatial.editing import apply_brush
+from spatial.editing import apply_brush, apply_stroke
 from spatial.errors import FootprintError
 from spatial.thresholds import LEVEL_LABELS, LEVELS
+from ui.components.clickmap import clickmap
 from ui.state import AppState, commit, get_state, show_error
 from ui.widgets import checking_engine
 
@@ -35,6 +40,8 @@ CURSOR_KEY = "sketch_event_cursor"
 ERRORS_KEY = "sketch_errors"
 REPORTS_KEY = "sketch_report_cache"
 HIGHLIGHT_KEY = "sketch_highlight"
+PAINT_KEY = "sketch_paint"
+ZOOM_KEY = "sketch_zoom_token"
 BLANK = "__blank__"
 BRUSH_LABELS = {"unit": "one unit (LSOA)", "msoa": "whole MSOA", "ward": "whole ward", "borough": "whole borough",
                 "ccg": "whole CCG"}
@@ -118,9 +125,15 @@ def handle_event(event: MapEvent) -> None:
         state.editing = name
     fp = scenario.get(state.editing)
     before = index.expand(fp.members) if fp.members else np.empty(0, dtype=np.int64)
-    new = apply_brush(scenario, index, state.editing, event.code, state.brush, lock=state.lock)
+    if event.action == "paint":
+        new, _ = apply_stroke(scenario, index, state.editing, event.codes, state.brush, lock=state.lock)
+        n_areas = len({area_label(index, code, state.brush) for code in event.codes})
+        what = (area_label(index, event.code, state.brush) if n_areas == 1
+                else f"{n_areas} {'units' if state.brush == 'unit' else BRUSH_LABELS[state.brush][6:] + 's'}")
+    else:
+        new = apply_brush(scenario, index, state.editing, event.code, state.brush, lock=state.lock)
+        what = area_label(index, event.code, state.brush)
     after = index.expand(new.get(state.editing).members) if new.get(state.editing).members else before[:0]
-    what = area_label(index, event.code, state.brush)
     if len(after) == len(before) and np.array_equal(after, before):
         state.message = (f"{what}: nothing changed (its units belong to another footprint and the lock is on)"
                          if state.lock else f"{what}: nothing changed")
@@ -177,6 +190,10 @@ def on_editing() -> None:
 
 def on_brush() -> None:
     state.brush = st.session_state["sketch_brush"]
+
+
+def on_zoom() -> None:
+    st.session_state[ZOOM_KEY] = st.session_state.get(ZOOM_KEY, 0) + 1
 
 
 def on_lock() -> None:
@@ -341,8 +358,10 @@ scenario = state.scenario
 st.title("Sketch footprints")
 if FLOWS_NOTE:
     st.caption(FLOWS_NOTE)
-for exc in errors():
-    show_error(exc)
+sb = st.sidebar
+with sb:  # errors in the sidebar: above the map they pushed it down under the pointer
+    for exc in errors():
+        show_error(exc)
 st.session_state[ERRORS_KEY] = []
 
 try:
@@ -351,7 +370,6 @@ except FootprintsError as exc:  # e.g. a loaded scenario with unknown codes
     show_error(exc)
     st.stop()
 
-sb = st.sidebar
 sb.html(SIDEBAR_CSS)
 
 # scenario (sidebar, folded once something is loaded)
@@ -380,12 +398,18 @@ else:
 st.session_state["sketch_brush"] = state.brush
 t3.selectbox("Brush: a click takes", list(BRUSH_LABELS), key="sketch_brush", format_func=BRUSH_LABELS.get,
              on_change=on_brush)
-o1, o2, o3, o4 = st.columns([1.3, 1.3, 0.7, 0.7], vertical_alignment="center")
+o1, o2, o5, o6, o3, o4 = st.columns([1.25, 1.25, 1, 0.9, 0.6, 0.6], vertical_alignment="center")
 st.session_state["sketch_lock"] = state.lock
 o1.checkbox("Lock areas in other footprints", key="sketch_lock", on_change=on_lock,
             help="With the lock on, the brush does not take units that another footprint of the same level holds")
 st.session_state.setdefault(HIGHLIGHT_KEY, True)
 o2.checkbox("Highlight areas not in a footprint", key=HIGHLIGHT_KEY)
+st.session_state.setdefault(PAINT_KEY, False)
+o5.toggle("Drag paints areas", key=PAINT_KEY,
+          help="On: press, drag and release to add every area crossed (or remove them, when the first one was "
+               "in), as one step that one undo takes back. Off: dragging moves the map.")
+o6.button("Zoom to footprint", key="sketch_zoom", on_click=on_zoom, icon=":material/zoom_in_map:",
+          width="stretch", help="Fit the map to the footprint being edited (key F on the map)")
 can_undo, can_redo = len(state.history.past) > 1, bool(state.history.future)
 o3.button("Undo", key="sketch_undo", on_click=on_undo, disabled=not can_undo, width="stretch",
           icon=":material/undo:", shortcut="Ctrl+Z",
@@ -395,6 +419,7 @@ o4.button("Redo", key="sketch_redo", on_click=on_redo, disabled=not can_redo, wi
           help=f"Redo: {md(state.history.future[-1][0])}" if can_redo else "Nothing to redo")
 
 # live tally of the edited footprint (sidebar)
+sb.caption(md(state.message) if state.message else "Click the map to add or remove areas.")
 tally = sb.container(key="sketch_tally", border=True)
 rep = reports.get(state.editing) if state.editing else None
 if state.editing is None:
@@ -443,14 +468,18 @@ with sb.expander("Add, rename or delete a footprint", expanded=not names, icon="
             st.form_submit_button("Rename", on_click=on_rename)
         st.button("Delete the edited footprint", key="sketch_delete", on_click=on_delete, icon=":material/delete:")
 
-# the map
-st.caption(md(state.message) if state.message else "Click the map to add or remove areas.")
+# the map (nothing above it changes height with what the user does: it must stay under the pointer)
 pieces: list[int] = []
+map_message = state.message or ""
 if rep is not None and not rep.contiguous:
     parts = contiguity_pieces(year_engine(scenario).index, rep.units)
     pieces = np.concatenate(parts[1:]).tolist()
-    st.warning(f"**{md(rep.name)}** is not one connected piece ({md(rep.check('contiguity').reason)}). "
-               "The detached pieces have a dashed outline on the map.")
+    tally.warning(f"**{md(rep.name)}** is not one connected piece ({md(rep.check('contiguity').reason)}). "
+                  "The detached pieces have a dashed outline on the map.")
+    map_message = (map_message + " " if map_message else "") + f"{rep.name} is not one connected piece."
+if rep is not None:
+    map_message += (f" {rep.name}: population {rep.population:,}, "
+                    + ("meets the tests." if rep.passed else "fails a test."))
 if map_data_ready(engine.geo):
     data_file = ensure_map_data(engine.geo)
 else:
@@ -462,7 +491,10 @@ clickmap(
     data_file, assign, names=level_names, colours=palette,
     editing=level_names.index(state.editing) if state.editing in level_names else -1,
     pieces=pieces, highlight_unassigned=bool(st.session_state[HIGHLIGHT_KEY]), caption=caption,
-    height=620, key=MAP_KEY,
+    message=map_message.strip(), brush=state.brush, paint=bool(st.session_state[PAINT_KEY]),
+    zoom_token=str(st.session_state.get(ZOOM_KEY, "")), height=620, key=MAP_KEY,
 )
 st.caption("Click a unit to add its area (the brush) to the footprint being edited, or to remove it when the "
-           "footprint already has all of it. Ctrl+Z / Ctrl+Y undo and redo. Hover for names.")
+           "footprint already has all of it; with *Drag paints areas* on, press and drag across areas. "
+           "Keyboard: Tab to the map, arrows move it, Enter takes the unit under the cross, F zooms to the "
+           "footprint, Ctrl+Z / Ctrl+Y undo and redo. Hover for names.")
