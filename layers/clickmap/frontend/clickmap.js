@@ -13,7 +13,7 @@
 
   var S = {
     map: null, renderer: null, dataFile: null, data: null, loadingFile: null,
-    layers: [], keys: [], assign: [], names: [], colours: [], editing: -1,
+    layers: [], geoms: [], boxes: null, keys: [], assign: [], names: [], colours: [], editing: -1,
     pieces: {}, highlight: true, caption: "", height: 0, pending: null,
     seq: 0, events: [], flash: -1, hover: -1, paint: false, zoomToken: null,
     info: null, legend: null, captionBox: null, messageBox: null, live: null,
@@ -208,9 +208,13 @@
     if (!S.map || !S.data || e.altKey || document.activeElement !== S.map.getContainer()) { return; }
     if (k === "enter" || k === " " || k === "spacebar") {
       e.preventDefault();
-      var i = unitAt(S.map.getSize().divideBy(2));
-      if (i >= 0) { takeUnit(i); }
-      else { say("No unit under the cross: move the map with the arrow keys."); }
+      var take = function () {
+        var i = unitAt(S.map.getSize().divideBy(2));
+        if (i >= 0) { takeUnit(i); }
+        else { say("No unit under the cross: move the map with the arrow keys."); }
+      };
+      // an arrow's pan still animating: the shapes coming into view are hit-tested after it ends
+      if (S.map._panAnim && S.map._panAnim._inProgress) { S.map.once("moveend", take); } else { take(); }
     } else if (k === "f") {
       e.preventDefault();
       zoomToEdited();
@@ -218,14 +222,34 @@
   });
 
   // --- pointer: a click takes the unit under the pointer at mousedown; drag to paint ---
-  function unitAt(cp) {  // container point -> unit id, the same hit test as Leaflet's canvas renderer
-    var p = S.map.containerPointToLayerPoint(cp);
-    for (var i = S.layers.length - 1; i >= 0; i--) {
-      var l = S.layers[i];
-      if (l && l._pxBounds && l._pxBounds.contains(p) && l._containsPoint(p)) { return i; }
+  // Hit test on the decoded shapes themselves (not on the renderer's clipped pixel parts, which are
+  // only as fresh as the last 'moveend': after quick keyboard pans they could be stale and miss).
+  function inRing(ring, lat, lng) {
+    var inside = false;
+    for (var a = 0, b = ring.length - 1; a < ring.length; b = a++) {
+      var pa = ring[a], pb = ring[b];
+      if ((pa[0] > lat) !== (pb[0] > lat) && lng < (pb[1] - pa[1]) * (lat - pa[0]) / (pb[0] - pa[0]) + pa[1]) {
+        inside = !inside;
+      }
+    }
+    return inside;
+  }
+
+  function unitAt(cp) {  // container point -> unit id, or -1
+    var ll = S.map.containerPointToLatLng(cp), lat = ll.lat, lng = ll.lng, box = S.boxes;
+    for (var i = 0; i < S.geoms.length; i++) {
+      var g = S.geoms[i], o = 4 * i;
+      if (!g || lat < box[o] || lat > box[o + 2] || lng < box[o + 1] || lng > box[o + 3]) { continue; }
+      for (var p = 0; p < g.length; p++) {
+        var poly = g[p], hit = poly.length && inRing(poly[0], lat, lng);
+        for (var h = 1; hit && h < poly.length; h++) { if (inRing(poly[h], lat, lng)) { hit = false; } }
+        if (hit) { return i; }
+      }
     }
     return -1;
   }
+
+  probe.unitAt = function (x, y) { return unitAt(L.point(x, y)); };
 
   function pointOf(e) {
     var r = S.map.getContainer().getBoundingClientRect();
@@ -269,7 +293,7 @@
 
   function onPointerDown(e) {
     S.down = null;
-    if (e.button !== 0 || !S.data || (e.target.closest && e.target.closest(".leaflet-control"))) { return; }
+    if (e.button !== 0 || !S.data || !S.boxes || (e.target.closest && e.target.closest(".leaflet-control"))) { return; }
     focusMap();
     var p = pointOf(e), i = unitAt(p);
     S.down = { unit: i, sx: e.screenX, sy: e.screenY, last: p, painting: S.paint && i >= 0, units: [], seen: {} };
@@ -380,6 +404,18 @@
     if (saved && saved.length === 3) { S.map.setView([saved[0], saved[1]], saved[2], { animate: false }); }
     else { S.map.fitBounds(data.bounds, { animate: false }); }
     var geoms = decode(data.units);
+    S.geoms = geoms;
+    S.boxes = new Float64Array(4 * geoms.length);  // per unit: south, west, north, east
+    for (var u = 0; u < geoms.length; u++) {
+      var bx = [90, 180, -90, -180];
+      (geoms[u] || []).forEach(function (poly) {
+        (poly[0] || []).forEach(function (pt) {
+          if (pt[0] < bx[0]) { bx[0] = pt[0]; } if (pt[1] < bx[1]) { bx[1] = pt[1]; }
+          if (pt[0] > bx[2]) { bx[2] = pt[0]; } if (pt[1] > bx[3]) { bx[3] = pt[1]; }
+        });
+      });
+      S.boxes.set(bx, 4 * u);
+    }
     var group = L.featureGroup();
     S.layers = new Array(geoms.length);
     S.keys = new Array(geoms.length);
