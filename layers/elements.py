@@ -252,9 +252,11 @@ MAP_CSS = """
 .leaflet-container.fp-map, .fp-map.leaflet-container { background: #ffffff; }
 .fp-label-anchor { width: 0; height: 0; }
 .fp-label.fp-label-right { transform: translate(0, -50%); }
-.fp-label { position: absolute; transform: translate(-50%, -50%); white-space: nowrap;
+.fp-label, .fp-label-stp, .fp-label-area { position: absolute; transform: translate(-50%, -50%); white-space: nowrap;
   font: 600 12px/1.15 "Helvetica Neue", Arial, sans-serif; color: #111;
   text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff, 0 0 4px #fff; pointer-events: none; }
+.fp-label-stp { font-size: 12.5px; font-weight: 700; letter-spacing: 0.08em; text-transform: uppercase; color: #0b2a55; }
+.fp-label-area { font-size: 11px; font-weight: 400; font-style: italic; color: #3d3d3d; }
 .fp-panel { background: rgba(255,255,255,0.94); padding: 6px 10px; border-radius: 4px;
   box-shadow: 0 1px 4px rgba(0,0,0,0.35); font: 13px/1.35 "Helvetica Neue", Arial, sans-serif;
   color: #111; max-width: 42vw; }

@@ -477,12 +477,15 @@ def test_board_export_files_carry_provenance_and_the_engine_numbers(geo, flows_e
     at.button(key="export_prepare").click().run()
     assert not at.exception and not errors(at), errors(at)
     files = at.session_state["board_exports"]["files"]
-    assert set(files) == {"html", "png", "pdf", "csv", "xlsx"}
+    assert set(files) == {"html", "png", "pdf", "report_html", "csv", "xlsx"}
     for kind, (name, mime, data) in files.items():
         assert len(data) > 1000, kind
         assert name.startswith("SWL ") and "<" not in name and "/" not in name
     html = files["html"][2].decode("utf-8")
     assert "SWL &lt;b&gt;board&lt;/b&gt; &amp; co" in html and "<b>board</b>" not in html
+    board = files["report_html"][2].decode("utf-8")  # the board report page: self-contained, escaped
+    assert "SWL &lt;b&gt;board&lt;/b&gt; &amp; co" in board and "<b>board</b>" not in board
+    assert "<script" not in board and 'id="footprints"' in board and "src=\"http" not in board
     assert "Meets the tests" in html or "Fails a test" in html  # legend
     assert "Borough boundary" in html
     assert "Open Government Licence" in html and "Map drawn" in html
@@ -492,10 +495,11 @@ def test_board_export_files_carry_provenance_and_the_engine_numbers(geo, flows_e
     assert today.strftime("%B") in html and str(today.year) in html
     assert files["png"][2][:8] == b"\x89PNG\r\n\x1a\n"
     assert files["pdf"][2][:5] == b"%PDF-"
-    drawn = pdf_text(files["pdf"][2])
+    drawn = pdf_text(files["pdf"][2])  # the board report: map, table, thresholds, assumptions
     when = today.strftime("%d %B %Y").lstrip("0").replace(" ", "")
-    for words in ("SWL <b>board</b> & co", "Open Government Licence", f"Map drawn {when}", "Borough boundary",
-                  "Kingston and Richmond", "Fails a test"):
+    for words in ("SWL <b>board</b> & co", "Open Government Licence", f"Produced {when}", "Borough boundary",
+                  "Kingston and Richmond", "Fails a test", "OHID", "NHS Digital", "Thresholds used", "Assumptions",
+                  f"{pop(geo, 'borough', [KINGSTON, RICHMOND]):,}"):
         assert words.replace(" ", "") in drawn, (words, drawn[:400])
 
     raw = files["csv"][2].decode("utf-8-sig").splitlines()
