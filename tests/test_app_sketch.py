@@ -386,3 +386,26 @@ def test_messages_never_sit_above_the_map(geo):
     assert "not one connected piece" in map_args(at)["message"]
     main_captions = [c.value for c in at.main.caption]
     assert not any("Add " in c for c in main_captions), main_captions
+
+
+def test_adding_a_borough_offers_to_rename_the_footprint(geo):
+    """K&R + Merton: the name no longer says what it covers; the sidebar offers a new name."""
+    at = open_sketch()
+    load(at, "kingston-richmond")
+    assert not at.sidebar.info, [i.value for i in at.sidebar.info]
+    merton_unit = str(geo.units.loc[geo.units["borough"] == MERTON, "code"].iloc[0])
+    Clicker(at).click(merton_unit)
+    (info,) = [i for i in at.sidebar.info if "Rename it?" in i.value]
+    assert "Merton" in info.value and KR in info.value
+    at.button(key="sketch_suggest_rename").click().run()
+    assert not at.exception
+    assert "Kingston, Merton and Richmond" in scenario(at).names()
+    assert population_shown(at) == pop(geo, in_boroughs(geo, KINGSTON, RICHMOND, MERTON))
+    assert not [i for i in at.sidebar.info if "Rename it?" in i.value]
+    # "Keep the name" after another change keeps it and stops asking
+    sutton_unit = str(geo.units.loc[geo.units["borough"] == SUTTON, "code"].iloc[0])
+    Clicker(at, nonce="iframe-2").click(sutton_unit)
+    assert [i for i in at.sidebar.info if "Rename it?" in i.value]
+    at.button(key="sketch_keep_name").click().run()
+    assert not [i for i in at.sidebar.info if "Rename it?" in i.value]
+    assert "Kingston, Merton and Richmond" in scenario(at).names()

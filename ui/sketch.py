@@ -41,6 +41,7 @@ ERRORS_KEY = "sketch_errors"
 REPORTS_KEY = "sketch_report_cache"
 HIGHLIGHT_KEY = "sketch_highlight"
 PAINT_KEY = "sketch_paint"
+NAMED_KEY = "sketch_named_boroughs"
 ZOOM_KEY = "sketch_zoom_token"
 BLANK = "__blank__"
 BRUSH_LABELS = {"unit": "one unit (LSOA)", "msoa": "whole MSOA", "ward": "whole ward", "borough": "whole borough",
@@ -225,8 +226,18 @@ def on_add() -> None:
     state.message = f"Added {name}: click the map to give it areas."
 
 
-def on_rename() -> None:
-    new = str(st.session_state.get("sketch_rename", "")).strip()
+def short_borough_list(names: list[str]) -> str:
+    """``Kingston, Merton and Richmond``: borough names joined for a footprint name."""
+    short = [n.replace(" upon Thames", "").replace("City of ", "") for n in names]
+    return short[0] if len(short) == 1 else ", ".join(short[:-1]) + " and " + short[-1]
+
+
+def on_keep_name(name: str, boroughs: tuple[str, ...]) -> None:
+    st.session_state.setdefault(NAMED_KEY, {})[name] = boroughs
+
+
+def on_rename(new: str | None = None) -> None:
+    new = str(st.session_state.get("sketch_rename", "") if new is None else new).strip()
     old = state.editing
     try:
         if old is None:
@@ -238,6 +249,7 @@ def on_rename() -> None:
         errors().append(exc)
         return
     state.editing = new
+    st.session_state.setdefault(NAMED_KEY, {}).pop(old, None)  # named now: for what it covers now
     state.message = f"Renamed {old} to {new}."
 
 
@@ -440,6 +452,19 @@ else:
                    f"**Units:** {rep.n_units:,} · **Contiguous:** {'yes' if rep.contiguous else 'no'}")
     tally.markdown("  \n".join(f"{icon(c.passed)} **{RULE_LABELS.get(c.rule, c.rule)}**: {md(c.reason)}"
                                for c in rep.checks))
+    # a footprint whose boroughs changed since it was named (loaded, added or renamed): offer a new name
+    named = st.session_state.setdefault(NAMED_KEY, {})
+    now = tuple(b_names)
+    first = named.setdefault(rep.name, now)
+    if first != now and rep.level != "locality":
+        suggestion = short_borough_list(b_names)
+        tally.info(f"**{md(rep.name)}** was named when it covered {md(', '.join(first))}; it now covers "
+                   f"{md(', '.join(now))}. Rename it?", icon=":material/edit:")
+        r1, r2 = tally.columns(2)
+        if suggestion not in scenario.names():
+            r1.button(f"Rename to {md(suggestion)}", key="sketch_suggest_rename", on_click=on_rename,
+                      args=(suggestion,))
+        r2.button("Keep the name", key="sketch_keep_name", on_click=on_keep_name, args=(rep.name, now))
 
 # bars for every footprint of the level, and what is not assigned yet (sidebar)
 level_names = scenario.names(state.level)
@@ -465,7 +490,7 @@ with sb.expander("Add, rename or delete a footprint", expanded=not names, icon="
     if names:
         with st.form("sketch_rename_form", clear_on_submit=True, border=False):
             st.text_input("Rename the edited footprint to", key="sketch_rename")
-            st.form_submit_button("Rename", on_click=on_rename)
+            st.form_submit_button("Rename", on_click=on_rename, args=(None,))
         st.button("Delete the edited footprint", key="sketch_delete", on_click=on_delete, icon=":material/delete:")
 
 # the map (nothing above it changes height with what the user does: it must stay under the pointer)
