@@ -373,12 +373,18 @@ def test_compare_shows_merton_added(geo, index):
     row = moves.loc["Kingston and Richmond"]
     assert row["status"] == "changed"
     assert row["boroughs added"] == f"Merton (+{merton_pop:,})"
-    assert row["units added"] == int((geo.units.borough == MERTON).sum())
-    assert row["population after"] - row["population before"] == merton_pop
+    # figures as people read them: separators, level names, signed change
+    assert row["units added"] == f"{int((geo.units.borough == MERTON).sum()):,}"
+    assert row["population change"] == f"+{merton_pop:,}"
+    assert row["population before"] == f"{pop(geo, 'borough', [KINGSTON, RICHMOND]):,}" == "370,289"
+    assert row["level before"] == row["level after"] == "multi-borough system"
     checks = find_table(at, "reason before").set_index(["footprint", "rule"])
-    population_rule = checks.loc[("Kingston and Richmond", "population")]
+    population_rule = checks.loc[("Kingston and Richmond", "Population rule")]
     assert (population_rule["passed before"], population_rule["passed after"]) == ("fail", "pass")
     assert population_rule["change"] == "now passes"
+    assert population_rule["value before"] == "370,289"
+    flow = checks.loc[("Kingston and Richmond", "Care flow")]
+    assert flow["value before"] == "53.6%" and flow["value after"].endswith("%")
 
 
 def test_two_sessions_do_not_see_each_others_edits(index, geo):
@@ -590,3 +596,17 @@ def test_check_page_core_provider_override_is_saved_and_changes_containment(geo)
     at.button(key="core_apply").click().run()
     assert not at.exception, at.exception
     assert state_of(at).scenario.get("Kingston and Richmond").core_providers is None
+
+
+def test_opening_proposed_localities_in_sketch_lands_on_the_locality_level(geo):
+    """Open in Sketch from proposed localities: Sketch shows the localities (it opened an empty level)."""
+    at = run_app(page="ui/proposals.py")
+    at.radio(key="proposals_mode").set_value("Localities in a borough").run()
+    at.selectbox(key="proposals_borough").set_value(KINGSTON).run()
+    at.button(key="proposals_run").click().run()
+    n = len(find_table(at, "Locality"))
+    at.button(key="proposals_open").click().run()
+    assert not at.exception
+    state = state_of(at)
+    assert state.level == "locality"
+    assert len(state.scenario.names("locality")) == n and state.editing in state.scenario.names("locality")

@@ -13,7 +13,7 @@ import streamlit as st
 
 from spatial.careflows import with_core_providers
 from spatial.thresholds import LEVEL_LABELS
-from ui.state import commit, get_state
+from ui.state import commit, get_state, page_notice
 from ui.widgets import (
     RULE_LABELS,
     checking_engine,
@@ -61,8 +61,8 @@ st.title("Check")
 st.caption(f"Scenario **{scenario.name}** · population mid-{scenario.year} · "
            f"{len(scenario.footprints)} footprint(s). Each footprint is checked against the rules of the "
            "Healthy London Partnership papers (2018); thresholds can be changed per scenario.")
-if state.message:
-    st.info(state.message)
+if notice := page_notice("check"):
+    st.info(notice)
 
 if not scenario.footprints:
     st.info("This scenario has no footprints yet. Load one on the **Scenarios** page (for example "

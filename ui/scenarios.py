@@ -22,9 +22,10 @@ import streamlit as st
 
 from boundaries.errors import FootprintsError
 from spatial.thresholds import LEVEL_LABELS, LEVELS
-from ui.state import commit, get_state, show_error
+from ui.state import commit, get_state, page_notice, show_error
 from ui.widgets import (
     MAX_UPLOAD_BYTES,
+    RULE_LABELS,
     checking_engine,
     footprint_frame,
     load_into_session,
@@ -47,8 +48,8 @@ scenario = state.scenario
 st.title("Scenarios")
 st.caption(f"Current scenario: **{scenario.name}** · {len(scenario.footprints)} footprint(s) · population "
            f"mid-{scenario.year}" + (f" · as loaded: **{state.compare_with.name}**" if state.compare_with else ""))
-if state.message:
-    st.info(state.message)
+if notice := page_notice("scenarios"):
+    st.info(notice)
 
 # --- open --------------------------------------------------------------------------------------
 st.header("Open a scenario")
@@ -232,6 +233,7 @@ else:
 
             base = load_scenario(base[1])
         from spatial.compare import compare_scenarios
+        from ui.compare_view import fmt_int, format_checks, format_moves
 
         with st.spinner("Checking both scenarios…"):
             cmp = compare_scenarios(base, scenario, engine.index, flows=engine.flows)
@@ -243,24 +245,20 @@ else:
                                 (right, f"Now: {scenario.name}", cmp.report_b)):
             col.subheader(title)
             col.dataframe([{"Footprint": r.name, "Level": LEVEL_LABELS.get(r.level, r.level),
-                            "Population": r.population, "Verdict": r.verdict,
-                            "Failed rules": ", ".join(c.rule for c in r.failures())} for r in rep.footprints],
+                            "Population": fmt_int(r.population), "Verdict": r.verdict,
+                            "Failed rules": ", ".join(RULE_LABELS.get(c.rule, c.rule) for c in r.failures())}
+                           for r in rep.footprints],
                           hide_index=True, width="stretch")
         if not cmp.changed:
             st.success("The two scenarios have the same footprints, members and verdicts.")
         show_all = st.toggle("Show unchanged footprints and rules too", value=False, key="scenarios_show_all")
         moves = cmp.moves if show_all else cmp.moves[cmp.moves["status"] != "unchanged"]
         st.subheader("What moved")
-        st.dataframe(moves.rename(columns=lambda c: c.replace("_", " ")), hide_index=True, width="stretch",
-                     key="scenarios_moves")
+        st.dataframe(format_moves(moves), hide_index=True, width="stretch", key="scenarios_moves")
         st.subheader("How the checks changed")
         steady = {"still passes", "still fails", "not checked"}
         checks = cmp.checks if show_all else cmp.checks[~cmp.checks["change"].isin(steady)]
-        checks = checks.assign(passed_before=[verdict_text(v) if v in (True, False, None) else v
-                                              for v in checks["passed_before"]],
-                               passed_after=[verdict_text(v) if v in (True, False, None) else v
-                                             for v in checks["passed_after"]])
-        st.dataframe(checks.rename(columns=lambda c: c.replace("_", " ")), hide_index=True, width="stretch",
+        st.dataframe(format_checks(checks, RULE_LABELS, verdict_text), hide_index=True, width="stretch",
                      key="scenarios_checks")
         st.download_button("Comparison as CSV", cmp.checks.merge(cmp.moves, on="footprint", how="left")
                            .to_csv(index=False).encode("utf-8"), file_name="comparison.csv", mime="text/csv",

@@ -228,6 +228,11 @@ def load_into_session(scenario: Scenario, label: str, *, engine: Engine | None =
             return False
     state = get_state()
     commit(scenario, f"load {label}")
+    if scenario.footprints and not scenario.names(state.level):
+        # open Sketch where the footprints are (e.g. proposed localities: the locality level)
+        levels = [fp.level for fp in scenario.footprints]
+        state.level = max(dict.fromkeys(levels), key=levels.count)
+        state.editing = scenario.names(state.level)[0]
     state.compare_with = scenario
     state.message = f"Loaded {scenario.name!r} ({len(scenario.footprints)} footprints) from {label}."
     return True
