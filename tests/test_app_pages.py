@@ -610,3 +610,14 @@ def test_opening_proposed_localities_in_sketch_lands_on_the_locality_level(geo):
     state = state_of(at)
     assert state.level == "locality"
     assert len(state.scenario.names("locality")) == n and state.editing in state.scenario.names("locality")
+
+
+def test_check_page_shows_every_reason_wrapped(geo):
+    """The reasons, cut off at the table's right edge, are also listed in full (marks and words, not colour)."""
+    at = run_app(kr_scenario(), "ui/check.py")
+    assert not at.exception
+    (block,) = [h for h in at.get("html") if "fp-reasons" in h.proto.body]
+    body = block.proto.body
+    kr = pop(geo, "borough", [KINGSTON, RICHMOND])
+    assert f"population {kr:,} is below 500,000 by {500_000 - kr:,}" in body
+    assert "\u2718 fail</span> <b>Population rule</b>" in body and "\u2714 pass" in body
