@@ -313,6 +313,22 @@ def self_contained_html(m: folium.Map | branca.element.Element | str, *, on_remo
 
     html = _SCRIPT_SRC.sub(script_repl, html)
     html = _CSS_LINK.sub(css_repl, html)
+    return _with_lang_and_title(html)
+
+
+_HTML_TAG = re.compile(r"<html(?P<attrs>[^>]*)>", re.I)
+_HEAD_TAG = re.compile(r"<head[^>]*>", re.I)
+
+
+def _with_lang_and_title(html: str, title: str = "Footprints map") -> str:
+    """Give the document a language and a title when it has none (WCAG 3.1.1, 2.4.2; axe-core checks both)."""
+    m = _HTML_TAG.search(html)
+    if m and not re.search(r"\blang\s*=", m.group("attrs"), re.I):
+        html = html[:m.start()] + f'<html lang="en"{m.group("attrs")}>' + html[m.end():]
+    if not re.search(r"<title[\s>]", html, re.I):
+        h = _HEAD_TAG.search(html)
+        if h:
+            html = html[:h.end()] + f"<title>{title}</title>" + html[h.end():]
     return html
 
 
