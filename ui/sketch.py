@@ -24,7 +24,7 @@ import streamlit as st
 
 from boundaries.errors import FootprintsError
 from layers.clickmap import EventCursor, MapEvent, ensure_map_data, level_assignment, map_data_ready, new_events
-from layers.style import TOL_MUTED, VERDICT_STYLES
+from layers.style import SKETCH_PALETTE, VERDICT_STYLES
 from layers.text import escape_text
 from spatial import Footprint, Scenario
 from spatial.checks import FootprintReport, contiguity_pieces, coverage
@@ -468,7 +468,7 @@ else:
 
 # bars for every footprint of the level, and what is not assigned yet (sidebar)
 level_names = scenario.names(state.level)
-palette = [TOL_MUTED[k % len(TOL_MUTED)] for k in range(len(level_names))]
+palette = [SKETCH_PALETTE[k % len(SKETCH_PALETTE)] for k in range(len(level_names))]
 bars = sb.container(key="sketch_bars")
 if level_names:
     bars.markdown(f"**All {LEVEL_LABELS[state.level]} footprints**")

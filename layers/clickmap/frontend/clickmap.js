@@ -93,7 +93,7 @@
                fillColor: "#ffffff", fillOpacity: 0.0, dashArray: null };
     if (k >= 0) {
       st.fillColor = S.colours[k % Math.max(S.colours.length, 1)] || "#888888";
-      st.fillOpacity = k === S.editing ? 0.78 : 0.42;
+      st.fillOpacity = k === S.editing ? 0.78 : 0.55;  // layers.style.SKETCH_FILL_OPACITY
       st.color = k === S.editing ? "#222222" : "#777777";
       st.weight = k === S.editing ? 0.6 : 0.35;
     } else if (k === DOUBLE) {
