@@ -409,3 +409,30 @@ def test_adding_a_borough_offers_to_rename_the_footprint(geo):
     at.button(key="sketch_keep_name").click().run()
     assert not [i for i in at.sidebar.info if "Rename it?" in i.value]
     assert "Kingston, Merton and Richmond" in scenario(at).names()
+
+
+def test_search_box_adds_an_area_by_name_or_code_with_suggestions(geo):
+    """Type a name or code, Enter: added with the current brush; a partial name lists suggestions."""
+    at = open_sketch()
+    load(at, "kingston-richmond")
+    kr = pop(geo, in_boroughs(geo, KINGSTON, RICHMOND))
+    at.text_input(key="sketch_search").input("merton").run()  # exact borough name, any case
+    assert not at.exception
+    assert population_shown(at) == pop(geo, in_boroughs(geo, KINGSTON, RICHMOND, MERTON))
+    at.button(key="sketch_undo").click().run()
+    assert population_shown(at) == kr
+    # a partial name: suggestions, then a pick adds it (brush "one unit": the MSOA itself)
+    at.selectbox(key="sketch_brush").set_value("unit").run()
+    at.text_input(key="sketch_search").input("Sutton 00").run()
+    labels = [b.label for b in at.sidebar.button if b.key and b.key.startswith("sketch_hit_")]
+    assert labels and all("Sutton 00" in lab for lab in labels)
+    msoa = geo.units.loc[geo.units["msoa_name"] == "Sutton 001"]
+    assert len(msoa) >= 3  # an MSOA of several units
+    (k,) = [i for i, lab in enumerate(labels) if lab.startswith("Add Sutton 001 \\(MSOA")]
+    at.button(key=f"sketch_hit_{k}").click().run()
+    assert population_shown(at) == kr + int(msoa["population"].sum())
+    # an unknown name says so and changes nothing
+    at.text_input(key="sketch_search").input("Atlantis").run()
+    assert population_shown(at) == kr + int(msoa["population"].sum())
+    assert "No unit, MSOA, ward, borough, CCG or STP is called 'Atlantis'" in " ".join(
+        c.value for c in at.sidebar.caption).replace("\\", "")

@@ -105,8 +105,11 @@ def area_label(index, code: str, brush: str) -> str:
 
 # --- the map click (and keyboard) handler ----------------------------------------------------------
 
-def handle_event(event: MapEvent) -> None:
-    """Apply one map event to this session's scenario (a click, undo or redo)."""
+def handle_event(event: MapEvent, mode: str = "toggle") -> None:
+    """Apply one map event to this session's scenario (a click, undo or redo).
+
+    ``mode`` (clicks only): ``toggle`` as on the map, ``add`` for the search box.
+    """
     if event.action == "undo":
         undone = state.history.undo()
         state.message = f"Undid: {undone}" if undone else "Nothing to undo."
@@ -132,7 +135,7 @@ def handle_event(event: MapEvent) -> None:
         what = (area_label(index, event.code, state.brush) if n_areas == 1
                 else f"{n_areas} {'units' if state.brush == 'unit' else BRUSH_LABELS[state.brush][6:] + 's'}")
     else:
-        new = apply_brush(scenario, index, state.editing, event.code, state.brush, lock=state.lock)
+        new = apply_brush(scenario, index, state.editing, event.code, state.brush, mode=mode, lock=state.lock)
         what = area_label(index, event.code, state.brush)
     after = index.expand(new.get(state.editing).members) if new.get(state.editing).members else before[:0]
     if len(after) == len(before) and np.array_equal(after, before):
@@ -191,6 +194,68 @@ def on_editing() -> None:
 
 def on_brush() -> None:
     state.brush = st.session_state["sketch_brush"]
+
+
+SEARCH_KEY = "sketch_search"
+SEARCH_HITS_KEY = "sketch_search_hits"
+SEARCH_LAYERS = ("borough", "stp", "ccg", "ward", "msoa", "unit")
+SEARCH_WORDS = {"unit": "LSOA", "msoa": "MSOA", "ward": "ward", "borough": "borough", "ccg": "CCG", "stp": "STP"}
+
+
+def search_hits(index, text: str, n: int = 8) -> list[tuple[str, str]]:
+    """Up to ``n`` areas whose name or code starts with (then contains) ``text``: (code, label)."""
+    key = text.strip().casefold()
+    if not key:
+        return []
+    starts, contains = [], []
+    for layer in SEARCH_LAYERS:
+        for code, name in zip(index.layer_codes[layer], index.layer_names[layer]):
+            c, nm = str(code), str(name)
+            label = f"{nm} ({SEARCH_WORDS[layer]}, {c})"
+            if nm.casefold().startswith(key) or c.casefold().startswith(key):
+                starts.append((c, label))
+            elif key in nm.casefold():
+                contains.append((c, label))
+            if len(starts) >= n:
+                return starts
+    return (starts + contains)[:n]
+
+
+def add_found(code: str) -> None:
+    """Add the area ``code`` (any layer) to the edited footprint with the current brush."""
+    try:
+        handle_event(MapEvent(0, "click", code), mode="add")
+    except FootprintsError as exc:
+        errors().append(exc)
+
+
+def on_search() -> None:
+    """Enter in the search box: add the area named (exactly, by code or name), else list suggestions."""
+    text = str(st.session_state.get(SEARCH_KEY, "")).strip()
+    st.session_state[SEARCH_HITS_KEY] = []
+    if not text:
+        return
+    index = year_engine(state.scenario).index
+    found = index.resolve(text)
+    if found is not None:
+        layer, i = found
+        st.session_state[SEARCH_KEY] = ""
+        add_found(str(index.layer_codes[layer][i]))
+        return
+    hits = search_hits(index, text)
+    if len(hits) == 1:
+        st.session_state[SEARCH_KEY] = ""
+        add_found(hits[0][0])
+        return
+    st.session_state[SEARCH_HITS_KEY] = hits
+    state.message = (f"{len(hits)} areas match {text!r}: pick one below the search box." if hits else
+                     f"No unit, MSOA, ward, borough, CCG or STP is called {text!r}.")
+
+
+def on_pick(code: str) -> None:
+    st.session_state[SEARCH_HITS_KEY] = []
+    st.session_state[SEARCH_KEY] = ""
+    add_found(code)
 
 
 def on_zoom() -> None:
@@ -431,6 +496,12 @@ o4.button("Redo", key="sketch_redo", on_click=on_redo, disabled=not can_redo, wi
           help=f"Redo: {md(state.history.future[-1][0])}" if can_redo else "Nothing to redo")
 
 # live tally of the edited footprint (sidebar)
+sb.text_input("Find and add an area", key=SEARCH_KEY, on_change=on_search,
+              placeholder="Merton, E02000713, Merton Park, NHS Merton CCG…",
+              help="A unit (LSOA), MSOA, ward, borough, CCG or STP by name or code. Enter adds it to the "
+                   "footprint being edited with the current brush.")
+for k, (hit_code, hit_label) in enumerate(st.session_state.get(SEARCH_HITS_KEY, [])):
+    sb.button(f"Add {md(hit_label)}", key=f"sketch_hit_{k}", on_click=on_pick, args=(hit_code,), width="stretch")
 sb.caption(md(state.message) if state.message else "Click the map to add or remove areas.")
 tally = sb.container(key="sketch_tally", border=True)
 rep = reports.get(state.editing) if state.editing else None
