@@ -563,6 +563,11 @@ def test_home_page_maps_boroughs_ccgs_and_stps_with_data_status(geo):
     assert len(status) >= 15 and set(status["Status"]) == {"OK"}, status[status["Status"] != "OK"]
     residents = int(geo.units["population"].sum())
     assert any(m.value == f"{residents:,}" for m in at.metric)
+    # the map is kept in the processed-data cache for the next cold start: the same document
+    from boundaries.config import settings
+
+    kept = sorted((settings().cache_dir / "maps").glob(f"home-{geo.region}-{geo.year}-*.html"))
+    assert any(p.read_text(encoding="utf-8") == doc for p in kept), kept
 
 
 def test_check_page_core_provider_override_is_saved_and_changes_containment(geo):
