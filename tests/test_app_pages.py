@@ -626,3 +626,21 @@ def test_check_page_shows_every_reason_wrapped(geo):
     kr = pop(geo, "borough", [KINGSTON, RICHMOND])
     assert f"population {kr:,} is below 500,000 by {500_000 - kr:,}" in body
     assert "\u2718 fail</span> <b>Population rule</b>" in body and "\u2714 pass" in body
+
+
+def test_proposed_localities_are_drawn_in_distinct_colours(geo):
+    """Localities of one borough each get a colour (touching ones differ); verdicts are in words on the map."""
+    import re
+
+    at = run_app(page="ui/proposals.py")
+    at.radio(key="proposals_mode").set_value("Localities in a borough").run()
+    at.selectbox(key="proposals_borough").set_value(KINGSTON).run()
+    at.button(key="proposals_run").click().run()
+    assert not at.exception
+    table = find_table(at, "Locality")
+    doc = at.get("iframe")[0].proto.srcdoc
+    fills = set(re.findall(r'"fillColor": "(#[0-9A-Fa-f]{6})"', doc))
+    assert len(fills) >= min(len(table), 3), fills
+    for name in table["Locality"]:
+        assert name in doc
+    assert "Localities (verdict)" in doc and (": pass" in doc or ": fail" in doc)
