@@ -436,3 +436,31 @@ def test_search_box_adds_an_area_by_name_or_code_with_suggestions(geo):
     assert population_shown(at) == kr + int(msoa["population"].sum())
     assert "No unit, MSOA, ward, borough, CCG or STP is called 'Atlantis'" in " ".join(
         c.value for c in at.sidebar.caption).replace("\\", "")
+
+
+def test_map_keys_switch_brush_and_footprint(geo):
+    """Keys on the map (B, ], [) arrive as events: the brush cycles, the edited footprint moves on."""
+    at = open_sketch()
+    load(at, "swl-partnerships")
+    names = scenario(at).names("multi_borough")
+    assert len(names) == 4
+    state = at.session_state["footprints_state"]
+    first = state.editing
+    keys = Clicker(at)
+    keys.send("next_footprint")
+    assert state.editing == names[(names.index(first) + 1) % 4]
+    keys.send("previous_footprint")
+    keys.send("previous_footprint")
+    assert state.editing == names[(names.index(first) - 1) % 4]
+    assert at.selectbox(key="sketch_editing").value == state.editing
+    assert state.brush == "borough"
+    keys.send("next_brush")
+    assert state.brush == "ccg" and at.selectbox(key="sketch_brush").value == "ccg"
+    keys.send("next_brush")
+    assert state.brush == "unit"
+    # the brush then takes one unit: a click adds exactly that unit's residents
+    before = population_shown(at)
+    unit = geo.units.loc[~geo.units["borough"].isin([KINGSTON, RICHMOND, MERTON, SUTTON, "E09000008",
+                                                       "E09000032"])].iloc[0]
+    keys.click(str(unit["code"]))
+    assert population_shown(at) == before + int(unit["population"])

@@ -176,7 +176,8 @@ def test_paint_stroke_across_ten_units_one_undo(page, app_server, geo):
         arg=['.st-key-sketch_tally [data-testid="stMetricValue"]', kr], timeout=30_000)
     wait_idle(page)
     assign = frame.evaluate("window.__clickmap.assign")
-    added = [code for code, i in idx.items() if assign[i] == 0 and not units.loc[code, "borough"] in (KINGSTON, RICHMOND)]
+    added = [code for code, i in idx.items()
+             if assign[i] == 0 and units.loc[code, "borough"] not in (KINGSTON, RICHMOND)]
     assert len(added) == n
     assert units.loc[added].geometry.distance(line).max() < 40
     well_inside = units[units.geometry.intersection(line).length > 150].index
@@ -249,3 +250,11 @@ def test_keyboard_only_builds_kingston_richmond_merton(page, app_server, geo):
     wait_tally(page, borough_population(geo, KINGSTON, RICHMOND))
     page.keyboard.press("Control+y")
     wait_tally(page, krm)
+    # B on the map switches the brush (borough -> CCG), shown in the toolbar and in the map's caption
+    assert frame.evaluate("document.activeElement === document.getElementById('map')")
+    page.keyboard.press("b")
+    frame.wait_for_function("document.querySelector('.cm-caption').textContent.includes('whole CCG')")
+    wait_idle(page)
+    shown = page.locator(".st-key-sketch_brush").evaluate(
+        "el => [el.innerText, ...[...el.querySelectorAll('input')].map(i => i.value || '')].join(' ')")
+    assert "whole CCG" in shown, shown

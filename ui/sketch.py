@@ -120,6 +120,23 @@ def handle_event(event: MapEvent, mode: str = "toggle") -> None:
         state.message = f"Redid: {redone}" if redone else "Nothing to redo."
         settle(state)
         return
+    if event.action == "next_brush":  # key B on the map
+        brushes = [b for b in BRUSH_LABELS if b == "unit" or b in year_engine(state.scenario).index.membership]
+        state.brush = brushes[(brushes.index(state.brush) + 1) % len(brushes)] if state.brush in brushes \
+            else brushes[0]
+        state.message = f"Brush: {BRUSH_LABELS[state.brush]}."
+        return
+    if event.action in ("next_footprint", "previous_footprint"):  # keys ] and [ on the map
+        settle(state)
+        names = state.scenario.names(state.level)
+        if not names:
+            state.message = "No footprint at this level yet: Enter on the map starts one."
+            return
+        step = 1 if event.action == "next_footprint" else -1
+        state.editing = names[(names.index(state.editing) + step) % len(names)] if state.editing in names \
+            else names[0]
+        state.message = f"Editing {state.editing}."
+        return
     scenario = state.scenario
     index = year_engine(scenario).index
     settle(state)
@@ -592,5 +609,6 @@ clickmap(
 )
 st.caption("Click a unit to add its area (the brush) to the footprint being edited, or to remove it when the "
            "footprint already has all of it; with *Drag paints areas* on, press and drag across areas. "
-           "Keyboard: Tab to the map, arrows move it, Enter takes the unit under the cross, F zooms to the "
-           "footprint, Ctrl+Z / Ctrl+Y undo and redo. Hover for names.")
+           "Keyboard: Tab to the map, arrows move it, Enter takes the unit under the cross, B changes the brush, "
+           "] and [ the footprint being edited, F zooms to the footprint, Ctrl+Z / Ctrl+Y undo and redo. "
+           "Hover for names.")

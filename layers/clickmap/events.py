@@ -19,7 +19,7 @@ from typing import Any
 __all__ = ["ACTIONS", "MapEvent", "EventCursor", "new_events"]
 
 #: What an event can ask for.
-ACTIONS = ("click", "undo", "redo", "paint")
+ACTIONS = ("click", "undo", "redo", "paint", "next_brush", "next_footprint", "previous_footprint")
 #: Most unit codes one paint stroke may carry (more is not a stroke a hand makes).
 MAX_STROKE = 5000
 
@@ -32,7 +32,8 @@ class MapEvent:
     ----------
     seq : int
         Position in this iframe's stream of events (from 1).
-    action : {"click", "undo", "redo", "paint"}
+    action : {"click", "undo", "redo", "paint", "next_brush", "next_footprint", "previous_footprint"}
+        The last three are keys on the focused map (B, ], [).
     code : str
         Unit code clicked (empty for undo/redo; the first unit of a paint stroke).
     codes : tuple of str

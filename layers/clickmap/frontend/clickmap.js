@@ -150,8 +150,8 @@
     if (i < 0 || !S.data) {
       line(box, S.paint ? "Click a unit, or press and drag to paint" : "Click a unit to add or remove it",
            "cm-muted");
-      line(box, "Keys: arrows move, Enter takes the unit under the cross, F zooms to the footprint, " +
-           "Ctrl+Z undo, Ctrl+Y redo", "cm-muted");
+      line(box, "Keys: arrows move, Enter takes the unit under the cross, B next brush, ] [ next / previous " +
+           "footprint, F zooms to the footprint, Ctrl+Z undo, Ctrl+Y redo", "cm-muted");
       return;
     }
     var d = S.data, areas = d.areas;
@@ -218,6 +218,9 @@
     } else if (k === "f") {
       e.preventDefault();
       zoomToEdited();
+    } else if (k === "b" || k === "]" || k === "[") {  // next brush, next / previous footprint
+      e.preventDefault();
+      sendEvent(k === "b" ? "next_brush" : (k === "]" ? "next_footprint" : "previous_footprint"));
     }
   });
 
