@@ -15,8 +15,7 @@ from layers.report import BoardReport, LegendItem, ReportRow
 from spatial.thresholds import LEVEL_LABELS, SOURCE_PAPER, SOURCES, Thresholds
 
 __all__ = ["board_report", "report_map_html", "render_board_report", "threshold_rows", "assumptions",
-           "coterminosity_class",
-           "top_leakage"]
+           "coterminosity_class", "top_leakage"]
 
 _LEAK = re.compile(r"main leakage: ([^;\[]+?)(?:,|;|$)")
 
