@@ -206,6 +206,7 @@ def test_keyboard_only_builds_kingston_richmond_merton(page, app_server, geo):
     else:
         raise AssertionError("Tab never reached the map")
     assert frame.evaluate("getComputedStyle(document.getElementById('map')).outlineStyle") == "solid"
+    assert frame.frame_element().get_attribute("title").startswith("Sketch map")  # not "layers.clickmap..."
     pan = frame.evaluate("window.__clickmap.map.options.keyboardPanDelta")
     zoom0 = frame.evaluate("window.__clickmap.map.getZoom()")
     page.keyboard.press("Equal")  # Leaflet's keyboard zoom (+): two steps in
