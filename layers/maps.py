@@ -529,9 +529,15 @@ def footprint_map(
         fp["_verdict_text"] = [VERDICT_LABELS[k] for k in keys]
         style: StyleSpec = lambda row: VERDICT_STYLES[row["_verdict_key"]]  # noqa: E731
         counts = pd.Series(keys).value_counts()
+        # name the failing rule(s) when the frame says which ("failed": rule names joined with ", ")
+        failed = (sorted({r for k, v in zip(keys, fp["failed"]) if k == "fail" for r in str(v).split(", ") if r})
+                  if "failed" in fp else [])
         for k in VERDICTS:
             if counts.get(k, 0):
-                entries.append((swatch_svg(VERDICT_STYLES[k]), f"{VERDICT_LABELS[k]} ({counts[k]})"))
+                text = f"{VERDICT_LABELS[k]} ({counts[k]})"
+                if k == "fail" and failed:
+                    text += ": " + ", ".join(failed)
+                entries.append((swatch_svg(VERDICT_STYLES[k]), text))
     else:
         fp["_colour"] = categorical_colours(fp)
         base = PathStyle(color="#333333", weight=1.5, fill_opacity=0.55, fill_color="#000000")

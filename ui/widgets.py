@@ -184,6 +184,7 @@ def map_frame(engine: Engine, scenario: Scenario, names: Iterable[str] | None = 
         "; ".join(c.reason for c in report[n].failures()) or "meets every rule with a verdict"
         for n in out["name"]
     ]
+    out["failed"] = [", ".join(RULE_LABELS.get(c.rule, c.rule) for c in report[n].failures()) for n in out["name"]]
     return out.reset_index(drop=True)
 
 
