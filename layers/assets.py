@@ -75,8 +75,11 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
-import branca.element
-import folium
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # folium is imported where a map is made: importing it costs ~0.8 s at app start
+    import branca.element
+    import folium
 
 __all__ = [
     "LEAFLET_VERSION",
@@ -170,6 +173,8 @@ def offline_map(m: folium.Map, *, js_url: str | None = None, css_url: str | None
     """
     m.default_js = [("leaflet", js_url or leaflet_js().as_uri())]
     m.default_css = [("leaflet_css", css_url or leaflet_css().as_uri())]
+    import branca.element
+
     # if the map was rendered before, its figure already holds CDN links
     root = m.get_root()
     if isinstance(root, branca.element.Figure):
@@ -190,6 +195,8 @@ def new_map(**kwargs) -> folium.Map:
     -------
     folium.Map
     """
+    import folium
+
     kwargs.setdefault("tiles", None)
     return offline_map(folium.Map(**kwargs))
 
@@ -282,6 +289,8 @@ def self_contained_html(m: folium.Map | branca.element.Element | str, *, on_remo
     if isinstance(m, str):
         html = m
     else:
+        import folium
+
         if isinstance(m, folium.Map) and getattr(m, "default_js", None) is folium.Map.default_js:
             offline_map(m)
         html = m.get_root().render()
@@ -313,6 +322,22 @@ def self_contained_html(m: folium.Map | branca.element.Element | str, *, on_remo
 
     html = _SCRIPT_SRC.sub(script_repl, html)
     html = _CSS_LINK.sub(css_repl, html)
+    return _with_lang_and_title(html)
+
+
+_HTML_TAG = re.compile(r"<html(?P<attrs>[^>]*)>", re.I)
+_HEAD_TAG = re.compile(r"<head[^>]*>", re.I)
+
+
+def _with_lang_and_title(html: str, title: str = "Footprints map") -> str:
+    """Give the document a language and a title when it has none (WCAG 3.1.1, 2.4.2; axe-core checks both)."""
+    m = _HTML_TAG.search(html)
+    if m and not re.search(r"\blang\s*=", m.group("attrs"), re.I):
+        html = html[:m.start()] + f'<html lang="en"{m.group("attrs")}>' + html[m.end():]
+    if not re.search(r"<title[\s>]", html, re.I):
+        h = _HEAD_TAG.search(html)
+        if h:
+            html = html[:h.end()] + f"<title>{title}</title>" + html[h.end():]
     return html
 
 

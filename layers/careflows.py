@@ -355,8 +355,9 @@ def flow_map(engine: Any, footprint: "Footprint", *, top: int = 8, title: str | 
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
     MapControl(f'<div class="fp-title-main">{escape_text(title or f"Where {footprint.name} residents go")}</div>',
                position="topleft", class_name="fp-panel fp-title").add_to(m)
-    MapControl(legend_html(entries, "Care flows"), position="bottomleft", class_name="fp-panel fp-legend").add_to(m)
+    # legend and source beside the map, never over the areas (position "side")
+    MapControl(legend_html(entries, "Care flows"), position="side", class_name="fp-panel fp-legend").add_to(m)
     MapControl(escape_text(f"PHE/OHID NHS Acute Trust Catchment Populations, catchment year {model.year}; "
                            "trust headquarters: NHS Digital ODS. Open Government Licence v3.0"),
-               position="bottomleft", class_name="fp-panel fp-source").add_to(m)
+               position="side", class_name="fp-panel fp-source").add_to(m)
     return m

@@ -213,7 +213,10 @@ class MapControl(folium.MacroElement):
     ----------
     html : str
         Panel content; every piece of text in it must already be escaped.
-    position : {"topleft", "topright", "bottomleft", "bottomright"}
+    position : {"topleft", "topright", "bottomleft", "bottomright", "side"}
+        ``side`` puts the panel in a column beside the map, never over the
+        areas: the map narrows to make room and is fitted again to what it
+        showed (legends and source lines that covered areas go there).
     class_name : str
         CSS class(es) of the panel.
     """
@@ -221,6 +224,26 @@ class MapControl(folium.MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
+        {% if this.position == "side" %}
+        (function () {
+            var map = {{ this._parent.get_name() }}, el = map.getContainer();
+            var side = document.getElementById(el.id + "-side");
+            if (!side) {
+                var shown = map.getBounds();
+                side = document.createElement("div");
+                side.id = el.id + "-side";
+                side.className = "fp-side";
+                el.parentNode.insertBefore(side, el.nextSibling);
+                el.classList.add("fp-map-with-side");
+                map.invalidateSize({animate: false});
+                map.fitBounds(shown, {animate: false});
+            }
+            var div = document.createElement("div");
+            div.className = {{ this.class_name|tojson }};
+            div.innerHTML = {{ this.html_json }};
+            side.appendChild(div);
+        })();
+        {% else %}
         (function () {
             var ctl = L.control({position: {{ this.position|tojson }}});
             ctl.onAdd = function () {
@@ -232,6 +255,7 @@ class MapControl(folium.MacroElement):
             };
             ctl.addTo({{ this._parent.get_name() }});
         })();
+        {% endif %}
         {% endmacro %}
         """
     )
@@ -239,7 +263,7 @@ class MapControl(folium.MacroElement):
     def __init__(self, html: str, *, position: str = "topleft", class_name: str = "fp-panel"):
         super().__init__()
         self._name = "MapControl"
-        if position not in ("topleft", "topright", "bottomleft", "bottomright"):
+        if position not in ("topleft", "topright", "bottomleft", "bottomright", "side"):
             raise ValueError(f"bad control position {position!r}")
         self.position = position
         self.class_name = class_name
@@ -252,9 +276,11 @@ MAP_CSS = """
 .leaflet-container.fp-map, .fp-map.leaflet-container { background: #ffffff; }
 .fp-label-anchor { width: 0; height: 0; }
 .fp-label.fp-label-right { transform: translate(0, -50%); }
-.fp-label { position: absolute; transform: translate(-50%, -50%); white-space: nowrap;
+.fp-label, .fp-label-stp, .fp-label-area { position: absolute; transform: translate(-50%, -50%); white-space: nowrap;
   font: 600 12px/1.15 "Helvetica Neue", Arial, sans-serif; color: #111;
   text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff, 0 0 4px #fff; pointer-events: none; }
+.fp-label-stp { font-size: 12.5px; font-weight: 700; letter-spacing: 0.08em; text-transform: uppercase; color: #0b2a55; }
+.fp-label-area { font-size: 11px; font-weight: 400; font-style: italic; color: #3d3d3d; }
 .fp-panel { background: rgba(255,255,255,0.94); padding: 6px 10px; border-radius: 4px;
   box-shadow: 0 1px 4px rgba(0,0,0,0.35); font: 13px/1.35 "Helvetica Neue", Arial, sans-serif;
   color: #111; max-width: 42vw; }
@@ -265,6 +291,10 @@ MAP_CSS = """
 .fp-legend-row svg { flex: none; }
 .fp-source { font-size: 11px; color: #333; box-shadow: none; background: rgba(255,255,255,0.85);
   max-width: 70vw; }
+.fp-map-with-side { width: calc(100% - 272px) !important; }
+.fp-side { position: absolute; top: 0; right: 0; bottom: 0; width: 264px; overflow-y: auto; box-sizing: border-box;
+  padding: 6px 4px; display: flex; flex-direction: column; gap: 8px; background: #ffffff; }
+.fp-side .fp-panel { max-width: none; box-shadow: none; border: 1px solid #c8c8c8; }
 .foliumtooltip table { border-collapse: collapse; }
 .leaflet-tooltip { width: max-content; max-width: min(440px, 60vw); white-space: normal; }
 .leaflet-tooltip th { white-space: nowrap; vertical-align: top; }

@@ -159,6 +159,8 @@ def base_map(bounds_gdf: gpd.GeoDataFrame, basemap: bool = False, **map_kwargs: 
     map_kwargs.setdefault("zoom_control", "bottomright")
     map_kwargs.setdefault("control_scale", True)
     map_kwargs.setdefault("zoomSnap", 0.25)
+    # no "Leaflet" flag in the corner; a tiled base map keeps its (required) attribution
+    map_kwargs.setdefault("attribution_control", bool(basemap))
     map_kwargs["tiles"] = "OpenStreetMap" if basemap else None
     m = new_map(**map_kwargs)
     MapCss().add_to(m)
@@ -175,6 +177,7 @@ def polygon_layer(
     style: StyleSpec = None,
     tooltip_cols: TooltipSpec = None,
     label_col: str | None = None,
+    label_class: str = "fp-label",
     highlight: bool | Mapping[str, Any] = True,
     tolerance_m: float = DEFAULT_TOLERANCE_M,
     coverage: bool | None = None,
@@ -197,6 +200,10 @@ def polygon_layer(
         Columns shown on hover; values are formatted and escaped.
     label_col : str, optional
         Column whose values label the polygons (at a point inside each).
+    label_class : str
+        CSS class of the labels: ``fp-label`` (footprints), ``fp-label-stp``
+        (STPs: capitals, so they never read as a borough) or ``fp-label-area``
+        (boundary layers such as boroughs: small italic grey).
     highlight : bool or mapping
         Emphasise the polygon under the mouse (``True``: :data:`HIGHLIGHT`).
     tolerance_m : float
@@ -251,7 +258,7 @@ def polygon_layer(
             for p, v in zip(pts, drawn[label_col])
             if not shapely.is_empty(p)
         ]
-        Labels(labels, name=escape_text(f"{name} labels"), control=False).add_to(group)
+        Labels(labels, name=escape_text(f"{name} labels"), control=False, class_name=label_class).add_to(group)
     group.legend_entries = []  # type: ignore[attr-defined]
     return group
 
@@ -522,9 +529,15 @@ def footprint_map(
         fp["_verdict_text"] = [VERDICT_LABELS[k] for k in keys]
         style: StyleSpec = lambda row: VERDICT_STYLES[row["_verdict_key"]]  # noqa: E731
         counts = pd.Series(keys).value_counts()
+        # name the failing rule(s) when the frame says which ("failed": rule names joined with ", ")
+        failed = (sorted({r for k, v in zip(keys, fp["failed"]) if k == "fail" for r in str(v).split(", ") if r})
+                  if "failed" in fp else [])
         for k in VERDICTS:
             if counts.get(k, 0):
-                entries.append((swatch_svg(VERDICT_STYLES[k]), f"{VERDICT_LABELS[k]} ({counts[k]})"))
+                text = f"{VERDICT_LABELS[k]} ({counts[k]})"
+                if k == "fail" and failed:
+                    text += ": " + ", ".join(failed)
+                entries.append((swatch_svg(VERDICT_STYLES[k]), text))
     else:
         fp["_colour"] = categorical_colours(fp)
         base = PathStyle(color="#333333", weight=1.5, fill_opacity=0.55, fill_color="#000000")

@@ -29,6 +29,10 @@ __all__ = [
     "PathStyle",
     "TOL_HIGH_CONTRAST",
     "TOL_MUTED",
+    "SKETCH_PALETTE",
+    "SKETCH_FILL_OPACITY",
+    "SKETCH_UNASSIGNED",
+    "SKETCH_DOUBLE",
     "OKABE_ITO",
     "VERDICTS",
     "VERDICT_LABELS",
@@ -52,6 +56,26 @@ TOL_MUTED: tuple[str, ...] = (
     "#CC6677", "#332288", "#DDCC77", "#117733", "#88CCEE",
     "#882255", "#44AA99", "#999933", "#AA4499",
 )
+#: Footprint fills on the Sketch map, in order (colours from Tol's and Okabe-Ito's schemes, chosen
+#: greedily for the largest smallest CIEDE2000 difference as drawn: each at
+#: :data:`SKETCH_FILL_OPACITY` over white, against each other, the "not in a footprint" tint
+#: (:data:`SKETCH_UNASSIGNED`), the "in two or more" black and plain white, with normal vision and
+#: under Machado et al. (2009) deuteranopia and protanopia).  The first
+#: :data:`SKETCH_DISTINCT` differ by at least :data:`SKETCH_MIN_DELTA_E` in all three
+#: views, the rest by at least :data:`SKETCH_MIN_DELTA_E_ALL` (tests/test_colours.py).
+SKETCH_PALETTE: tuple[str, ...] = (
+    "#1965B0", "#225522", "#E69F00", "#009988", "#66CCEE", "#4EB265", "#882255", "#F7F056", "#997700",
+)
+#: Fill opacity of footprints not being edited (the edited one is drawn at 0.78).
+SKETCH_FILL_OPACITY = 0.55
+#: Tint (and its opacity) of units in no footprint of the level; units in two or more are black at 0.6.
+SKETCH_UNASSIGNED = ("#DDAA33", 0.16)
+SKETCH_DOUBLE = ("#000000", 0.6)
+#: How many leading palette colours are guaranteed clearly distinct, and by how much (CIEDE2000;
+#: ~10 reads as "clearly different" at a glance on a map fill, 2.3 is a just-noticeable difference).
+SKETCH_DISTINCT = 5
+SKETCH_MIN_DELTA_E = 10.0
+SKETCH_MIN_DELTA_E_ALL = 7.0
 #: Okabe-Ito qualitative scheme (without black).
 OKABE_ITO: tuple[str, ...] = (
     "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",

@@ -16,7 +16,7 @@ from .errors import FootprintError, UnknownCodeError
 from .footprints import Footprint, Scenario, resolve_members
 from .index import UnitIndex
 
-__all__ = ["BRUSHES", "compact_members", "brush_units", "apply_brush", "History"]
+__all__ = ["BRUSHES", "compact_members", "brush_units", "apply_brush", "apply_stroke", "History"]
 
 #: Brush name -> layer whose whole area one click takes.
 BRUSHES = {"unit": "unit", "msoa": "msoa", "ward": "ward", "borough": "borough", "ccg": "ccg", "stp": "stp"}
@@ -102,13 +102,56 @@ def apply_brush(
     lock : bool
         Do not take units already in another footprint of the same level.
     """
+    return _apply_units(scenario, index, footprint, brush_units(index, clicked, brush), mode, lock)[0]
+
+
+def apply_stroke(
+    scenario: Scenario,
+    index: UnitIndex,
+    footprint: str,
+    crossed: "list[str] | tuple[str, ...]",
+    brush: str = "unit",
+    *,
+    lock: bool = False,
+) -> tuple[Scenario, str]:
+    """Apply a paint stroke: every area crossed is added, or all removed, as one edit.
+
+    Parameters
+    ----------
+    scenario, index, footprint, brush, lock
+        As :func:`apply_brush`.
+    crossed : sequence of str
+        Unit codes the pointer crossed, in order (at least one).
+
+    Returns
+    -------
+    (Scenario, {"add", "remove"})
+        The new scenario and what the stroke did.
+
+    Notes
+    -----
+    The first area decides, as a paint brush does: when the footprint already
+    holds all of the first area the stroke removes every area crossed,
+    otherwise it adds them.  The result equals applying :func:`apply_brush`
+    with that mode to each area in turn (union / difference of the areas).
+    """
+    if not crossed:
+        raise FootprintError("a paint stroke crossed no unit", where="paint stroke", fix="drag across the map")
+    areas = [brush_units(index, code, brush) for code in crossed]
+    return _apply_units(scenario, index, footprint, np.unique(np.concatenate(areas)), "toggle", lock,
+                        decide=areas[0])
+
+
+def _apply_units(scenario: Scenario, index: UnitIndex, footprint: str, taken: np.ndarray, mode: str, lock: bool,
+                 decide: np.ndarray | None = None) -> tuple[Scenario, str]:
+    """Add or remove unit ids ``taken``; ``toggle`` decides on ``decide`` (default ``taken``)."""
     fp = scenario.get(footprint)
     members = resolve_members(dataclasses.replace(scenario, footprints=tuple(
         f for f in scenario.footprints if f.members)), index) if scenario.footprints else {}
     current = members.get(footprint, np.empty(0, dtype=np.int64))
-    taken = brush_units(index, clicked, brush)
     if mode == "toggle":
-        mode = "remove" if np.isin(taken, current).all() and len(current) else "add"
+        first = taken if decide is None else decide
+        mode = "remove" if np.isin(first, current).all() and len(current) else "add"
     if mode == "add":
         if lock:
             others = [u for name, u in members.items()
@@ -120,7 +163,7 @@ def apply_brush(
         new = np.setdiff1d(current, taken)
     else:
         raise FootprintError(f"unknown mode {mode!r}", fix="use toggle, add or remove")
-    return scenario.put(fp.with_members(compact_members(new, index)))
+    return scenario.put(fp.with_members(compact_members(new, index))), mode
 
 
 @dataclass

@@ -53,6 +53,8 @@ def level_geography(level: str) -> str:
 _MAYOR = ("The Mayor's six assurances, in Healthy London Partnership, 'Delivering the Devolution MoU - the "
           "opportunity for London', Croydon Health and Wellbeing Board, 7 February 2018")
 _HLP = "Healthy London Partnership, 'Supporting integration ambitions in London', SPB, 26 January 2018"
+#: The paper most thresholds cite (reports shorten it to "HLP 2018" and give it once).
+SOURCE_PAPER = _HLP
 #: Citation of each threshold.
 SOURCES: Mapping[str, str] = {
     "locality_min": f"{_HLP}: localities of 30,000-70,000 residents (NCL CHINs ~50-80k, BHR localities ~50-70k)",

@@ -387,12 +387,18 @@ def test_compare_shows_merton_added(geo, index):
     row = moves.loc["Kingston and Richmond"]
     assert row["status"] == "changed"
     assert row["boroughs added"] == f"Merton (+{merton_pop:,})"
-    assert row["units added"] == int((geo.units.borough == MERTON).sum())
-    assert row["population after"] - row["population before"] == merton_pop
+    # figures as people read them: separators, level names, signed change
+    assert row["units added"] == f"{int((geo.units.borough == MERTON).sum()):,}"
+    assert row["population change"] == f"+{merton_pop:,}"
+    assert row["population before"] == f"{pop(geo, 'borough', [KINGSTON, RICHMOND]):,}" == "370,289"
+    assert row["level before"] == row["level after"] == "multi-borough system"
     checks = find_table(at, "reason before").set_index(["footprint", "rule"])
-    population_rule = checks.loc[("Kingston and Richmond", "population")]
+    population_rule = checks.loc[("Kingston and Richmond", "Population rule")]
     assert (population_rule["passed before"], population_rule["passed after"]) == ("fail", "pass")
     assert population_rule["change"] == "now passes"
+    assert population_rule["value before"] == "370,289"
+    flow = checks.loc[("Kingston and Richmond", "Care flow")]
+    assert flow["value before"] == "53.6%" and flow["value after"].endswith("%")
 
 
 def test_two_sessions_do_not_see_each_others_edits(index, geo):
@@ -491,12 +497,15 @@ def test_board_export_files_carry_provenance_and_the_engine_numbers(geo, flows_e
     at.button(key="export_prepare").click().run()
     assert not at.exception and not errors(at), errors(at)
     files = at.session_state["board_exports"]["files"]
-    assert set(files) == {"html", "png", "pdf", "csv", "xlsx"}
+    assert set(files) == {"html", "png", "pdf", "report_html", "csv", "xlsx"}
     for kind, (name, mime, data) in files.items():
         assert len(data) > 1000, kind
         assert name.startswith("SWL ") and "<" not in name and "/" not in name
     html = files["html"][2].decode("utf-8")
     assert "SWL &lt;b&gt;board&lt;/b&gt; &amp; co" in html and "<b>board</b>" not in html
+    board = files["report_html"][2].decode("utf-8")  # the board report page: self-contained, escaped
+    assert "SWL &lt;b&gt;board&lt;/b&gt; &amp; co" in board and "<b>board</b>" not in board
+    assert "<script" not in board and 'id="footprints"' in board and "src=\"http" not in board
     assert "Meets the tests" in html or "Fails a test" in html  # legend
     assert "Borough boundary" in html
     assert "Open Government Licence" in html and "Map drawn" in html
@@ -506,10 +515,11 @@ def test_board_export_files_carry_provenance_and_the_engine_numbers(geo, flows_e
     assert today.strftime("%B") in html and str(today.year) in html
     assert files["png"][2][:8] == b"\x89PNG\r\n\x1a\n"
     assert files["pdf"][2][:5] == b"%PDF-"
-    drawn = pdf_text(files["pdf"][2])
+    drawn = pdf_text(files["pdf"][2])  # the board report: map, table, thresholds, assumptions
     when = today.strftime("%d %B %Y").lstrip("0").replace(" ", "")
-    for words in ("SWL <b>board</b> & co", "Open Government Licence", f"Map drawn {when}", "Borough boundary",
-                  "Kingston and Richmond", "Fails a test"):
+    for words in ("SWL <b>board</b> & co", "Open Government Licence", f"Produced {when}", "Borough boundary",
+                  "Kingston and Richmond", "Fails a test", "OHID", "NHS Digital", "Thresholds used", "Assumptions",
+                  f"{pop(geo, 'borough', [KINGSTON, RICHMOND]):,}"):
         assert words.replace(" ", "") in drawn, (words, drawn[:400])
 
     raw = files["csv"][2].decode("utf-8-sig").splitlines()
@@ -567,6 +577,11 @@ def test_home_page_maps_boroughs_ccgs_and_stps_with_data_status(geo):
     assert len(status) >= 15 and set(status["Status"]) == {"OK"}, status[status["Status"] != "OK"]
     residents = int(geo.units["population"].sum())
     assert any(m.value == f"{residents:,}" for m in at.metric)
+    # the map is kept in the processed-data cache for the next cold start: the same document
+    from boundaries.config import settings
+
+    kept = sorted((settings().cache_dir / "maps").glob(f"home-{geo.region}-{geo.year}-*.html"))
+    assert any(p.read_text(encoding="utf-8") == doc for p in kept), kept
 
 
 def test_check_page_core_provider_override_is_saved_and_changes_containment(geo):
@@ -600,3 +615,46 @@ def test_check_page_core_provider_override_is_saved_and_changes_containment(geo)
     at.button(key="core_apply").click().run()
     assert not at.exception, at.exception
     assert state_of(at).scenario.get("Kingston and Richmond").core_providers is None
+
+
+def test_opening_proposed_localities_in_sketch_lands_on_the_locality_level(geo):
+    """Open in Sketch from proposed localities: Sketch shows the localities (it opened an empty level)."""
+    at = run_app(page="ui/proposals.py")
+    at.radio(key="proposals_mode").set_value("Localities in a borough").run()
+    at.selectbox(key="proposals_borough").set_value(KINGSTON).run()
+    at.button(key="proposals_run").click().run()
+    n = len(find_table(at, "Locality"))
+    at.button(key="proposals_open").click().run()
+    assert not at.exception
+    state = state_of(at)
+    assert state.level == "locality"
+    assert len(state.scenario.names("locality")) == n and state.editing in state.scenario.names("locality")
+
+
+def test_check_page_shows_every_reason_wrapped(geo):
+    """The reasons, cut off at the table's right edge, are also listed in full (marks and words, not colour)."""
+    at = run_app(kr_scenario(), "ui/check.py")
+    assert not at.exception
+    (block,) = [h for h in at.get("html") if "fp-reasons" in h.proto.body]
+    body = block.proto.body
+    kr = pop(geo, "borough", [KINGSTON, RICHMOND])
+    assert f"population {kr:,} is below 500,000 by {500_000 - kr:,}" in body
+    assert "\u2718 fail</span> <b>Population rule</b>" in body and "\u2714 pass" in body
+
+
+def test_proposed_localities_are_drawn_in_distinct_colours(geo):
+    """Localities of one borough each get a colour (touching ones differ); verdicts are in words on the map."""
+    import re
+
+    at = run_app(page="ui/proposals.py")
+    at.radio(key="proposals_mode").set_value("Localities in a borough").run()
+    at.selectbox(key="proposals_borough").set_value(KINGSTON).run()
+    at.button(key="proposals_run").click().run()
+    assert not at.exception
+    table = find_table(at, "Locality")
+    doc = at.get("iframe")[0].proto.srcdoc
+    fills = set(re.findall(r'"fillColor": "(#[0-9A-Fa-f]{6})"', doc))
+    assert len(fills) >= min(len(table), 3), fills
+    for name in table["Locality"]:
+        assert name in doc
+    assert "Localities (verdict)" in doc and (": pass" in doc or ": fail" in doc)

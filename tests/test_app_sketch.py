@@ -308,7 +308,9 @@ def test_new_events_picks_only_unhandled_events():
 
 @pytest.mark.parametrize("value", [None, "x", {}, {"nonce": 3}, {"nonce": "a", "events": "x"},
                                    {"nonce": "a", "events": [["1", "click", "E01"], [2, "drop", "E01"],
-                                                             [3, "click", ""], [True, "undo"], 5]}])
+                                                             [3, "click", ""], [True, "undo"], 5]},
+                                   {"nonce": "a", "events": [[1, "paint", []], [2, "paint", "E01"],
+                                                             [3, "paint", ["E01", 4]]]}])
 def test_new_events_ignores_malformed_values(value):
     assert new_events(value, EventCursor("a", 0))[0] == []
 
@@ -347,3 +349,118 @@ def test_map_data_matches_the_unit_table(geo, index):
     assert np.allclose(data["bounds"], [[miny, minx], [maxy, maxx]], atol=1e-4)
     (south, west), (north, east) = data["bounds"]
     assert 51.2 < south < 51.4 < 51.6 < north < 51.8 and -0.6 < west < -0.4 and 0.2 < east < 0.4  # London
+
+
+def test_paint_stroke_is_one_undoable_step(geo):
+    """A paint event of ten units adds them all at once (tally once), and one undo takes all ten back."""
+    at = open_sketch()
+    load(at, "kingston-richmond")
+    at.selectbox(key="sketch_brush").set_value("unit").run()
+    kr = pop(geo, in_boroughs(geo, KINGSTON, RICHMOND))
+    merton = geo.units[geo.units["borough"] == MERTON]
+    crossed = merton["code"].astype(str).tolist()[:10]
+    clicks = Clicker(at)
+    past_before = len(at.session_state["footprints_state"].history.past)
+    clicks.send("paint", crossed + crossed[:2])  # a stroke passing back over a unit takes it once
+    assert population_shown(at) == kr + pop(geo, geo.units["code"].isin(crossed))
+    assert len(at.session_state["footprints_state"].history.past) == past_before + 1
+    assert "Add 10 units to Kingston and Richmond" in " ".join(c.value for c in at.sidebar.caption)
+    assert map_args(at)["message"].startswith("Add 10 units to Kingston and Richmond.")
+    at.button(key="sketch_undo").click().run()
+    assert population_shown(at) == kr
+    # a stroke that starts inside the footprint removes what it crosses
+    king = geo.units.loc[geo.units["borough"] == KINGSTON, "code"].astype(str).tolist()[:4]
+    clicks.send("paint", king)
+    assert population_shown(at) == kr - pop(geo, geo.units["code"].isin(king))
+
+
+def test_messages_never_sit_above_the_map(geo):
+    """Nothing that depends on the user's edits is drawn between the title and the map."""
+    at = open_sketch()
+    load(at, "kingston-richmond")
+    at.selectbox(key="sketch_brush").set_value("unit").run()
+    far = geo.units[geo.units["borough_name"] == "Havering"].iloc[0]
+    Clicker(at).click(str(far["code"]))  # a detached piece: a warning and a message
+    assert any("not one connected piece" in w.value for w in at.sidebar.warning)
+    assert not at.main.warning and not at.main.error
+    assert "not one connected piece" in map_args(at)["message"]
+    main_captions = [c.value for c in at.main.caption]
+    assert not any("Add " in c for c in main_captions), main_captions
+
+
+def test_adding_a_borough_offers_to_rename_the_footprint(geo):
+    """K&R + Merton: the name no longer says what it covers; the sidebar offers a new name."""
+    at = open_sketch()
+    load(at, "kingston-richmond")
+    assert not at.sidebar.info, [i.value for i in at.sidebar.info]
+    merton_unit = str(geo.units.loc[geo.units["borough"] == MERTON, "code"].iloc[0])
+    Clicker(at).click(merton_unit)
+    (info,) = [i for i in at.sidebar.info if "Rename it?" in i.value]
+    assert "Merton" in info.value and KR in info.value
+    at.button(key="sketch_suggest_rename").click().run()
+    assert not at.exception
+    assert "Kingston, Merton and Richmond" in scenario(at).names()
+    assert population_shown(at) == pop(geo, in_boroughs(geo, KINGSTON, RICHMOND, MERTON))
+    assert not [i for i in at.sidebar.info if "Rename it?" in i.value]
+    # "Keep the name" after another change keeps it and stops asking
+    sutton_unit = str(geo.units.loc[geo.units["borough"] == SUTTON, "code"].iloc[0])
+    Clicker(at, nonce="iframe-2").click(sutton_unit)
+    assert [i for i in at.sidebar.info if "Rename it?" in i.value]
+    at.button(key="sketch_keep_name").click().run()
+    assert not [i for i in at.sidebar.info if "Rename it?" in i.value]
+    assert "Kingston, Merton and Richmond" in scenario(at).names()
+
+
+def test_search_box_adds_an_area_by_name_or_code_with_suggestions(geo):
+    """Type a name or code, Enter: added with the current brush; a partial name lists suggestions."""
+    at = open_sketch()
+    load(at, "kingston-richmond")
+    kr = pop(geo, in_boroughs(geo, KINGSTON, RICHMOND))
+    at.text_input(key="sketch_search").input("merton").run()  # exact borough name, any case
+    assert not at.exception
+    assert population_shown(at) == pop(geo, in_boroughs(geo, KINGSTON, RICHMOND, MERTON))
+    at.button(key="sketch_undo").click().run()
+    assert population_shown(at) == kr
+    # a partial name: suggestions, then a pick adds it (brush "one unit": the MSOA itself)
+    at.selectbox(key="sketch_brush").set_value("unit").run()
+    at.text_input(key="sketch_search").input("Sutton 00").run()
+    labels = [b.label for b in at.sidebar.button if b.key and b.key.startswith("sketch_hit_")]
+    assert labels and all("Sutton 00" in lab for lab in labels)
+    msoa = geo.units.loc[geo.units["msoa_name"] == "Sutton 001"]
+    assert len(msoa) >= 3  # an MSOA of several units
+    (k,) = [i for i, lab in enumerate(labels) if lab.startswith("Add Sutton 001 \\(MSOA")]
+    at.button(key=f"sketch_hit_{k}").click().run()
+    assert population_shown(at) == kr + int(msoa["population"].sum())
+    # an unknown name says so and changes nothing
+    at.text_input(key="sketch_search").input("Atlantis").run()
+    assert population_shown(at) == kr + int(msoa["population"].sum())
+    assert "No unit, MSOA, ward, borough, CCG or STP is called 'Atlantis'" in " ".join(
+        c.value for c in at.sidebar.caption).replace("\\", "")
+
+
+def test_map_keys_switch_brush_and_footprint(geo):
+    """Keys on the map (B, ], [) arrive as events: the brush cycles, the edited footprint moves on."""
+    at = open_sketch()
+    load(at, "swl-partnerships")
+    names = scenario(at).names("multi_borough")
+    assert len(names) == 4
+    state = at.session_state["footprints_state"]
+    first = state.editing
+    keys = Clicker(at)
+    keys.send("next_footprint")
+    assert state.editing == names[(names.index(first) + 1) % 4]
+    keys.send("previous_footprint")
+    keys.send("previous_footprint")
+    assert state.editing == names[(names.index(first) - 1) % 4]
+    assert at.selectbox(key="sketch_editing").value == state.editing
+    assert state.brush == "borough"
+    keys.send("next_brush")
+    assert state.brush == "ccg" and at.selectbox(key="sketch_brush").value == "ccg"
+    keys.send("next_brush")
+    assert state.brush == "unit"
+    # the brush then takes one unit: a click adds exactly that unit's residents
+    before = population_shown(at)
+    unit = geo.units.loc[~geo.units["borough"].isin([KINGSTON, RICHMOND, MERTON, SUTTON, "E09000008",
+                                                       "E09000032"])].iloc[0]
+    keys.click(str(unit["code"]))
+    assert population_shown(at) == before + int(unit["population"])

@@ -113,7 +113,7 @@ def test_each_page_in_chromium(page, app_server, geo, tmp_path):
     page.get_by_role("button", name="Prepare board files").click()
     wait_for_text(page, "Board files ready")
     with page.expect_download(timeout=60_000) as dl:
-        page.get_by_role("button", name="Map (PDF, A4)").click()
+        page.get_by_role("button", name="Board report (PDF, A4)").click()
     pdf = tmp_path / "board.pdf"
     dl.value.save_as(pdf)
     assert pdf.read_bytes()[:5] == b"%PDF-"

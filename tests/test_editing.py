@@ -106,3 +106,31 @@ def test_history_undo_redo():
     assert h.redo() == "edit 1" and h.current == b
     h.push(c, "edit 3")
     assert h.redo() is None and h.current == c
+
+
+def test_paint_stroke_adds_every_area_crossed_as_one_edit(index, geo):
+    """A stroke equals the areas added one by one; a stroke starting inside removes them."""
+    from spatial.editing import apply_stroke
+
+    s = Scenario("s", (Footprint("K&R", "multi_borough", (KINGSTON, RICHMOND)),))
+    merton = geo.units.loc[geo.units.borough == MERTON, "code"].tolist()[:10]
+    one_by_one = s
+    for code in merton:
+        one_by_one = apply_brush(one_by_one, index, "K&R", code, "unit", mode="add")
+    painted, mode = apply_stroke(s, index, "K&R", merton, "unit")
+    assert mode == "add"
+    assert np.array_equal(index.expand(painted.get("K&R").members), index.expand(one_by_one.get("K&R").members))
+    kr = geo.units.borough.isin([KINGSTON, RICHMOND])
+    expected = int(geo.units.loc[kr | geo.units.code.isin(merton), "population"].sum())
+    assert int(index.population[index.expand(painted.get("K&R").members)].sum()) == expected
+    # first unit inside: the stroke removes (including a crossed unit that was never in)
+    king = geo.units.loc[geo.units.borough == KINGSTON, "code"].tolist()[:3]
+    back, mode = apply_stroke(painted, index, "K&R", [*king, merton[0]], "unit")
+    assert mode == "remove"
+    left = set(geo.units.code[np.sort(index.expand(back.get("K&R").members))])
+    assert not left & {*king, merton[0]} and set(merton[1:]) <= left
+    # the borough brush: one unit of Merton brings the whole borough
+    whole, _ = apply_stroke(s, index, "K&R", [merton[0], merton[1]], "borough")
+    assert set(whole.get("K&R").members) == {KINGSTON, RICHMOND, MERTON}
+    with pytest.raises(Exception, match="crossed no unit"):
+        apply_stroke(s, index, "K&R", [], "unit")

@@ -333,3 +333,16 @@ def test_tables_carry_title_source_and_date(boroughs):
     assert ws["B5"].value.startswith("=HYPERLINK") and ws["B5"].data_type == "s"
     assert ws["C5"].value == int(table["population"].iloc[0])
     assert ws.max_row == 4 + len(table)
+
+
+def test_footprint_map_legend_names_the_failing_rules(boroughs):
+    fp = boroughs.head(3).copy()
+    fp["verdict"] = ["fail", "pass", "fail"]
+    fp["failed"] = ["Care flow", "", "Population rule, Care flow"]
+    html = self_contained_html(footprint_map(fp, title="t", source_line="s"))
+    assert "Fails a test (2): Care flow, Population rule" in html
+    assert "Meets the tests (1)" in html
+    plain = boroughs.head(2).copy()
+    plain["verdict"] = ["fail", "pass"]  # no "failed" column: the legend cannot name the rule
+    html = self_contained_html(footprint_map(plain, title="t", source_line="s"))
+    assert "Fails a test (1)" in html and "Fails a test (1):" not in html

@@ -13,7 +13,8 @@ import streamlit as st
 
 from spatial.careflows import with_core_providers
 from spatial.thresholds import LEVEL_LABELS
-from ui.state import commit, get_state
+from ui.check_reasons import reasons_html
+from ui.state import commit, get_state, page_notice
 from ui.widgets import (
     RULE_LABELS,
     checking_engine,
@@ -61,8 +62,8 @@ st.title("Check")
 st.caption(f"Scenario **{scenario.name}** · population mid-{scenario.year} · "
            f"{len(scenario.footprints)} footprint(s). Each footprint is checked against the rules of the "
            "Healthy London Partnership papers (2018); thresholds can be changed per scenario.")
-if state.message:
-    st.info(state.message)
+if notice := page_notice("check"):
+    st.info(notice)
 
 if not scenario.footprints:
     st.info("This scenario has no footprints yet. Load one on the **Scenarios** page (for example "
@@ -111,6 +112,9 @@ st.dataframe(
 )
 st.caption("Click a column header to sort. pass / fail per rule; n/a = no verdict at this level "
            "(shown for information) or not measured.")
+# the reasons in full, wrapped (in the table they sit far to the right, cut to the column width)
+with st.expander("Reasons in words, footprint by footprint", expanded=len(shown) <= 6, icon=":material/notes:"):
+    st.html(reasons_html(shown))
 
 with st.expander("Coverage: units in no footprint, or in two", expanded=False):
     for level, cov in report.coverage.items():

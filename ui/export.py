@@ -2,10 +2,14 @@
 
 Choose a title, a subtitle, which boundary layers to draw over the footprints
 and whether to label them; the preview is the very document that is
-exported.  "Prepare board files" renders a self-contained HTML map, a PNG and
-an A4 PDF (headless Chromium) and the footprint table as CSV and Excel.  Every
-file carries the title, the legend (the key, for tables), the source line and
-the date, and the numbers are the Check page's.
+exported.  "Prepare board files" renders the board report (one A4-landscape
+PDF of a page or two, and the same as a self-contained HTML page: the map with
+its legend, scale and source beside it, the table of every footprint with each
+rule's reason, the thresholds with citations and the assumptions; see
+:mod:`ui.board_report`), the map alone as HTML and PNG (for slides), and the
+footprint table as CSV and Excel.  Every file carries the title, the legend
+(the key, for tables), the source line and the date, and the numbers are the
+Check page's.
 """
 
 from __future__ import annotations
@@ -74,12 +78,12 @@ names = [r.name for r in report.footprints if r.level in levels]
 if not names:
     st.info("Choose at least one footprint level.")
     st.stop()
-src = source_line(scenario)
+src = source_line(scenario, care_flows=engine.flows is not None)
 today = dt.date.today()
 
 
-def build_map():
-    """The board map (also the preview)."""
+def build_extra():
+    """The boundary layers chosen to draw over the footprints."""
     from layers.maps import polygon_layer
     from layers.style import PathStyle, swatch_svg
 
@@ -90,8 +94,13 @@ def build_map():
         g = polygon_layer(engine.geo.layer(layer), label, style=ps, highlight=False)
         g.legend_entries = [(swatch_svg(ps, kind="line"), legend)]
         groups.append(g)
+    return groups
+
+
+def build_map():
+    """The board map (also the preview)."""
     return scenario_map(engine, scenario, report, names, title=title, subtitle=subtitle or None, labels=labels,
-                        extra_layers=groups, date=today)
+                        extra_layers=build_extra(), date=today)
 
 
 st.subheader("Preview")
@@ -121,7 +130,9 @@ if done is not None and done["settings"] != settings:
 
 if st.button("Prepare board files", type="primary", key="export_prepare",
              help="Renders the map with headless Chromium (a few seconds)."):
-    from layers.export import browser, export_pdf, export_png, table_csv, table_xlsx
+    from layers.export import browser, export_png, table_csv, table_xlsx
+    from layers.report import export_report_pdf
+    from ui.board_report import board_report, render_board_report, report_map_html
 
     table_source = f"{src}. {TABLE_KEY}"
     files: dict[str, tuple[str, str, bytes]] = {}
@@ -138,9 +149,18 @@ if st.button("Prepare board files", type="primary", key="export_prepare",
             bar.progress(0.45, text="Rendering the PNG…")
             png = export_png(html, Path(tmp) / "map.png", browser_=b).read_bytes()
             files["png"] = (f"{stem}.png", "image/png", png)
-            bar.progress(0.75, text="Rendering the PDF (A4 landscape)…")
-            pdf = export_pdf(html, Path(tmp) / "map.pdf", browser_=b).read_bytes()
-            files["pdf"] = (f"{stem}.pdf", "application/pdf", pdf)
+            bar.progress(0.6, text="Rendering the board report…")
+            layers_on_top = build_extra()
+            content = board_report(report, names, title=title, subtitle=subtitle, source_line=src, date=today,
+                                   care_flows=engine.flows is not None,
+                                   extra_legend=[e for g in layers_on_top for e in g.legend_entries])
+            map_page = report_map_html(engine, scenario, report, names, title=title, subtitle=subtitle,
+                                       labels=labels, extra_layers=layers_on_top, date=today)
+            page = render_board_report(map_page, content, browser_=b)
+            files["report_html"] = (f"{stem}-board-report.html", "text/html", page.encode("utf-8"))
+            bar.progress(0.8, text="Printing the board report (PDF, A4 landscape)…")
+            pdf = export_report_pdf(page, Path(tmp) / "report.pdf", browser_=b).read_bytes()
+            files["pdf"] = (f"{stem}-board-report.pdf", "application/pdf", pdf)
         bar.progress(1.0, text="Done")
     except FootprintsError as exc:
         show_error(exc)
@@ -156,12 +176,14 @@ if st.button("Prepare board files", type="primary", key="export_prepare",
 if done is not None and done["files"]:
     st.success("Board files ready: " + ", ".join(k.upper() for k in done["files"]) + ".")
     cols = st.columns(len(done["files"]))
-    labels_for = {"html": "Map (HTML)", "png": "Map (PNG)", "pdf": "Map (PDF, A4)", "csv": "Table (CSV)",
-                  "xlsx": "Table (Excel)"}
+    labels_for = {"html": "Map (HTML)", "png": "Map (PNG)", "pdf": "Board report (PDF, A4)",
+                  "report_html": "Board report (HTML)", "csv": "Table (CSV)", "xlsx": "Table (Excel)"}
     for col, (kind, (fname, mime, data)) in zip(cols, done["files"].items()):
         col.download_button(labels_for[kind], data, file_name=fname, mime=mime, key=f"export_dl_{kind}")
 else:
-    st.caption("Press **Prepare board files** to make the HTML, PNG and PDF map and the CSV and Excel table.")
+    st.caption("Press **Prepare board files** to make the board report (PDF and HTML: map, table of every "
+               "footprint with each rule's reason, thresholds and assumptions), the map alone (HTML, PNG) and the "
+               "table (CSV, Excel).")
 
 from ui.profile_view import deprivation_export  # noqa: E402
 

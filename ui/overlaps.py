@@ -198,9 +198,9 @@ with st.spinner("Drawing the pieces…"):
                     (swatch_svg(outline_b, kind="line"), f"B: {label_b}")]
         MapControl(f'<div class="fp-title-main">{escape_text(title)}</div>', position="topleft",
                    class_name="fp-panel fp-title").add_to(m)
-        MapControl(legend_html(entries, "Pieces"), position="bottomleft", class_name="fp-panel fp-legend").add_to(m)
+        MapControl(legend_html(entries, "Pieces"), position="side", class_name="fp-panel fp-legend").add_to(m)
         when = today.strftime("%d %B %Y").lstrip("0")
-        MapControl(escape_text(f"{source_line(scenario)} · Map drawn {when}"), position="bottomleft",
+        MapControl(escape_text(f"{source_line(scenario)} · Map drawn {when}"), position="side",
                    class_name="fp-panel fp-source").add_to(m)
         show_map(m, height=600)
     except FootprintsError as exc:

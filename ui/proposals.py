@@ -186,6 +186,35 @@ if not choices:
     st.stop()
 
 # --- the map of one proposal --------------------------------------------------------------------
+
+def locality_map(engine, proposal, names, *, title: str):
+    """Proposed localities, each its own colour (touching ones differ), the verdict in words on each label."""
+    from layers.elements import Labels, MapControl
+    from layers.maps import base_map, legend_html, polygon_layer
+    from layers.style import SKETCH_PALETTE, PathStyle, categorical_colours, swatch_svg
+    from layers.text import escape_text
+    from ui.widgets import MAP_TOOLTIP, map_frame, source_line
+
+    frame = map_frame(engine, proposal, names)
+    colours = categorical_colours(frame, palette=SKETCH_PALETTE)
+    styles = [PathStyle(color="#333333", weight=1.2, fill_color=c, fill_opacity=0.55) for c in colours]
+    frame = frame.assign(_k=range(len(frame)))
+    m = base_map(frame)
+    polygon_layer(frame, "Localities", style=lambda row: styles[row["_k"]], tooltip_cols=MAP_TOOLTIP).add_to(m)
+    pts = frame.geometry.representative_point().to_crs(4326)
+    Labels([(p.y, p.x, escape_text(f"{n} ({v})"))
+            for p, n, v in zip(pts, frame["name"], frame["verdict"])], name="Locality labels",
+           control=False).add_to(m)
+    MapControl(f'<div class="fp-title-main">{escape_text(title)}</div>', position="topleft",
+               class_name="fp-panel fp-title").add_to(m)
+    entries = [(swatch_svg(st_), f"{n}: {v}") for st_, n, v in zip(styles, frame["name"], frame["verdict"])]
+    MapControl(legend_html(entries, "Localities (verdict)"), position="side",
+               class_name="fp-panel fp-legend").add_to(m)
+    MapControl(escape_text(source_line(proposal, care_flows=engine.flows is not None)), position="side",
+               class_name="fp-panel fp-source").add_to(m)
+    return m
+
+
 st.subheader("Map of a proposal")
 pick = st.selectbox("Proposal", list(choices), key="proposals_pick")
 chosen = choices[pick]
@@ -211,8 +240,11 @@ if rep is not None:
         names = [fp.name for fp in proposal_scenario.footprints]
         extra = []
     with st.spinner("Drawing the map…"):
-        m = scenario_map(engine, proposal_scenario, rep, names, title=proposal_scenario.name,
-                         subtitle="Automatic proposal, checked with the Footprints rules", extra_layers=extra)
+        if mode == MODES[2]:  # localities: one colour each (they would all share their verdict's colour)
+            m = locality_map(engine, proposal_scenario, names, title=proposal_scenario.name)
+        else:
+            m = scenario_map(engine, proposal_scenario, rep, names, title=proposal_scenario.name,
+                             subtitle="Automatic proposal, checked with the Footprints rules", extra_layers=extra)
         show_map(m, height=560)
 
 if st.button("Open in Sketch", key="proposals_open", type="primary",

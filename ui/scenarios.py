@@ -30,11 +30,12 @@ from spatial import Scenario
 from spatial.scenario_io import dumps
 from spatial.store import ConflictError, NameTakenError, Store, StoreError, StoreUnavailableError
 from spatial.thresholds import GEOGRAPHY_LEVELS, LEVEL_LABELS, LEVELS, STORE_BIN_DAYS
-from ui.state import commit, get_state, show_error
+from ui.state import commit, get_state, page_notice, show_error
 from ui.store import (auth_configured, author_name, get_store, link_to_store, remember_author, share_url,
                       signed_in_user, stored_ref, write_author_cookie)
 from ui.widgets import (
     MAX_UPLOAD_BYTES,
+    RULE_LABELS,
     checking_engine,
     footprint_frame,
     load_into_session,
@@ -63,6 +64,7 @@ def show_comparison(base: Scenario, other: Scenario, *, prefix: str = "scenarios
                     title_b: str | None = None) -> None:
     """What moved from ``base`` to ``other`` and how the checks changed (spatial.compare)."""
     from spatial.compare import compare_scenarios
+    from ui.compare_view import fmt_int, format_checks, format_moves
 
     try:
         with st.spinner("Checking both scenarios…"):
@@ -75,24 +77,20 @@ def show_comparison(base: Scenario, other: Scenario, *, prefix: str = "scenarios
                             (right, title_b or f"Now: {other.name}", cmp.report_b)):
         col.subheader(md(title), anchor=False)  # names and authors are user text
         col.dataframe([{"Footprint": r.name, "Level": LEVEL_LABELS.get(r.level, r.level),
-                        "Population": r.population, "Verdict": r.verdict,
-                        "Failed rules": ", ".join(c.rule for c in r.failures())} for r in rep.footprints],
+                        "Population": fmt_int(r.population), "Verdict": r.verdict,
+                        "Failed rules": ", ".join(RULE_LABELS.get(c.rule, c.rule) for c in r.failures())}
+                       for r in rep.footprints],
                       hide_index=True, width="stretch")
     if not cmp.changed:
         st.success("The two scenarios have the same footprints, members and verdicts.")
     show_all = st.toggle("Show unchanged footprints and rules too", value=False, key=f"{prefix}_show_all")
     moves = cmp.moves if show_all else cmp.moves[cmp.moves["status"] != "unchanged"]
     st.subheader("What moved", anchor=False)
-    st.dataframe(moves.rename(columns=lambda c: c.replace("_", " ")), hide_index=True, width="stretch",
-                 key=f"{prefix}_moves")
+    st.dataframe(format_moves(moves), hide_index=True, width="stretch", key=f"{prefix}_moves")
     st.subheader("How the checks changed", anchor=False)
     steady = {"still passes", "still fails", "not checked"}
     checks = cmp.checks if show_all else cmp.checks[~cmp.checks["change"].isin(steady)]
-    checks = checks.assign(passed_before=[verdict_text(v) if v in (True, False, None) else v
-                                          for v in checks["passed_before"]],
-                           passed_after=[verdict_text(v) if v in (True, False, None) else v
-                                         for v in checks["passed_after"]])
-    st.dataframe(checks.rename(columns=lambda c: c.replace("_", " ")), hide_index=True, width="stretch",
+    st.dataframe(format_checks(checks, RULE_LABELS, verdict_text), hide_index=True, width="stretch",
                  key=f"{prefix}_checks")
     from spatial.compare import comparison_csv  # spreadsheet-formula text neutralised
 
@@ -145,8 +143,8 @@ def open_stored(store: Store, sid: str, version: int | None = None) -> None:
 st.title("Scenarios")
 st.caption(f"Current scenario: **{md(scenario.name)}** · {len(scenario.footprints)} footprint(s) · population "
            f"mid-{scenario.year}" + (f" · as loaded: **{md(state.compare_with.name)}**" if state.compare_with else ""))
-if state.message:
-    st.info(md(state.message))
+if notice := page_notice("scenarios"):
+    st.info(notice)
 ref = stored_ref(state.compare_with)
 can_write = not (auth_configured() and not user)  # with sign-in configured, changes need a signed-in user
 

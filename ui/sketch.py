@@ -7,7 +7,12 @@ and sends back only the clicked unit; a click goes through
 
 For tests: a map event can be injected by setting ``st.session_state[MAP_KEY]``
 to what the component returns, ``{"nonce": str, "events": [[seq, "click",
-code], ...]}``; it goes through exactly the same handler as a real click.
+code], ...]}`` (a paint stroke: ``[seq, "paint", [code, ...]]``); it goes
+through exactly the same handler as a real click.
+
+Messages about the footprint go to the sidebar and to an overlay inside the
+map, never above it: anything inserted above the map moved it under the
+pointer between two clicks.
 """
 
 from __future__ import annotations
@@ -16,15 +21,15 @@ import numpy as np
 import streamlit as st
 
 from boundaries.errors import FootprintsError
-from layers.clickmap import (EventCursor, MapEvent, clickmap, ensure_map_data, level_assignment, map_data_ready,
-                             new_events)
-from layers.style import TOL_MUTED, VERDICT_STYLES
+from layers.clickmap import EventCursor, MapEvent, ensure_map_data, level_assignment, map_data_ready, new_events
+from layers.style import SKETCH_PALETTE, VERDICT_STYLES
 from layers.text import escape_text
 from spatial import Footprint, Scenario
 from spatial.checks import FootprintReport, contiguity_pieces, coverage
-from spatial.editing import apply_brush
+from spatial.editing import apply_brush, apply_stroke
 from spatial.errors import FootprintError
 from spatial.thresholds import GEOGRAPHY_LEVELS, LEVEL_LABELS
+from ui.components.clickmap import clickmap
 from ui.state import AppState, commit, get_state, show_error
 from ui.widgets import checking_engine, md
 
@@ -33,6 +38,9 @@ CURSOR_KEY = "sketch_event_cursor"
 ERRORS_KEY = "sketch_errors"
 REPORTS_KEY = "sketch_report_cache"
 HIGHLIGHT_KEY = "sketch_highlight"
+PAINT_KEY = "sketch_paint"
+NAMED_KEY = "sketch_named_boroughs"
+ZOOM_KEY = "sketch_zoom_token"
 BLANK = "__blank__"
 BRUSH_LABELS = {"unit": "one unit (LSOA)", "msoa": "whole MSOA", "ward": "whole ward", "borough": "whole borough",
                 "ccg": "whole CCG"}
@@ -138,8 +146,11 @@ def area_label(index, code: str, brush: str) -> str:
 
 # --- the map click (and keyboard) handler ----------------------------------------------------------
 
-def handle_event(event: MapEvent) -> None:
-    """Apply one map event to this session's scenario (a click, undo or redo)."""
+def handle_event(event: MapEvent, mode: str = "toggle") -> None:
+    """Apply one map event to this session's scenario (a click, undo or redo).
+
+    ``mode`` (clicks only): ``toggle`` as on the map, ``add`` for the search box.
+    """
     if event.action == "undo":
         undone = state.history.undo()
         state.message = f"Undid: {undone}" if undone else "Nothing to undo."
@@ -150,6 +161,23 @@ def handle_event(event: MapEvent) -> None:
         state.message = f"Redid: {redone}" if redone else "Nothing to redo."
         settle(state)
         return
+    if event.action == "next_brush":  # key B on the map
+        brushes = [b for b in BRUSH_LABELS if b == "unit" or b in year_engine(state.scenario).index.membership]
+        state.brush = brushes[(brushes.index(state.brush) + 1) % len(brushes)] if state.brush in brushes \
+            else brushes[0]
+        state.message = f"Brush: {BRUSH_LABELS[state.brush]}."
+        return
+    if event.action in ("next_footprint", "previous_footprint"):  # keys ] and [ on the map
+        settle(state)
+        names = state.scenario.names(state.level)
+        if not names:
+            state.message = "No footprint at this level yet: Enter on the map starts one."
+            return
+        step = 1 if event.action == "next_footprint" else -1
+        state.editing = names[(names.index(state.editing) + step) % len(names)] if state.editing in names \
+            else names[0]
+        state.message = f"Editing {state.editing}."
+        return
     scenario = state.scenario
     index = year_engine(scenario).index
     settle(state)
@@ -159,9 +187,15 @@ def handle_event(event: MapEvent) -> None:
         state.editing = name
     fp = scenario.get(state.editing)
     before = index.expand(fp.members) if fp.members else np.empty(0, dtype=np.int64)
-    new = apply_brush(scenario, index, state.editing, event.code, state.brush, lock=state.lock)
+    if event.action == "paint":
+        new, _ = apply_stroke(scenario, index, state.editing, event.codes, state.brush, lock=state.lock)
+        n_areas = len({area_label(index, code, state.brush) for code in event.codes})
+        what = (area_label(index, event.code, state.brush) if n_areas == 1
+                else f"{n_areas} {'units' if state.brush == 'unit' else BRUSH_LABELS[state.brush][6:] + 's'}")
+    else:
+        new = apply_brush(scenario, index, state.editing, event.code, state.brush, mode=mode, lock=state.lock)
+        what = area_label(index, event.code, state.brush)
     after = index.expand(new.get(state.editing).members) if new.get(state.editing).members else before[:0]
-    what = area_label(index, event.code, state.brush)
     if len(after) == len(before) and np.array_equal(after, before):
         state.message = (f"{what}: nothing changed (its units belong to another footprint and the lock is on)"
                          if state.lock else f"{what}: nothing changed")
@@ -221,6 +255,72 @@ def on_brush() -> None:
     state.brush = st.session_state["sketch_brush"]
 
 
+SEARCH_KEY = "sketch_search"
+SEARCH_HITS_KEY = "sketch_search_hits"
+SEARCH_LAYERS = ("borough", "stp", "ccg", "ward", "msoa", "unit")
+SEARCH_WORDS = {"unit": "LSOA", "msoa": "MSOA", "ward": "ward", "borough": "borough", "ccg": "CCG", "stp": "STP"}
+
+
+def search_hits(index, text: str, n: int = 8) -> list[tuple[str, str]]:
+    """Up to ``n`` areas whose name or code starts with (then contains) ``text``: (code, label)."""
+    key = text.strip().casefold()
+    if not key:
+        return []
+    starts, contains = [], []
+    for layer in SEARCH_LAYERS:
+        for code, name in zip(index.layer_codes[layer], index.layer_names[layer]):
+            c, nm = str(code), str(name)
+            label = f"{nm} ({SEARCH_WORDS[layer]}, {c})"
+            if nm.casefold().startswith(key) or c.casefold().startswith(key):
+                starts.append((c, label))
+            elif key in nm.casefold():
+                contains.append((c, label))
+            if len(starts) >= n:
+                return starts
+    return (starts + contains)[:n]
+
+
+def add_found(code: str) -> None:
+    """Add the area ``code`` (any layer) to the edited footprint with the current brush."""
+    try:
+        handle_event(MapEvent(0, "click", code), mode="add")
+    except FootprintsError as exc:
+        errors().append(exc)
+
+
+def on_search() -> None:
+    """Enter in the search box: add the area named (exactly, by code or name), else list suggestions."""
+    text = str(st.session_state.get(SEARCH_KEY, "")).strip()
+    st.session_state[SEARCH_HITS_KEY] = []
+    if not text:
+        return
+    index = year_engine(state.scenario).index
+    found = index.resolve(text)
+    if found is not None:
+        layer, i = found
+        st.session_state[SEARCH_KEY] = ""
+        add_found(str(index.layer_codes[layer][i]))
+        return
+    hits = search_hits(index, text)
+    if len(hits) == 1:
+        st.session_state[SEARCH_KEY] = ""
+        add_found(hits[0][0])
+        return
+    st.session_state[SEARCH_HITS_KEY] = hits
+    state.message = (f"{len(hits)} areas match {text!r}: pick one below the search box." if hits else
+                     f"No unit, MSOA, ward, borough, CCG or STP is called {text!r}.")
+
+
+def on_pick(code: str) -> None:
+    st.session_state[SEARCH_HITS_KEY] = []
+    st.session_state[SEARCH_KEY] = ""
+    add_found(code)
+
+
+def on_zoom() -> None:
+    st.session_state[ZOOM_KEY] = st.session_state.get(ZOOM_KEY, 0) + 1
+
+
 def on_lock() -> None:
     state.lock = bool(st.session_state["sketch_lock"])
 
@@ -250,8 +350,18 @@ def on_add() -> None:
     state.message = f"Added {name}: click the map to give it areas."
 
 
-def on_rename() -> None:
-    new = str(st.session_state.get("sketch_rename", "")).strip()
+def short_borough_list(names: list[str]) -> str:
+    """``Kingston, Merton and Richmond``: borough names joined for a footprint name."""
+    short = [n.replace(" upon Thames", "").replace("City of ", "") for n in names]
+    return short[0] if len(short) == 1 else ", ".join(short[:-1]) + " and " + short[-1]
+
+
+def on_keep_name(name: str, boroughs: tuple[str, ...]) -> None:
+    st.session_state.setdefault(NAMED_KEY, {})[name] = boroughs
+
+
+def on_rename(new: str | None = None) -> None:
+    new = str(st.session_state.get("sketch_rename", "") if new is None else new).strip()
     old = state.editing
     try:
         if old is None:
@@ -263,6 +373,7 @@ def on_rename() -> None:
         errors().append(exc)
         return
     state.editing = new
+    st.session_state.setdefault(NAMED_KEY, {}).pop(old, None)  # named now: for what it covers now
     state.message = f"Renamed {old} to {new}."
 
 
@@ -383,8 +494,10 @@ scenario = state.scenario
 st.title("Sketch footprints")
 if FLOWS_NOTE:
     st.caption(FLOWS_NOTE)
-for exc in errors():
-    show_error(exc)
+sb = st.sidebar
+with sb:  # errors in the sidebar: above the map they pushed it down under the pointer
+    for exc in errors():
+        show_error(exc)
 st.session_state[ERRORS_KEY] = []
 
 try:
@@ -393,7 +506,6 @@ except FootprintsError as exc:  # e.g. a loaded scenario with unknown codes
     show_error(exc)
     st.stop()
 
-sb = st.sidebar
 sb.html(SIDEBAR_CSS)
 
 # scenario (sidebar, folded once something is loaded)
@@ -422,12 +534,18 @@ else:
 st.session_state["sketch_brush"] = state.brush
 t3.selectbox("Brush: a click takes", list(BRUSH_LABELS), key="sketch_brush", format_func=BRUSH_LABELS.get,
              on_change=on_brush)
-o1, o2, o3, o4 = st.columns([1.3, 1.3, 0.7, 0.7], vertical_alignment="center")
+o1, o2, o5, o6, o3, o4 = st.columns([1.25, 1.25, 1, 0.9, 0.6, 0.6], vertical_alignment="center")
 st.session_state["sketch_lock"] = state.lock
 o1.checkbox("Lock areas in other footprints", key="sketch_lock", on_change=on_lock,
             help="With the lock on, the brush does not take units that another footprint of the same level holds")
 st.session_state.setdefault(HIGHLIGHT_KEY, True)
 o2.checkbox("Highlight areas not in a footprint", key=HIGHLIGHT_KEY)
+st.session_state.setdefault(PAINT_KEY, False)
+o5.toggle("Drag paints areas", key=PAINT_KEY,
+          help="On: press, drag and release to add every area crossed (or remove them, when the first one was "
+               "in), as one step that one undo takes back. Off: dragging moves the map.")
+o6.button("Zoom to footprint", key="sketch_zoom", on_click=on_zoom, icon=":material/zoom_in_map:",
+          width="stretch", help="Fit the map to the footprint being edited (key F on the map)")
 can_undo, can_redo = len(state.history.past) > 1, bool(state.history.future)
 o3.button("Undo", key="sketch_undo", on_click=on_undo, disabled=not can_undo, width="stretch",
           icon=":material/undo:", shortcut="Ctrl+Z",
@@ -437,6 +555,13 @@ o4.button("Redo", key="sketch_redo", on_click=on_redo, disabled=not can_redo, wi
           help=f"Redo: {md(state.history.future[-1][0])}" if can_redo else "Nothing to redo")
 
 # live tally of the edited footprint (sidebar)
+sb.text_input("Find and add an area", key=SEARCH_KEY, on_change=on_search,
+              placeholder="Merton, E02000713, Merton Park, NHS Merton CCG…",
+              help="A unit (LSOA), MSOA, ward, borough, CCG or STP by name or code. Enter adds it to the "
+                   "footprint being edited with the current brush.")
+for k, (hit_code, hit_label) in enumerate(st.session_state.get(SEARCH_HITS_KEY, [])):
+    sb.button(f"Add {md(hit_label)}", key=f"sketch_hit_{k}", on_click=on_pick, args=(hit_code,), width="stretch")
+sb.caption(md(state.message) if state.message else "Click the map to add or remove areas.")
 tally = sb.container(key="sketch_tally", border=True)
 rep = reports.get(state.editing) if state.editing else None
 if state.editing is None:
@@ -462,10 +587,23 @@ else:
     from ui.profile_view import tally_profile
 
     tally_profile(tally, year_engine(scenario), scenario, rep)
+    # a footprint whose boroughs changed since it was named (loaded, added or renamed): offer a new name
+    named = st.session_state.setdefault(NAMED_KEY, {})
+    now = tuple(b_names)
+    first = named.setdefault(rep.name, now)
+    if first != now and rep.level != "locality":
+        suggestion = short_borough_list(b_names)
+        tally.info(f"**{md(rep.name)}** was named when it covered {md(', '.join(first))}; it now covers "
+                   f"{md(', '.join(now))}. Rename it?", icon=":material/edit:")
+        r1, r2 = tally.columns(2)
+        if suggestion not in scenario.names():
+            r1.button(f"Rename to {md(suggestion)}", key="sketch_suggest_rename", on_click=on_rename,
+                      args=(suggestion,))
+        r2.button("Keep the name", key="sketch_keep_name", on_click=on_keep_name, args=(rep.name, now))
 
 # bars for every footprint of the level, and what is not assigned yet (sidebar)
 level_names = scenario.names(state.level)
-palette = [TOL_MUTED[k % len(TOL_MUTED)] for k in range(len(level_names))]
+palette = [SKETCH_PALETTE[k % len(SKETCH_PALETTE)] for k in range(len(level_names))]
 bars = sb.container(key="sketch_bars")
 if level_names:
     bars.markdown(f"**All {LEVEL_LABELS[state.level]} footprints**")
@@ -487,17 +625,21 @@ with sb.expander("Add, rename or delete a footprint", expanded=not names, icon="
     if names:
         with st.form("sketch_rename_form", clear_on_submit=True, border=False):
             st.text_input("Rename the edited footprint to", key="sketch_rename")
-            st.form_submit_button("Rename", on_click=on_rename)
+            st.form_submit_button("Rename", on_click=on_rename, args=(None,))
         st.button("Delete the edited footprint", key="sketch_delete", on_click=on_delete, icon=":material/delete:")
 
-# the map
-st.caption(md(state.message) if state.message else "Click the map to add or remove areas.")
+# the map (nothing above it changes height with what the user does: it must stay under the pointer)
 pieces: list[int] = []
+map_message = state.message or ""
 if rep is not None and not rep.contiguous:
     parts = contiguity_pieces(year_engine(scenario).index, rep.units)
     pieces = np.concatenate(parts[1:]).tolist()
-    st.warning(f"**{md(rep.name)}** is not one connected piece ({md(rep.check('contiguity').reason)}). "
-               "The detached pieces have a dashed outline on the map.")
+    tally.warning(f"**{md(rep.name)}** is not one connected piece ({md(rep.check('contiguity').reason)}). "
+                  "The detached pieces have a dashed outline on the map.")
+    map_message = (map_message + " " if map_message else "") + f"{rep.name} is not one connected piece."
+if rep is not None:
+    map_message += (f" {rep.name}: population {rep.population:,}, "
+                    + ("meets the tests." if rep.passed else "fails a test."))
 map_geo = _place_geo(engine.geo, engine.geo.key) if PLACE_LEVEL else engine.geo
 if map_data_ready(map_geo):
     data_file = ensure_map_data(map_geo)
@@ -507,7 +649,7 @@ else:
 assign = level_assignment(engine.index.n, [members[n] for n in level_names])
 if PLACE_LEVEL:
     assign, pieces = _place_view(assign, pieces)
-    st.info(f"{engine.region} has {engine.index.n:,} units, more than the map draws one by one "
+    st.sidebar.info(f"{engine.region} has {engine.index.n:,} units, more than the map draws one by one "
             f"({SKETCH_MAX_UNITS:,}): it shows its {len(map_geo.units):,} places, and a click takes a whole "
             "place, sub-ICB location or ICB. Pick an NHS region or an ICB in the sidebar to sketch unit by unit.")
 caption = f"Brush: {BRUSH_LABELS[state.brush]}" + (f" · editing: {state.editing}" if state.editing else "")
@@ -515,7 +657,11 @@ clickmap(
     data_file, assign, names=level_names, colours=palette,
     editing=level_names.index(state.editing) if state.editing in level_names else -1,
     pieces=pieces, highlight_unassigned=bool(st.session_state[HIGHLIGHT_KEY]), caption=caption,
-    height=620, key=MAP_KEY,
+    message=map_message.strip(), brush=state.brush, paint=bool(st.session_state[PAINT_KEY]),
+    zoom_token=str(st.session_state.get(ZOOM_KEY, "")), height=620, key=MAP_KEY,
 )
 st.caption("Click a unit to add its area (the brush) to the footprint being edited, or to remove it when the "
-           "footprint already has all of it. Ctrl+Z / Ctrl+Y undo and redo. Hover for names.")
+           "footprint already has all of it; with *Drag paints areas* on, press and drag across areas. "
+           "Keyboard: Tab to the map, arrows move it, Enter takes the unit under the cross, B changes the brush, "
+           "] and [ the footprint being edited, F zooms to the footprint, Ctrl+Z / Ctrl+Y undo and redo. "
+           "Hover for names.")

@@ -81,6 +81,8 @@ class AppState:
         A scenario to compare against (Scenarios page).
     message : str
         Last notice for the user (e.g. what was undone).
+    notice_page : (str, str) or None
+        The notice and the page that showed it first (:func:`page_notice`).
     """
 
     history: History = field(default_factory=History)
@@ -90,6 +92,7 @@ class AppState:
     lock: bool = True
     compare_with: Scenario | None = None
     message: str = ""
+    notice_page: tuple[str, str] | None = None
 
     @property
     def scenario(self) -> Scenario:
@@ -127,6 +130,23 @@ def get_state() -> AppState:
         state.message = (f"Switched to the {geography} geography: a new blank scenario was started (undo brings "
                          "the previous one back; convert a saved scenario with python -m spatial convert).")
     return state
+
+
+def page_notice(page: str) -> str:
+    """The last notice, on the page that shows it first only (a "Loaded ..." notice stayed on every page).
+
+    A new notice is shown by the next page that asks; it then stays on that
+    page (its reruns) and is not repeated on the others.
+    """
+    state = get_state()
+    msg = state.message
+    if not msg:
+        return ""
+    seen = state.notice_page
+    if seen is None or seen[0] != msg or seen[1] == page:
+        state.notice_page = (msg, page)
+        return msg
+    return ""
 
 
 def commit(scenario: Scenario, label: str) -> None:

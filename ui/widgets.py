@@ -68,12 +68,21 @@ TABLE_KEY = ("Verdicts: pass = meets the rule; fail = does not; n/a = no verdict
              "(shown for information) or not measured.")
 
 
-def source_line(scenario: Scenario) -> str:
-    """Provenance line for maps and tables of ``scenario`` (the date is added by the exporters)."""
+#: Credit for the care-flow data: part of the source line whenever verdicts use care flows.
+CARE_FLOW_CREDIT = ("care flows Public Health England / OHID, NHS Acute (Hospital) Trust Catchment Populations "
+                    "(2018, from NHS Digital Hospital Episode Statistics); trust locations NHS Digital ODS; "
+                    "contains public sector information licensed under the Open Government Licence v3.0")
+
+
+def source_line(scenario: Scenario, *, care_flows: bool = False) -> str:
+    """Provenance line for maps and tables of ``scenario`` (the date is added by the exporters).
+
+    ``care_flows``: the verdicts use care flows, so PHE/OHID and NHS Digital are credited too.
+    """
     return (f"Scenario \u2018{scenario.name}\u2019; population ONS mid-{scenario.year} estimates (LSOA 2011); "
             "boundaries ONS Open Geography Portal, CCGs and STPs April 2018; thresholds Healthy London "
             "Partnership 2018. Open Government Licence v3.0; contains OS data \u00a9 Crown copyright and "
-            "database right")
+            "database right" + (f"; {CARE_FLOW_CREDIT}" if care_flows else ""))
 
 
 def verdict_text(passed: bool | None) -> str:
@@ -179,6 +188,7 @@ def map_frame(engine: Engine, scenario: Scenario, names: Iterable[str] | None = 
         "; ".join(c.reason for c in report[n].failures()) or "meets every rule with a verdict"
         for n in out["name"]
     ]
+    out["failed"] = [", ".join(RULE_LABELS.get(c.rule, c.rule) for c in report[n].failures()) for n in out["name"]]
     return out.reset_index(drop=True)
 
 
@@ -231,6 +241,11 @@ def load_into_session(scenario: Scenario, label: str, *, engine: Engine | None =
             return False
     state = get_state()
     commit(scenario, f"load {label}")
+    if scenario.footprints and not scenario.names(state.level):
+        # open Sketch where the footprints are (e.g. proposed localities: the locality level)
+        levels = [fp.level for fp in scenario.footprints]
+        state.level = max(dict.fromkeys(levels), key=levels.count)
+        state.editing = scenario.names(state.level)[0]
     state.compare_with = scenario
     state.message = f"Loaded {scenario.name!r} ({len(scenario.footprints)} footprints) from {label}."
     return True
@@ -460,12 +475,14 @@ def scenario_map(engine: Engine, scenario: Scenario, report: ScenarioReport, nam
         part = part.assign(_k=keys)
         label = LEVEL_LABELS[lv]
         g = polygon_layer(part, f"{label} footprints (outlines)", style=lambda row: styles[row["_k"]],
-                          tooltip_cols=MAP_TOOLTIP, highlight=False, label_col="name" if labels else None)
+                          tooltip_cols=MAP_TOOLTIP, highlight=False, label_col="name" if labels else None,
+                          label_class="fp-label-stp" if lv == "stp" else "fp-label")
         g.legend_entries = [(swatch_svg(styles[k], kind="line"), f"{label}: {VERDICT_LABELS[k].lower()}")
                             for k in dict.fromkeys(keys)]
         groups.append(g)
     groups.extend(extra_layers)
-    m = footprint_map(main, title=title, subtitle=subtitle, source_line=source_line(scenario), labels=labels,
+    m = footprint_map(main, title=title, subtitle=subtitle,
+                      source_line=source_line(scenario, care_flows=engine.flows is not None), labels=labels,
                       layers=groups, tooltip_cols=MAP_TOOLTIP, date=date,
                       legend_title=f"Verdict ({LEVEL_LABELS[filled]} footprints filled)")
     # Fit every level shown (not only the filled one), leaving room for the title panel at the

@@ -1,5 +1,9 @@
 """A fast click map: a small bidirectional Streamlit component around Leaflet.
 
+This package holds the frontend, its map data and the event parsing; the
+Streamlit wrapper that declares the component lives with the UI
+(:func:`ui.components.clickmap.clickmap`), so ``layers`` imports no Streamlit.
+
 Why not ``st_folium``: it rebuilds and re-sends the whole map whenever its
 HTML changes, and with 4,835 units a click took about 10 s to come back.
 Here the browser keeps the shapes and the user's zoom; a rerun sends only
@@ -27,17 +31,15 @@ Nothing here computes a rule: the app passes in what the engine computed.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
-import streamlit.components.v1 as components
 
 from .events import ACTIONS, EventCursor, MapEvent, new_events
 from .mapdata import ensure_map_data, map_data, map_data_name, map_data_ready
 from .vendor import FRONTEND_DIR, install_leaflet, leaflet_installed
 
 __all__ = [
-    "clickmap",
     "level_assignment",
     "prepare_clickmap",
     "install_leaflet",
@@ -59,9 +61,6 @@ __all__ = [
 UNASSIGNED = -1
 #: Assignment value of a unit in two or more footprints of the level.
 DOUBLE = -2
-
-_component = components.declare_component("clickmap", path=str(FRONTEND_DIR))
-
 
 def prepare_clickmap() -> None:
     """Make the component's offline assets ready (call once at app start).
@@ -94,56 +93,3 @@ def level_assignment(n_units: int, units_per_footprint: Sequence[np.ndarray]) ->
         count[units] += 1
     owner[count > 1] = DOUBLE
     return owner.tolist()
-
-
-def clickmap(
-    data_file: str,
-    assign: Sequence[int],
-    *,
-    names: Sequence[str],
-    colours: Sequence[str],
-    editing: int = -1,
-    pieces: Sequence[int] = (),
-    highlight_unassigned: bool = True,
-    caption: str = "",
-    height: int = 620,
-    key: str | None = None,
-) -> dict[str, Any] | None:
-    """Draw the click map and return its current value.
-
-    Parameters
-    ----------
-    data_file : str
-        Path of the map file relative to the frontend (:func:`ensure_map_data`).
-    assign : sequence of int
-        Per unit, in unit-id order: footprint position in ``names``,
-        :data:`UNASSIGNED` or :data:`DOUBLE` (:func:`level_assignment`).
-    names : sequence of str
-        Footprint names of the level shown (displayed as text, never as HTML).
-    colours : sequence of str
-        Fill colour of each footprint (``#RRGGBB``).
-    editing : int
-        Position of the footprint being edited (drawn with a heavy outline),
-        ``-1`` for none.
-    pieces : sequence of int
-        Unit ids of the edited footprint's detached pieces (dashed outline).
-    highlight_unassigned : bool
-        Tint units that are in no footprint of the level.
-    caption : str
-        One line shown in the map's corner (e.g. the brush), as text.
-    height : int
-        Height of the map in pixels.
-    key : str, optional
-        Streamlit widget key; keep it stable so the map (and its zoom) persists.
-
-    Returns
-    -------
-    dict or None
-        ``{"nonce": str, "events": [[seq, action, code], ...]}`` once the user
-        has clicked; pass it to :func:`new_events`.
-    """
-    return _component(
-        data_file=data_file, assign=list(assign), names=[str(n) for n in names], colours=list(colours),
-        editing=int(editing), pieces=[int(p) for p in pieces], highlight_unassigned=bool(highlight_unassigned),
-        caption=str(caption), height=int(height), key=key, default=None,
-    )

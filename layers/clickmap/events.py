@@ -6,6 +6,9 @@ the same unit twice is two events (two ``seq`` numbers), and two clicks
 faster than one rerun are both delivered, because Streamlit keeps only the
 latest value of a component while a rerun is under way.  ``nonce`` is new
 whenever the iframe is (page reload, page switch), which restarts ``seq``.
+
+A paint stroke (press, drag, release) is one event ``[seq, "paint",
+[code, ...]]``: every unit the pointer crossed, in the order crossed.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from typing import Any
 __all__ = ["ACTIONS", "MapEvent", "EventCursor", "new_events"]
 
 #: What an event can ask for.
-ACTIONS = ("click", "undo", "redo")
+ACTIONS = ("click", "undo", "redo", "paint", "next_brush", "next_footprint", "previous_footprint")
+#: Most unit codes one paint stroke may carry (more is not a stroke a hand makes).
+MAX_STROKE = 5000
 
 
 @dataclass(frozen=True)
@@ -27,14 +32,18 @@ class MapEvent:
     ----------
     seq : int
         Position in this iframe's stream of events (from 1).
-    action : {"click", "undo", "redo"}
+    action : {"click", "undo", "redo", "paint", "next_brush", "next_footprint", "previous_footprint"}
+        The last three are keys on the focused map (B, ], [).
     code : str
-        Unit code clicked (empty for undo/redo).
+        Unit code clicked (empty for undo/redo; the first unit of a paint stroke).
+    codes : tuple of str
+        Every unit of a paint stroke, in the order crossed (empty otherwise).
     """
 
     seq: int
     action: str
     code: str = ""
+    codes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,12 @@ def _parse(item: Any) -> MapEvent | None:
     code = item[2] if len(item) > 2 and item[2] is not None else ""
     if isinstance(seq, bool) or not isinstance(seq, (int, float)) or action not in ACTIONS:
         return None
+    if action == "paint":
+        if not isinstance(code, list) or not code or len(code) > MAX_STROKE \
+                or not all(isinstance(c, str) and c for c in code):
+            return None
+        codes = tuple(dict.fromkeys(code))
+        return MapEvent(int(seq), "paint", codes[0], codes)
     if not isinstance(code, str) or (action == "click" and not code):
         return None
     return MapEvent(int(seq), str(action), code)

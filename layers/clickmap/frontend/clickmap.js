@@ -13,10 +13,11 @@
 
   var S = {
     map: null, renderer: null, dataFile: null, data: null, loadingFile: null,
-    layers: [], keys: [], assign: [], names: [], colours: [], editing: -1,
+    layers: [], geoms: [], boxes: null, keys: [], assign: [], names: [], colours: [], editing: -1,
     pieces: {}, highlight: true, caption: "", height: 0, pending: null,
-    seq: 0, events: [], flash: -1, hover: -1,
-    info: null, legend: null, captionBox: null
+    seq: 0, events: [], flash: -1, hover: -1, paint: false, zoomToken: null,
+    info: null, legend: null, captionBox: null, messageBox: null, live: null,
+    down: null, preview: {}, previewMode: null
   };
   // read by the browser tests and the start-up benchmark
   var probe = window.__clickmap = {
@@ -82,7 +83,8 @@
     if (k === undefined) { k = UNASSIGNED; }
     var colour = k >= 0 ? S.colours[k % Math.max(S.colours.length, 1)] : "";
     return k + "|" + colour + "|" + (k >= 0 && k === S.editing ? 1 : 0) + "|" + (S.pieces[i] ? 1 : 0) +
-      "|" + (k === UNASSIGNED && S.highlight ? 1 : 0) + "|" + (i === S.flash ? 1 : 0) + "|" + (i === S.hover ? 1 : 0);
+      "|" + (k === UNASSIGNED && S.highlight ? 1 : 0) + "|" + (i === S.flash ? 1 : 0) + "|" + (i === S.hover ? 1 : 0) +
+      "|" + (S.preview[i] ? S.previewMode : "");
   }
 
   function styleOf(i) {
@@ -91,13 +93,19 @@
                fillColor: "#ffffff", fillOpacity: 0.0, dashArray: null };
     if (k >= 0) {
       st.fillColor = S.colours[k % Math.max(S.colours.length, 1)] || "#888888";
-      st.fillOpacity = k === S.editing ? 0.78 : 0.42;
+      st.fillOpacity = k === S.editing ? 0.78 : 0.55;  // layers.style.SKETCH_FILL_OPACITY
       st.color = k === S.editing ? "#222222" : "#777777";
       st.weight = k === S.editing ? 0.6 : 0.35;
     } else if (k === DOUBLE) {
       st.fillColor = "#000000"; st.fillOpacity = 0.6; st.color = "#000000";
     } else if (S.highlight) {
       st.fillColor = "#DDAA33"; st.fillOpacity = 0.16;
+    }
+    if (S.preview[i]) {  // a paint stroke under way: what the stroke will do, before the server confirms
+      if (S.previewMode === "add") {
+        st.fillColor = S.colours[S.editing % Math.max(S.colours.length, 1)] || "#888888"; st.fillOpacity = 0.78;
+      } else { st.fillColor = "#ffffff"; st.fillOpacity = 0.85; }
+      st.color = "#000000"; st.weight = 1.2; st.opacity = 1;
     }
     if (S.pieces[i]) { st.color = "#000000"; st.weight = 2.2; st.opacity = 1; st.dashArray = "5 4"; }
     if (i === S.hover) { st.color = "#000000"; st.weight = Math.max(st.weight, 1.6); st.opacity = 1; }
@@ -140,8 +148,10 @@
     var box = S.info;
     box.textContent = "";
     if (i < 0 || !S.data) {
-      line(box, "Click a unit to add or remove it", "cm-muted");
-      line(box, "Ctrl+Z undo, Ctrl+Y redo", "cm-muted");
+      line(box, S.paint ? "Click a unit, or press and drag to paint" : "Click a unit to add or remove it",
+           "cm-muted");
+      line(box, "Keys: arrows move, Enter takes the unit under the cross, B next brush, ] [ next / previous " +
+           "footprint, F zooms to the footprint, Ctrl+Z undo, Ctrl+Y redo", "cm-muted");
       return;
     }
     var d = S.data, areas = d.areas;
@@ -184,19 +194,177 @@
 
   // --- keyboard inside the map: Ctrl+Z undo, Ctrl+Y / Ctrl+Shift+Z redo ---
   // (on the page around the map, the Undo/Redo buttons carry the same shortcuts)
+  // With the map focused: arrows pan (Leaflet), +/- zoom, Enter or Space takes the unit under the
+  // cross in the middle (the same as a click there), F zooms to the footprint being edited.
   document.addEventListener("keydown", function (e) {
-    if (!(e.ctrlKey || e.metaKey) || e.altKey) { return; }
     var k = (e.key || "").toLowerCase();
-    var action = k === "z" ? (e.shiftKey ? "redo" : "undo") : (k === "y" ? "redo" : null);
-    if (!action) { return; }
-    e.preventDefault();
-    sendEvent(action);
+    if ((e.ctrlKey || e.metaKey) && !e.altKey) {
+      var action = k === "z" ? (e.shiftKey ? "redo" : "undo") : (k === "y" ? "redo" : null);
+      if (!action) { return; }
+      e.preventDefault();
+      sendEvent(action);
+      return;
+    }
+    if (!S.map || !S.data || e.altKey || document.activeElement !== S.map.getContainer()) { return; }
+    if (k === "enter" || k === " " || k === "spacebar") {
+      e.preventDefault();
+      var take = function () {
+        var i = unitAt(S.map.getSize().divideBy(2));
+        if (i >= 0) { takeUnit(i); }
+        else { say("No unit under the cross: move the map with the arrow keys."); }
+      };
+      // an arrow's pan still animating: the shapes coming into view are hit-tested after it ends
+      if (S.map._panAnim && S.map._panAnim._inProgress) { S.map.once("moveend", take); } else { take(); }
+    } else if (k === "f") {
+      e.preventDefault();
+      zoomToEdited();
+    } else if (k === "b" || k === "]" || k === "[") {  // next brush, next / previous footprint
+      e.preventDefault();
+      sendEvent(k === "b" ? "next_brush" : (k === "]" ? "next_footprint" : "previous_footprint"));
+    }
   });
+
+  // --- pointer: a click takes the unit under the pointer at mousedown; drag to paint ---
+  // Hit test on the decoded shapes themselves (not on the renderer's clipped pixel parts, which are
+  // only as fresh as the last 'moveend': after quick keyboard pans they could be stale and miss).
+  function inRing(ring, lat, lng) {
+    var inside = false;
+    for (var a = 0, b = ring.length - 1; a < ring.length; b = a++) {
+      var pa = ring[a], pb = ring[b];
+      if ((pa[0] > lat) !== (pb[0] > lat) && lng < (pb[1] - pa[1]) * (lat - pa[0]) / (pb[0] - pa[0]) + pa[1]) {
+        inside = !inside;
+      }
+    }
+    return inside;
+  }
+
+  function unitAt(cp) {  // container point -> unit id, or -1
+    var ll = S.map.containerPointToLatLng(cp), lat = ll.lat, lng = ll.lng, box = S.boxes;
+    for (var i = 0; i < S.geoms.length; i++) {
+      var g = S.geoms[i], o = 4 * i;
+      if (!g || lat < box[o] || lat > box[o + 2] || lng < box[o + 1] || lng > box[o + 3]) { continue; }
+      for (var p = 0; p < g.length; p++) {
+        var poly = g[p], hit = poly.length && inRing(poly[0], lat, lng);
+        for (var h = 1; hit && h < poly.length; h++) { if (inRing(poly[h], lat, lng)) { hit = false; } }
+        if (hit) { return i; }
+      }
+    }
+    return -1;
+  }
+
+  probe.unitAt = function (x, y) { return unitAt(L.point(x, y)); };
+
+  function pointOf(e) {
+    var r = S.map.getContainer().getBoundingClientRect();
+    return L.point(e.clientX - r.left, e.clientY - r.top);
+  }
+
+  function focusMap() {  // focus without scrolling the page (a scroll would move the map under the pointer)
+    var c = S.map.getContainer();
+    if (document.activeElement !== c) {
+      try { c.focus({ preventScroll: true }); } catch (err) { /* old browser: no focus rather than a scroll */ }
+    }
+  }
+
+  function takeUnit(i) {
+    probe.lastClickAt = now();
+    var old = S.flash;
+    S.flash = i;
+    if (old >= 0) { restyle(old); }
+    restyle(i);
+    showInfo(i);
+    sendEvent("click", S.data.codes[i]);
+  }
+
+  function brushUnits(i) {  // units the brush takes with unit i (for the stroke's preview only)
+    var d = S.data, layer = S.brush;
+    if (!layer || layer === "unit" || !d[layer]) { return [i]; }
+    var col = d[layer], want = col[i], out = [];
+    for (var j = 0; j < col.length; j++) { if (col[j] === want) { out.push(j); } }
+    return out;
+  }
+
+  function addStroke(i) {
+    var st = S.down;
+    if (i < 0 || st.seen[i]) { return; }
+    st.seen[i] = true;
+    st.units.push(i);
+    brushUnits(i).forEach(function (j) {
+      if (!S.preview[j]) { S.preview[j] = true; restyle(j); }
+    });
+  }
+
+  function onPointerDown(e) {
+    S.down = null;
+    if (e.button !== 0 || !S.data || !S.boxes || (e.target.closest && e.target.closest(".leaflet-control"))) { return; }
+    focusMap();
+    var p = pointOf(e), i = unitAt(p);
+    S.down = { unit: i, sx: e.screenX, sy: e.screenY, last: p, painting: S.paint && i >= 0, units: [], seen: {} };
+    if (S.down.painting) {
+      e.preventDefault();  // no map drag, no text selection
+      try { S.map.getContainer().setPointerCapture(e.pointerId); } catch (err) { /* still works inside the map */ }
+      S.previewMode = S.assign[i] >= 0 && S.assign[i] === S.editing ? "remove" : "add";
+      addStroke(i);
+      probe.strokeStartedAt = now();
+    }
+  }
+
+  function onPointerMove(e) {
+    var st = S.down;
+    if (!st || !st.painting) { return; }
+    var p = pointOf(e), a = st.last, steps = Math.max(1, Math.ceil(a.distanceTo(p) / 3));
+    for (var s = 1; s <= steps; s++) {  // every 3 px along the way, so a fast stroke skips no unit
+      addStroke(unitAt(L.point(a.x + (p.x - a.x) * s / steps, a.y + (p.y - a.y) * s / steps)));
+    }
+    st.last = p;
+  }
+
+  function onPointerUp(e) {
+    var st = S.down;
+    S.down = null;
+    if (!st || e.button !== 0) { return; }
+    var moved = Math.abs(e.screenX - st.sx) + Math.abs(e.screenY - st.sy);
+    if (st.painting && st.units.length > 1) {
+      probe.lastClickAt = now();
+      probe.lastStroke = st.units.length;
+      sendEvent("paint", st.units.map(function (i) { return S.data.codes[i]; }));
+      return;
+    }
+    clearPreview();
+    if (st.unit >= 0 && (st.painting || moved <= 6)) { takeUnit(st.unit); }  // the unit under the press
+  }
+
+  function clearPreview() {
+    var old = S.preview;
+    S.preview = {};
+    S.previewMode = null;
+    for (var j in old) { restyle(+j); }
+  }
+
+  function zoomToEdited() {
+    if (S.editing < 0) { say("No footprint is being edited."); return; }
+    var b = null;
+    for (var i = 0; i < S.layers.length; i++) {
+      if (S.layers[i] && S.assign[i] === S.editing) {
+        if (b) { b.extend(S.layers[i].getBounds()); } else { b = L.latLngBounds(S.layers[i].getBounds()); }
+      }
+    }
+    if (b) { S.map.fitBounds(b, { animate: false, padding: [24, 24] }); }
+    else { say("The footprint being edited has no areas yet."); }
+  }
+
+  function say(text) {  // the message overlay (inside the map: it never moves the map) and live region
+    S.messageBox.textContent = text || "";
+    S.messageBox.style.display = text ? "" : "none";
+  }
 
   // --- map ---
   function viewKey() { return "footprints-clickmap-view:" + S.dataFile; }
 
   function initMap() {
+    // Leaflet focuses the map on mousedown and scrolls only its own window back; inside the app's
+    // iframe the page around it scrolled instead, and the click landed on another unit.
+    L.Map.Keyboard.prototype._onMouseDown = function () { if (!this._focused) { focusMap(); } };
     S.renderer = L.canvas({ padding: 0.3, tolerance: 0 });
     S.map = L.map("map", {
       preferCanvas: true, renderer: S.renderer, zoomSnap: 0.25, doubleClickZoom: false,
@@ -214,6 +382,15 @@
     S.legend = control("bottomleft", "cm-legend");
     S.captionBox = control("topleft", "cm-caption");
     S.captionBox.style.display = "none";
+    S.messageBox = control("topleft", "cm-message");
+    S.messageBox.setAttribute("role", "status");
+    S.messageBox.setAttribute("aria-live", "polite");
+    S.messageBox.style.display = "none";
+    var c = S.map.getContainer();
+    c.addEventListener("pointerdown", onPointerDown, true);
+    c.addEventListener("pointermove", onPointerMove, true);
+    c.addEventListener("pointerup", onPointerUp, true);
+    c.addEventListener("pointercancel", function () { S.down = null; clearPreview(); }, true);
     showInfo(-1);
     S.map.on("moveend", function () {
       try {
@@ -230,6 +407,18 @@
     if (saved && saved.length === 3) { S.map.setView([saved[0], saved[1]], saved[2], { animate: false }); }
     else { S.map.fitBounds(data.bounds, { animate: false }); }
     var geoms = decode(data.units);
+    S.geoms = geoms;
+    S.boxes = new Float64Array(4 * geoms.length);  // per unit: south, west, north, east
+    for (var u = 0; u < geoms.length; u++) {
+      var bx = [90, 180, -90, -180];
+      (geoms[u] || []).forEach(function (poly) {
+        (poly[0] || []).forEach(function (pt) {
+          if (pt[0] < bx[0]) { bx[0] = pt[0]; } if (pt[1] < bx[1]) { bx[1] = pt[1]; }
+          if (pt[0] > bx[2]) { bx[2] = pt[0]; } if (pt[1] > bx[3]) { bx[3] = pt[1]; }
+        });
+      });
+      S.boxes.set(bx, 4 * u);
+    }
     var group = L.featureGroup();
     S.layers = new Array(geoms.length);
     S.keys = new Array(geoms.length);
@@ -242,15 +431,6 @@
       S.layers[i] = layer;
       group.addLayer(layer);
     }
-    group.on("click", function (e) {
-      var i = e.layer._cmUnit;
-      probe.lastClickAt = now();
-      var old = S.flash;
-      S.flash = i;
-      if (old >= 0) { restyle(old); }
-      restyle(i);
-      sendEvent("click", data.codes[i]);
-    });
     group.on("mouseover", function (e) {
       var i = e.layer._cmUnit, old = S.hover;
       S.hover = i;
@@ -291,6 +471,13 @@
   function apply(args, force) {
     var oldFlash = S.flash;
     S.flash = -1;
+    var oldPreview = S.preview;
+    S.preview = {};
+    S.previewMode = null;
+    for (var j in oldPreview) { S.keys[+j] = null; }
+    S.brush = args.brush || "unit";
+    S.paint = !!args.paint;
+    if (S.paint) { S.map.dragging.disable(); } else { S.map.dragging.enable(); }
     S.assign = args.assign || [];
     S.names = args.names || [];
     S.colours = args.colours || [];
@@ -306,6 +493,8 @@
     S.captionBox.textContent = caption;
     S.captionBox.style.display = caption ? "" : "none";
     if (S.hover >= 0) { showInfo(S.hover); }
+    say(args.message || "");
+    if (args.zoom_token && args.zoom_token !== S.zoomToken) { S.zoomToken = args.zoom_token; zoomToEdited(); }
     probe.assign = S.assign;
     probe.applied += 1;
     probe.lastAppliedAt = now();
@@ -335,5 +524,9 @@
     if (!d || d.type !== "streamlit:render") { return; }
     onRender(d.args || {});
   });
+  // the app's iframe is titled after the Python module; name it for screen readers
+  try {
+    if (window.frameElement) { window.frameElement.setAttribute("title", "Sketch map: add or remove areas of the footprint"); }
+  } catch (err) { /* another origin: keep Streamlit's title */ }
   post("streamlit:componentReady", { apiVersion: 1 });
 })();
