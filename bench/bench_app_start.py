@@ -77,7 +77,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from boundaries import load_geographies
-from layers.streamlit_assets import prepare_st_folium
+from ui.components.st_folium_assets import prepare_st_folium
 
 st.set_page_config(layout="wide")
 

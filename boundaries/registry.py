@@ -200,7 +200,7 @@ _DATASETS = [
         id="imd2019",
         description="English Indices of Deprivation 2019: IMD rank and decile of every LSOA 2011 (File 1)",
         publisher="MHCLG (Ministry of Housing, Communities and Local Government)", licence=OGL, year=2019,
-        url="https://www.gov.uk/government/statistics/english-indices-of-deprivation-2019",
+        homepage="https://www.gov.uk/government/statistics/english-indices-of-deprivation-2019",
         path="deprivation/imd2019_lsoa11_en.csv", kind="csv", records=32844,
         code_column="lsoa11_code", code_pattern=r"^E01\d{6}$",
         attribution=IMD_ATTRIBUTION,

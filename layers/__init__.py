@@ -11,7 +11,7 @@ Modules (import what you need; nothing is imported here):
   panels, CSS);
 * :mod:`layers.text` -- escaping and number formatting for map text;
 * :mod:`layers.assets` -- offline Leaflet, self-contained HTML;
-* :mod:`layers.streamlit_assets` -- offline Leaflet inside ``st_folium``
+* offline Leaflet inside ``st_folium`` (Streamlit wiring): :mod:`ui.components.st_folium_assets`
   (the only module that imports Streamlit);
 * :mod:`layers.export` -- HTML, PNG, PDF, CSV and Excel exports.
 

@@ -46,7 +46,7 @@ What streamlit-folium 0.27.4 does (read from its installed source,
 
 So for an offline Streamlit app, the map's ``default_js`` must hold only
 URLs that load inside that iframe.  Two ways, both in this module and wired by
-:func:`layers.streamlit_assets.prepare_st_folium`:
+:func:`ui.components.st_folium_assets.prepare_st_folium`:
 
 1. **static serving** (preferred; the browser caches Leaflet): start
    Streamlit with ``server.enableStaticServing = true`` (``.streamlit/

@@ -1,4 +1,4 @@
-"""``st_folium`` maps draw with no network once prepared by :mod:`layers.streamlit_assets`.
+"""``st_folium`` maps draw with no network once prepared by :mod:`ui.components.st_folium_assets`.
 
 Starts a real Streamlit server (static serving on) with a tiny app in a
 temporary folder and opens it in headless Chromium with every request that
@@ -34,7 +34,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from layers.maps import footprint_map
-from layers.streamlit_assets import prepare_st_folium
+from ui.components.st_folium_assets import prepare_st_folium
 
 mode = st.query_params.get("mode", "auto")
 boxes = [shapely.box(530000 + i * 2000, 180000, 532000 + i * 2000, 182000) for i in range(3)]

@@ -1,5 +1,5 @@
-"""Streamlit wiring for offline Leaflet in ``st_folium`` (the only module here
-that imports Streamlit).
+"""Streamlit wiring for offline Leaflet in ``st_folium`` (it imports Streamlit, so it
+lives with the UI, not in ``layers/``).
 
 streamlit-folium 0.27.4 does not bundle Leaflet: its iframe loads every URL
 in the map's ``default_js`` one by one and gives up (blank map) at the first
@@ -10,7 +10,7 @@ does::
     # [server]
     # enableStaticServing = true
 
-    from layers.streamlit_assets import prepare_st_folium
+    from ui.components.st_folium_assets import prepare_st_folium
     m = footprint_map(...)
     st_folium(prepare_st_folium(m, app_dir=Path(__file__).parent),
               returned_objects=["last_active_drawing"], ...)
@@ -29,7 +29,7 @@ from pathlib import Path
 import folium
 import streamlit as st
 
-from .assets import data_urls, install_static_assets, offline_map, static_urls
+from layers.assets import data_urls, install_static_assets, offline_map, static_urls
 
 __all__ = ["prepare_st_folium", "static_serving_enabled"]
 
