@@ -18,7 +18,8 @@ from .registry import OGL, PHE_ATTRIBUTION, Dataset
 
 __all__ = ["DATASETS_2024", "regions_2024", "AGE_BANDS", "ICB_CODE_CHANGES_2022_2024"]
 
-_GEOPORTAL_SEARCH = "https://geoportal.statistics.gov.uk/search?q="
+#: Publisher search pages, kept as documentation (``homepage``); downloads use the pins.
+_HOMEPAGE_GEOPORTAL_SEARCH = "https://geoportal.statistics.gov.uk/search?q="
 _NHSE = "NHS England"
 _NHS_ATTRIBUTION = ("Contains public sector information from NHS England (Patients Registered at a GP Practice; "
                     "ICB allocation tool), licensed under the Open Government Licence v3.0.")
@@ -36,7 +37,7 @@ DATASETS_2024 = [
         id="ccg18_nhser18_lookup",
         description="CCG (April 2018) to NHS England region local office to NHS England region",
         publisher="ONS Open Geography Portal", licence=OGL, year=2018,
-        homepage=_GEOPORTAL_SEARCH + "Clinical%20Commissioning%20Group%20to%20NHS%20England%20Region%20(April%202018)",
+        homepage=_HOMEPAGE_GEOPORTAL_SEARCH + "Clinical%20Commissioning%20Group%20to%20NHS%20England%20Region%20(April%202018)",
         path="nhs/lookups/ccg18_nhsrlo18_nhser18_en.csv", kind="csv", records=195,
         code_column="CCG18CD", code_pattern=r"^E38\d{6}$",
     ),
@@ -44,7 +45,7 @@ DATASETS_2024 = [
         id="england_lsoa21",
         description="England LSOA 2021 boundaries (super generalised clipped)",
         publisher="ONS Open Geography Portal", licence=OGL, year=2021,
-        homepage=_GEOPORTAL_SEARCH + "LSOA%20December%202021%20BSC",
+        homepage=_HOMEPAGE_GEOPORTAL_SEARCH + "LSOA%20December%202021%20BSC",
         path="england21/lsoa21_boundaries_bsc.gpkg", layer="lsoa21", records=33755,
         code_column="lsoa21_code", code_pattern=r"^E01\d{6}$", crs=27700,
     ),
@@ -60,7 +61,7 @@ DATASETS_2024 = [
         id="lsoa11_lsoa21_lookup",
         description="LSOA 2011 to LSOA 2021 to LAD 2022 lookup with change codes (U/S/M/X), England and Wales",
         publisher="ONS Open Geography Portal", licence=OGL, year=2021,
-        homepage=_GEOPORTAL_SEARCH + "LSOA%20(2011)%20to%20LSOA%20(2021)%20to%20Local%20Authority%20District%20(2022)",
+        homepage=_HOMEPAGE_GEOPORTAL_SEARCH + "LSOA%20(2011)%20to%20LSOA%20(2021)%20to%20Local%20Authority%20District%20(2022)",
         path="england21/lsoa11_lsoa21_ltla22_lookup.csv", kind="csv", records=35795,
         code_column="lsoa21_code", code_pattern=r"^[EW]01\d{6}$", unique_codes=False,
     ),
@@ -68,7 +69,7 @@ DATASETS_2024 = [
         id="lsoa21_sicbl24_icb24_lookup",
         description="LSOA 2021 to sub-ICB location to ICB (April 2024) lookup, with LAD 2022 and LAD 2024",
         publisher="ONS Open Geography Portal", licence=OGL, year=2024,
-        homepage=_GEOPORTAL_SEARCH + "LSOA21_SICBL24_ICB24_CAL24_LAD24_EN_LU",
+        homepage=_HOMEPAGE_GEOPORTAL_SEARCH + "LSOA21_SICBL24_ICB24_CAL24_LAD24_EN_LU",
         path="nhs/lookups/lsoa21_sicbl24_icb24_en.csv", kind="csv", records=33755,
         code_column="lsoa21_code", code_pattern=r"^E01\d{6}$",
     ),
@@ -76,7 +77,7 @@ DATASETS_2024 = [
         id="lsoa11_sicbl22_icb22_lookup",
         description="LSOA 2011 to sub-ICB location to ICB to LAD (July 2022) lookup",
         publisher="ONS Open Geography Portal", licence=OGL, year=2022,
-        homepage=_GEOPORTAL_SEARCH + "LSOA%20(2011)%20to%20Sub%20ICB%20Locations%20to%20Integrated%20Care%20Boards%20(July%202022)",
+        homepage=_HOMEPAGE_GEOPORTAL_SEARCH + "LSOA%20(2011)%20to%20Sub%20ICB%20Locations%20to%20Integrated%20Care%20Boards%20(July%202022)",
         path="nhs/lookups/lsoa11_sicbl22_icb22_ltla22_en.csv", kind="csv", records=32844,
         code_column="lsoa11_code", code_pattern=r"^E01\d{6}$",
     ),
@@ -84,7 +85,7 @@ DATASETS_2024 = [
         id="lsoa21_ward24_lookup",
         description="LSOA 2021 to electoral ward 2024 to LAD 2024 best-fit lookup, England and Wales",
         publisher="ONS Open Geography Portal", licence=OGL, year=2024,
-        homepage=_GEOPORTAL_SEARCH + "LSOA%20(2021)%20to%20Electoral%20Ward%20(2024)%20to%20LAD%20(2024)%20Best%20Fit",
+        homepage=_HOMEPAGE_GEOPORTAL_SEARCH + "LSOA%20(2021)%20to%20Electoral%20Ward%20(2024)%20to%20LAD%20(2024)%20Best%20Fit",
         path="local_authorities/lsoa21_ward24_ltla24_lookup.csv", kind="csv", records=35672,
         code_column="lsoa21_code", code_pattern=r"^[EW]01\d{6}$",
     ),
@@ -92,7 +93,7 @@ DATASETS_2024 = [
         id="ltla22_ltla23_lookup",
         description="LTLA 2022 to LTLA 2023 (the April 2023 unitaries), UK",
         publisher="ONS Open Geography Portal", licence=OGL, year=2023,
-        homepage=_GEOPORTAL_SEARCH + "LTLA%202022%20to%20LTLA%202023",
+        homepage=_HOMEPAGE_GEOPORTAL_SEARCH + "LTLA%202022%20to%20LTLA%202023",
         path="local_authorities/ltla22_ltla23_lookup.csv", kind="csv", records=374,
         code_column="ltla22_code", code_pattern=r"^[EWSN]\d{8}$",
     ),
@@ -100,7 +101,7 @@ DATASETS_2024 = [
         id="ltla23_utla23_lookup",
         description="Lower tier (LTLA 2023) to upper tier local authority (UTLA 2023), England and Wales",
         publisher="ONS Open Geography Portal", licence=OGL, year=2023,
-        homepage=_GEOPORTAL_SEARCH + "Lower%20Tier%20Local%20Authority%20to%20Upper%20Tier%20Local%20Authority%20(2023)",
+        homepage=_HOMEPAGE_GEOPORTAL_SEARCH + "Lower%20Tier%20Local%20Authority%20to%20Upper%20Tier%20Local%20Authority%20(2023)",
         path="local_authorities/ltla23_utla23_lookup.csv", kind="csv", records=318,
         code_column="ltla23_code", code_pattern=r"^[EW]0\d{7}$",
     ),
@@ -108,7 +109,7 @@ DATASETS_2024 = [
         id="ltla24_region24_lookup",
         description="LTLA 2024 to English region 2024",
         publisher="ONS Open Geography Portal", licence=OGL, year=2024,
-        homepage=_GEOPORTAL_SEARCH + "Local%20Authority%20District%20to%20Region%20(2024)",
+        homepage=_HOMEPAGE_GEOPORTAL_SEARCH + "Local%20Authority%20District%20to%20Region%20(2024)",
         path="local_authorities/ltla24_region24_lookup.csv", kind="csv", records=296,
         code_column="ltla24_code", code_pattern=r"^E0[6-9]\d{6}$",
     ),
@@ -116,7 +117,7 @@ DATASETS_2024 = [
         id="msoa11_msoa21_lookup",
         description="MSOA 2011 to MSOA 2021 to LTLA 2022 lookup, England and Wales",
         publisher="ONS Open Geography Portal", licence=OGL, year=2021,
-        homepage=_GEOPORTAL_SEARCH + "MSOA%20(2011)%20to%20MSOA%20(2021)",
+        homepage=_HOMEPAGE_GEOPORTAL_SEARCH + "MSOA%20(2011)%20to%20MSOA%20(2021)",
         path="local_authorities/msoa11_msoa21_ltla22_lookup.csv", kind="csv", records=7201,
         code_column="msoa11_code", code_pattern=r"^[EW]02\d{6}$", unique_codes=False,
     ),
