@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import argparse
 import json
 import sys
@@ -122,6 +124,21 @@ def _bundle(args) -> int:
         print(f"{e['file']:40} {e['bytes']:>10,} bytes  {e['records']:>7,} records  {e['sha256'][:16]}")
     print(f"{len(meta['files'])} files, {total / 1e6:.1f} MB in {out}")
     return 0
+
+
+def run(main: Callable[[], int]) -> None:
+    """Run a command-line ``main`` and exit with its code; Ctrl-C is one line and exit 130 (128 + SIGINT)."""
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted (Ctrl-C); nothing was written half-way\n")
+        code = 130
+    except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading: not an error of ours
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at interpreter exit
+        code = 0
+    sys.exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,10 +15,8 @@ from typing import Any, Sequence
 import folium
 import geopandas as gpd
 
-from .elements import MapControl
-from .maps import base_map, legend_html, polygon_layer
+from .maps import add_board_frame, base_map, polygon_layer
 from .style import PathStyle, swatch_svg
-from .text import escape_text
 
 __all__ = ["DECILE_COLOURS", "decile_style", "decile_legend", "deprivation_map", "LEGEND_TITLE"]
 
@@ -99,14 +97,5 @@ def deprivation_map(
     entries = decile_legend(present)
     if footprints is not None and len(footprints):
         entries.append((swatch_svg(OUTLINE_STYLE, kind="line"), "Footprint boundary"))
-    m.get_root().title = escape_text(title)
-    head = f'<div class="fp-title-main">{escape_text(title)}</div>'
-    if subtitle:
-        head += f'<div class="fp-title-sub">{escape_text(subtitle)}</div>'
-    MapControl(head, position="topleft", class_name="fp-panel fp-title").add_to(m)
-    when = (date or dt.date.today()).strftime("%d %B %Y").lstrip("0")
-    MapControl(f"{escape_text(source_line)} \u00b7 Map drawn {escape_text(when)}",
-               position="bottomleft", class_name="fp-panel fp-source").add_to(m)
-    MapControl(legend_html(entries, LEGEND_TITLE), position="bottomright",
-               class_name="fp-panel fp-legend").add_to(m)
-    return m
+    return add_board_frame(m, title=title, subtitle=subtitle, source_line=source_line, date=date,
+                           entries=entries, legend_title=LEGEND_TITLE)

@@ -554,6 +554,13 @@ def footprint_map(
     if layers:
         folium.LayerControl(position="topright", collapsed=True).add_to(m)
 
+    return add_board_frame(m, title=title, subtitle=subtitle, source_line=source_line, date=date,
+                           entries=entries, legend_title=legend_title)
+
+
+def add_board_frame(m: folium.Map, *, title: str, subtitle: str | None, source_line: str,
+                    date: dt.date | None, entries: list, legend_title: str) -> folium.Map:
+    """Add a board map's title panel, source-and-date line and legend (all user text escaped)."""
     m.get_root().title = escape_text(title)  # the page <title> (and the PDF's title)
     title_html = f'<div class="fp-title-main">{escape_text(title)}</div>'
     if subtitle:
