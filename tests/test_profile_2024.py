@@ -129,3 +129,34 @@ def test_cli_check_profile_for_london_icbs_2024(raw, tmp_path):
         assert prof["aged_65_plus"] == int(g["age_65_plus"].sum()) and prof["aged_75_plus"] is None
         assert prof["mean_imd_rank"] == pytest.approx((pop * g["rank"]).sum() / pop.sum())
         assert "IMD 2019 on 2011 areas" in prof["sources"]["imd"]
+
+
+def test_carry_names_the_file_that_lacks_rows(data_dir):
+    """An IMD file without some 2011 LSOAs of the lookup, or weights without them: a ConsistencyError naming which."""
+    from boundaries import ConsistencyError, get_dataset, get_region
+    from boundaries.geographies import _carried_imd
+    from boundaries.readers import Loaded
+
+    reg = get_region("england-2024")
+    frames = {
+        "imd2019": pd.read_csv(data_dir / "deprivation/imd2019_lsoa11_en.csv"),
+        "lsoa11_lsoa21_lookup": pd.read_csv(data_dir / "england21/lsoa11_lsoa21_ltla22_lookup.csv"),
+        "lsoa_pop_mid2017": pd.read_csv(data_dir / "england/lsoa11_pop_mid2017_ew.csv"),
+    }
+
+    def loaded(ds_id, frame):
+        ds = get_dataset(ds_id)
+        return Loaded(ds, data_dir / ds.path, frame, [])
+
+    def read_with(ds_id, frame):
+        return lambda i: loaded(i, frame if i == ds_id else frames[i])
+
+    short = frames["imd2019"].iloc[5:]
+    with pytest.raises(ConsistencyError) as err:
+        _carried_imd(loaded("imd2019", short), reg, read_with("imd2019", short), [])
+    assert err.value.dataset == "imd2019" and "5 LSOA 2011(s)" in str(err.value)
+    assert frames["imd2019"]["lsoa11_code"].iloc[0] in str(err.value)
+    thin = frames["lsoa_pop_mid2017"][frames["lsoa_pop_mid2017"]["LSOA11CD"] != "E01000001"]
+    with pytest.raises(ConsistencyError) as err:
+        _carried_imd(loaded("imd2019", frames["imd2019"]), reg, read_with("lsoa_pop_mid2017", thin), [])
+    assert err.value.dataset == "lsoa_pop_mid2017" and "E01000001" in str(err.value)
