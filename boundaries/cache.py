@@ -40,7 +40,7 @@ from .registry import Region, get_dataset, get_region
 __all__ = ["CACHE_FORMAT", "CacheWarning", "source_key", "load_geographies", "clear_cache", "lock_path"]
 
 #: Bump when the processed tables change shape.
-CACHE_FORMAT = 4  # 3: bundle/profile tables (main); 4: geography field, 2024 units (age bands, utla, nhs_region), NHS regions on England 2018
+CACHE_FORMAT = 5  # 3: bundle/profile tables (main); 4: geography field, 2024 units (age bands, utla, nhs_region), NHS regions on England 2018; 5: IMD 2019 carried onto the 2024 units
 #: Builds started before giving up on sources that keep changing while they are read.
 BUILD_ATTEMPTS = 3
 #: Seconds to wait for another process building the same cache key.

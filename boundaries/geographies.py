@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .attributes import AGE_COLUMNS, IMD_COLUMNS, age_bands_from_single_years, imd_columns
+from .attributes import AGE_COLUMNS, IMD_COLUMNS, age_bands_from_single_years, carry_imd_to_lsoa21, imd_columns
 from .config import DEFAULT_YEAR, Settings, default_year, settings as default_settings
 from .errors import ConsistencyError, DataError, GeometryError, PopulationError
 from .readers import Loaded, load_dataset
@@ -211,7 +211,7 @@ def build_geographies(
     _check_lookup_borough(units, src)
     _check_population(units, src)
     _report(progress, 0.4, "joining age and deprivation")
-    units = _attach_profile(units, reg, read)
+    units = _attach_profile(units, reg, read, notes)
     _report(progress, 0.45, "cleaning the unit coverage")
     units = _clean_coverage(units, notes)
     units["area_m2"] = units.geometry.area
@@ -315,7 +315,8 @@ def _name_unnamed(units: gpd.GeoDataFrame, notes: list[str]) -> None:
                      f"name; named by code and borough, e.g. {fallback[blank].iloc[0]}")
 
 
-def _attach_profile(units: gpd.GeoDataFrame, reg: Region, read: Callable[[str], Loaded]) -> gpd.GeoDataFrame:
+def _attach_profile(units: gpd.GeoDataFrame, reg: Region, read: Callable[[str], Loaded],
+                    notes: list[str] | None = None) -> gpd.GeoDataFrame:
     """Join the region's age bands and IMD (``reg.profile``) onto the units, validated."""
     years = available_years(units)
     pop = units[f"pop_{DEFAULT_YEAR if DEFAULT_YEAR in years else years[-1]}"] if years else None
@@ -339,11 +340,57 @@ def _attach_profile(units: gpd.GeoDataFrame, reg: Region, read: Callable[[str], 
             units[c] = sub[c].to_numpy(np.int64)
     if "imd" in reg.profile:
         loaded = read(reg.profile["imd"])
-        cols = imd_columns(units["code"], loaded.frame, population=pop, code=loaded.dataset.code_column,
-                           dataset=loaded.dataset.id, path=loaded.path)
+        if "imd_lookup" in reg.profile:  # 2021 units: carry the 2011-area IMD through the ONS lookup
+            table, code = _carried_imd(loaded, reg, read, notes if notes is not None else []), "lsoa21_code"
+            cols = imd_columns(units["code"], table, population=pop, code=code, rank="imd_rank",
+                               decile="imd_decile", dataset=reg.profile["imd_lookup"], path=loaded.path)
+        else:
+            cols = imd_columns(units["code"], loaded.frame, population=pop, code=loaded.dataset.code_column,
+                               dataset=loaded.dataset.id, path=loaded.path)
         for c in IMD_COLUMNS:
             units[c] = cols[c].to_numpy()
     return units
+
+
+def _carried_imd(imd: Loaded, reg: Region, read: Callable[[str], Loaded], notes: list[str]) -> pd.DataFrame:
+    """IMD 2019 (2011 LSOAs) on 2021 LSOAs: ``reg.profile`` names the lookup and the merge weights.
+
+    ``"imd_lookup"`` is the ONS LSOA 2011 -> 2021 lookup, ``"imd_weights"`` a table of
+    2011 LSOA residents (the mid-2017 estimates) that weights a merged LSOA's mean rank;
+    :func:`boundaries.attributes.carry_imd_to_lsoa21` applies the rules.
+    """
+    lk = read(reg.profile["imd_lookup"])
+    wt = read(reg.profile["imd_weights"])
+    need = {"lsoa11_code", "change_code", "lsoa21_code"}
+    if need - set(lk.frame.columns):
+        raise DataError(f"columns missing: {', '.join(sorted(need - set(lk.frame.columns)))}",
+                        dataset=lk.dataset.id, path=lk.path, fix="use the lookup file named in SOURCES.md")
+    table = lk.frame[["lsoa11_code", "change_code", "lsoa21_code"]].astype(str)
+    table = table[table["lsoa11_code"].str.strip().str.startswith("E")]  # the IMD is England's
+    code = wt.dataset.code_column
+    value = next((c for c in wt.frame.columns if str(c).startswith("pop_")), None)
+    if value is None:
+        raise DataError("no population column (pop_...) to weight merged LSOAs", dataset=wt.dataset.id,
+                        path=wt.path, fix="use the LSOA 2011 population file named in SOURCES.md")
+    weights = pd.to_numeric(wt.frame[value], errors="coerce")
+    weights.index = wt.frame[code].astype(str).str.strip()
+    imd_table = imd.frame[[imd.dataset.code_column, "imd19_rank", "imd19_decile"]].rename(
+        columns={imd.dataset.code_column: "lsoa11_code"})
+    imd_table["lsoa11_code"] = imd_table["lsoa11_code"].astype(str).str.strip()
+    try:
+        carried = carry_imd_to_lsoa21(imd_table, table, weights[~weights.index.duplicated()].dropna())
+    except ConsistencyError as err:  # name the file that lacks the rows
+        src = wt if "population" in err.message else imd
+        raise ConsistencyError(f"{err.message} (LSOA 2011 -> 2021 lookup: {lk.dataset.id})", dataset=src.dataset.id,
+                               path=src.path, fix=err.fix) from None
+    counts = carried["method"].value_counts()
+    many = int((carried["n_parents"] > 1).sum())
+    notes.append("IMD 2019 on 2011 areas, carried to LSOA 2021 through the ONS lookup: "
+                 f"{len(carried) - many:,} LSOA(s) 2021 with one 2011 parent keep its rank and decile; {many:,} "
+                 f"with several parents take their residents-weighted ({value}) mean rank "
+                 f"(change codes: {counts.get('U', 0):,} unchanged, {counts.get('S', 0):,} parts of split LSOAs, "
+                 f"{counts.get('M', 0):,} merged, {counts.get('X', 0):,} redesigned)")
+    return carried.reset_index()
 
 
 def _check_lookup_borough(units: gpd.GeoDataFrame, src: Loaded) -> None:

@@ -360,6 +360,8 @@ class Region:
     profile : mapping
         Who lives in the units (:mod:`boundaries.attributes`): ``"age"`` -> registry
         id of a single-year-of-age table, ``"imd"`` -> registry id of the IMD table.
+        For 2021 units the IMD (on 2011 LSOAs) is carried through ``"imd_lookup"``
+        (the LSOA 2011 -> 2021 lookup), merges weighted by ``"imd_weights"`` (2011 LSOA residents).
         A region without an entry has no such columns, and the profile says so.
     extent : tuple of float, optional
         ``(xmin, ymin, xmax, ymax)`` in EPSG:27700 metres that every feature of

@@ -215,6 +215,10 @@ def regions_2024() -> list:
         # No published layers: the mirror's ICB/sub-ICB 2024 GeoPackage is itself dissolved from these LSOAs
         # (nhs/SOURCES.md) and has no single pinned source to fetch, so the dissolved layers are the layers.
         flows={2019: "trust_flows_2019", 2018: "trust_flows_2018"},
+        # IMD 2019 is on 2011 LSOAs: carried to 2021 LSOAs through the ONS lookup (a split keeps the parent's
+        # rank and decile, a merge takes the mean rank weighted by the parents' mid-2017 residents);
+        # boundaries.attributes.carry_imd_to_lsoa21.  Ages: the six Census 2021 bands (65+, no 75+).
+        profile={"imd": "imd2019", "imd_lookup": "lsoa11_lsoa21_lookup", "imd_weights": "lsoa_pop_mid2017"},
     )
 
     return [region]

@@ -28,7 +28,7 @@ from .checks import CheckResult
 from .footprints import Footprint
 from .index import UnitIndex
 from .profile import Profile, ProfileData, constituent_layer, profile_units
-from .thresholds import Thresholds
+from .thresholds import Thresholds, canonical_level
 
 __all__ = ["INEQUALITY_RULES", "inequality_checks", "not_measurable"]
 
@@ -84,7 +84,8 @@ def inequality_checks(
         profile = profile_units(data, units, constituents=constituent_layer(footprint.level, data))
     out: list[CheckResult] = []
     t = thresholds
-    if footprint.level in ("multi_borough", "stp"):
+    level = canonical_level(footprint.level)  # a 2024 level uses its 2018 counterpart's rules (icb -> stp)
+    if level in ("multi_borough", "stp"):
         limit = t.place_core20_gap_max
         if profile.core20_share is None:
             out.append(not_measurable("core20_gap", f"no deprivation data for these units ({data.missing.get('imd', '')})",
@@ -96,7 +97,7 @@ def inequality_checks(
             ok = gap <= limit + 1e-12
             reason = f"{profile.gap_reason()}, {'within' if ok else 'above'} {_pts(limit)}"
             out.append(_verdict("core20_gap", ok, round(gap, 4), limit, reason, mode))
-    if footprint.level == "locality":
+    if level == "locality":
         limit = t.locality_core20_excess_max
         if profile.core20_share is None:
             out.append(not_measurable("locality_core20", "no deprivation data for these units", limit))

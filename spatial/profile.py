@@ -35,7 +35,7 @@ import scipy.sparse as sp
 from boundaries.attributes import IMD_N_AREAS
 
 from .index import UnitIndex
-from .thresholds import GAP_MIN_PART_SHARE
+from .thresholds import GAP_MIN_PART_SHARE, canonical_level
 
 __all__ = [
     "ProfileData",
@@ -103,6 +103,10 @@ class ProfileData:
     layer_names: Mapping[str, np.ndarray]
     imd_label: str = IMD_LABEL
     missing: Mapping[str, str] = field(default_factory=dict)
+    #: What the residents count is (default: ``"ONS mid-<year> population estimates"``).
+    population_source: str = ""
+    #: Layer -> what the geography calls it (``"borough"`` -> ``"place"`` in 2024), for the texts.
+    layer_words: Mapping[str, str] = field(default_factory=dict)
     _cache: dict = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -123,13 +127,18 @@ class ProfileData:
         imd = "imd_rank" in units and "imd_decile" in units
         if not imd:
             missing["imd"] = f"no IMD 2019 figures for the {region} units"
+        from .geography import LAYER_WORDS
+
+        geography = str(getattr(index.geo, "geography", "2018"))
+        census = geography == "2024" and index.year == 2021
         data = cls.from_arrays(
             population=index.population, population_year=index.year,
             ages=ages, age_columns=age_cols, age_source=src, age_year=year if ages is not None else None,
             imd_rank=units["imd_rank"].to_numpy(float) if imd else None,
             imd_decile=units["imd_decile"].to_numpy(np.int64) if imd else None,
             membership=index.membership, layer_codes=index.layer_codes, layer_names=index.layer_names,
-            missing=missing,
+            missing=missing, population_source="Census 2021 usual residents (ONS), March 2021" if census else "",
+            layer_words=LAYER_WORDS.get(geography, {}),
         )
         try:
             object.__setattr__(index, "_profile_data", data)
@@ -141,7 +150,8 @@ class ProfileData:
     def from_arrays(cls, *, population, population_year: int, ages=None, age_columns: Sequence[str] = (),
                     age_source: str = "", age_year: int | None = None, imd_rank=None, imd_decile=None,
                     membership=None, layer_codes=None, layer_names=None, imd_label: str = IMD_LABEL,
-                    missing: Mapping[str, str] | None = None) -> "ProfileData":
+                    missing: Mapping[str, str] | None = None, population_source: str = "",
+                    layer_words: Mapping[str, str] | None = None) -> "ProfileData":
         """Arrays for any unit geography (e.g. 2021 LSOAs with Census 2021 bands).
 
         ``age_columns`` are named ``age_<first>_<last>`` or ``age_<first>_plus``.
@@ -155,7 +165,8 @@ class ProfileData:
             imd_rank=None if imd_rank is None else np.asarray(imd_rank, float),
             imd_decile=None if imd_decile is None else np.asarray(imd_decile, np.int64),
             membership=membership, layer_codes=dict(layer_codes or {}), layer_names=dict(layer_names or {}),
-            imd_label=imd_label, missing=dict(missing or {}),
+            imd_label=imd_label, missing=dict(missing or {}), population_source=population_source,
+            layer_words=dict(layer_words or {}),
         )
 
     # --- derived per-unit arrays, built once -------------------------------------------------
@@ -250,6 +261,12 @@ class Profile:
     core20_gap: float | None
     notes: tuple
     sources: dict
+    #: What the geography calls the constituent layer (``"place"`` for ``"borough"`` in 2024).
+    constituent_word: str = ""
+
+    @property
+    def _word(self) -> str:
+        return self.constituent_word or self.constituent_layer
 
     @property
     def most_deprived(self) -> Constituent | None:
@@ -266,7 +283,7 @@ class Profile:
     def gap_reason(self) -> str:
         """The gap in words: "Core20 share 41% in Newham vs 3% in Havering: gap 38 points"."""
         if self.core20_gap is None:
-            return (f"fewer than two {self.constituent_layer}s with at least {GAP_MIN_PART_SHARE:.0%} of the "
+            return (f"fewer than two {self._word}s with at least {GAP_MIN_PART_SHARE:.0%} of the "
                     "residents: no gap to measure")
         hi, lo = self.most_deprived, self.least_deprived
         return (f"Core20 share {_pct(hi.core20_share)} in {hi.name} vs {_pct(lo.core20_share)} in {lo.name}: "
@@ -284,7 +301,7 @@ class Profile:
             parts.append(f"Core20 {_pct1(self.core20_share)}")
             parts.append(f"mean IMD rank {self.mean_imd_rank:,.0f}")
         if self.core20_gap is not None:
-            parts.append(f"Core20 gap {_pts(self.core20_gap)} pts across {self.constituent_layer}s")
+            parts.append(f"Core20 gap {_pts(self.core20_gap)} pts across {self._word}s")
         return " · ".join(parts) if parts else "no profile data"
 
     def table(self) -> pd.DataFrame:
@@ -296,6 +313,8 @@ class Profile:
             rows.append((f"Aged {label}", f"{n:,} ({_pct1(share)})", s["age"]))
         for label, n, share in (("65+", self.aged_65_plus, self.share_65_plus),
                                 ("75+", self.aged_75_plus, self.share_75_plus)):
+            if label in self.age_bands:  # the Census 2021 band "65+" is already a row
+                continue
             rows.append((f"Aged {label}", "not measurable" if n is None else f"{n:,} ({_pct1(share)})",
                          s["age"]))
         if self.core20_share is not None:
@@ -309,7 +328,7 @@ class Profile:
             rows.append(("Core20 (most deprived national quintile)",
                          f"{self.core20_residents:,} ({_pct1(self.core20_share)})", s["imd"]))
             rows.append(("Mean IMD rank (1 = most deprived)", f"{self.mean_imd_rank:,.0f}", s["imd"]))
-            rows.append((f"Core20 gap across {self.constituent_layer}s", self.gap_reason(), s["imd"]))
+            rows.append((f"Core20 gap across {self._word}s", self.gap_reason(), s["imd"]))
         for note in self.notes:
             rows.append(("Note", note, ""))
         return pd.DataFrame(rows, columns=["figure", "value", "source"])
@@ -355,8 +374,11 @@ def _pts(x: float) -> str:
 
 
 def constituent_layer(level: str, data: ProfileData) -> str:
-    """Default constituent layer of a footprint level: boroughs above a borough, else wards (or MSOAs)."""
-    if level in ("multi_borough", "stp") and "borough" in data.membership:
+    """Default constituent layer of a footprint level: boroughs (places) above a borough, else wards (or MSOAs).
+
+    2024 levels take their 2018 counterpart's layer (an ICB or ICB cluster: its places).
+    """
+    if canonical_level(level) in ("multi_borough", "stp", "icb_cluster") and "borough" in data.membership:
         return "borough"
     for layer in ("ward", "msoa", "unit"):
         if layer in data.membership:
@@ -402,9 +424,10 @@ def profile_units(
     residents = int(data.population[units].sum())
     notes: list[str] = []
     sources = {
-        "residents": f"ONS mid-{data.population_year} population estimates",
+        "residents": data.population_source or f"ONS mid-{data.population_year} population estimates",
         "age": f"{data.age_source}, {data.age_year}" if data.ages is not None else "not available",
-        "imd": f"{data.imd_label} (MHCLG), residents mid-{data.population_year}"
+        "imd": f"{data.imd_label} (MHCLG), residents "
+               f"{'Census 2021' if data.population_source.startswith('Census 2021') else f'mid-{data.population_year}'}"
         if data.imd_decile is not None else "not available",
     }
     # ages
@@ -456,7 +479,7 @@ def profile_units(
         aged_65_plus=a65, share_65_plus=s65, aged_75_plus=a75, share_75_plus=s75,
         imd_deciles=deciles, imd_quintiles=quint, core20_residents=core, core20_share=core_share,
         mean_imd_rank=mean_rank, constituent_layer=layer_name, constituents=tuple(parts), core20_gap=gap,
-        notes=tuple(notes), sources=sources,
+        notes=tuple(notes), sources=sources, constituent_word=data.layer_words.get(layer_name, ""),
     )
 
 

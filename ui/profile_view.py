@@ -10,10 +10,14 @@ import streamlit as st
 from spatial.profile import PROFILE_COLUMNS, ProfileData, constituent_layer, profile_table, profile_units
 
 __all__ = ["profile_section", "footprint_profile", "tally_profile", "deprivation_frame", "DEPRIVATION_SOURCE",
-           "build_deprivation_map"]
+           "DEPRIVATION_SOURCE_2024", "build_deprivation_map"]
 
 DEPRIVATION_SOURCE = ("IMD 2019 on 2011 areas: English Indices of Deprivation 2019 (MHCLG), OGL v3.0; "
                       "ONS LSOA 2011 boundaries, contains OS data © Crown copyright")
+#: The same on 2021 LSOAs (the 2024 geography), where the IMD is carried through the LSOA 2011 -> 2021 lookup.
+DEPRIVATION_SOURCE_2024 = ("IMD 2019 on 2011 areas, carried to LSOA 2021 through the ONS LSOA 2011 -> 2021 lookup: "
+                           "English Indices of Deprivation 2019 (MHCLG), OGL v3.0; ONS LSOA 2021 boundaries, "
+                           "contains OS data © Crown copyright")
 
 
 def _profile_of(engine, scenario, report):
@@ -43,7 +47,8 @@ def build_deprivation_map(engine, scenario, report, names, *, title: str, subtit
     if shade is None or not len(shade):
         return None
     return deprivation_map(shade, frame[["name", "geometry"]], title=title, subtitle=subtitle,
-                           source_line=DEPRIVATION_SOURCE, labels=labels, date=date)
+                           source_line=DEPRIVATION_SOURCE_2024 if getattr(engine, "geography", "2018") == "2024"
+                           else DEPRIVATION_SOURCE, labels=labels, date=date)
 
 
 def profile_section(engine, scenario, report, names) -> None:
@@ -59,8 +64,8 @@ def profile_section(engine, scenario, report, names) -> None:
     data = ProfileData.from_index(index)
     st.caption("Core20 = residents in the most deprived fifth of LSOAs in England (IMD 2019 national deciles "
                "1-2, NHS England's Core20PLUS5). Mean IMD rank: 1 = most deprived of 32,844. Core20 gap: most "
-               "minus least deprived constituent place (boroughs for systems and STPs, wards for boroughs and "
-               "localities). " + (" ".join(data.missing.values())))
+               "minus least deprived constituent place (boroughs for systems and STPs, places for multi-place "
+               "systems and ICBs, wards for boroughs, places, localities and neighbourhoods). " + (" ".join(data.missing.values())))
     st.markdown("#### Deprivation map")
     with st.spinner("Drawing the deprivation map…"):
         m = build_deprivation_map(engine, scenario, report, names, title=f"{scenario.name}: deprivation",
