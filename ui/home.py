@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from ui.state import get_engine
@@ -25,7 +27,8 @@ def _boundary_map_html(_engine, region: str, year: int) -> str:
     from spatial.scenario_io import atomic_write
 
     key = _engine.geo.key
-    path = settings().cache_dir / "maps" / f"home-{region}-{year}-{key or 'nokey'}-v{_MAP_VERSION}.html"
+    stem = re.sub(r"[^A-Za-z0-9]+", "-", region).strip("-")  # "london::2018" -> "london-2018" (portable name)
+    path = settings().cache_dir / "maps" / f"home-{stem}-{year}-{key or 'nokey'}-v{_MAP_VERSION}.html"
     if key and path.is_file():
         try:
             return path.read_text(encoding="utf-8")
