@@ -177,7 +177,7 @@ body { font-family: "Source Sans Pro", "Source Sans 3", "DejaVu Sans", Arial, sa
 .page { width: 279mm; }
 .page1 { height: 190mm; display: grid; grid-template-columns: 1fr 64mm; grid-template-rows: auto 1fr auto;
          column-gap: 5mm; row-gap: 3mm; }
-.page2 { break-before: page; page-break-before: always; padding-top: 1mm; }
+.page2 { break-before: page; page-break-before: always; padding-top: 0; }
 header { grid-column: 1 / 3; }
 h1 { font-size: 17pt; margin: 0 0 1mm 0; }
 h2 { font-size: 12pt; margin: 3mm 0 1.5mm 0; }
@@ -192,9 +192,9 @@ aside#legend h2 { margin-top: 0; font-size: 10.5pt; }
 .key { display: flex; align-items: flex-start; gap: 2mm; margin: 0 0 1.6mm 0; }
 .key svg { flex: none; margin-top: 1px; }
 footer#source { grid-column: 1 / 3; font-size: 8.5pt; color: #333; border-top: 1px solid #aaa; padding-top: 1.5mm; }
-table { border-collapse: collapse; width: 100%; font-size: 7.9pt; line-height: 1.22; }
+table { border-collapse: collapse; width: 100%; font-size: 7.5pt; line-height: 1.18; }
 th, td { border: 1px solid #999; padding: 0.8mm 1.4mm; vertical-align: top; text-align: left; }
-.page2 h2 { font-size: 10.5pt; margin: 2mm 0 1mm 0; }
+.page2 h2 { font-size: 10.5pt; margin: 1.5mm 0 0.8mm 0; }
 .page2 ul, .page2 p { font-size: 8pt; margin: 0.5mm 0; }
 th { background: #eeeeee; }
 td.num { text-align: right; white-space: nowrap; }
@@ -202,6 +202,10 @@ td.rules div { margin: 0 0 0.4mm 0; }
 .v-pass { font-weight: 600; } .v-fail { font-weight: 700; text-decoration: underline; } .v-na { color: #444; }
 ul { margin: 0; padding-left: 5mm; }
 .small { font-size: 8.6pt; color: #333; }
+#footprints th:nth-child(4) { width: 58%; } #footprints th:nth-child(5) { width: 12%; }
+#footprints th:nth-child(6) { width: 11%; }
+#thresholds th:nth-child(1) { width: 24%; } #thresholds th:nth-child(2) { width: 27%; }
+.refs { display: grid; grid-template-columns: 2.3fr 1fr; column-gap: 5mm; }
 """
 
 _MARK = {"pass": ("\u2714", "v-pass"), "fail": ("\u2718", "v-fail"), "n/a": ("\u2013", "v-na")}
@@ -275,13 +279,15 @@ def report_html(report: BoardReport, map_png: bytes, metres_per_px: float, *,
     <th scope="col">Verdict</th><th scope="col">Each rule: verdict and reason</th>
     <th scope="col">Care-flow containment</th><th scope="col">Coterminosity</th></tr></thead>
     <tbody>{rows}</tbody></table>
-  <h2>Thresholds used</h2>
+  <div class="refs">
+  <div><h2>Thresholds used</h2>
   <table id="thresholds"><thead><tr><th scope="col">Test</th><th scope="col">Threshold</th>
-    <th scope="col">Where it comes from</th></tr></thead><tbody>{thresholds}</tbody></table>
-  <p class="small">{escape_text(report.threshold_note)}</p>
-  <h2>Assumptions</h2>
+    <th scope="col">Where it comes from</th></tr></thead><tbody>{thresholds}</tbody></table></div>
+  <div><h2>Assumptions</h2>
   <ul id="assumptions">{assumptions}</ul>
-  <p class="small" id="page2-source">Produced {escape_text(when)}; sources as on page 1.</p>
+  <p class="small">{escape_text(report.threshold_note)}</p>
+  <p class="small" id="page2-source">Produced {escape_text(when)}; sources as on page 1.</p></div>
+  </div>
 </section>
 </main>
 </body></html>"""

@@ -47,7 +47,7 @@ def _cite(key: str) -> str:
 
 def threshold_rows(t: Thresholds) -> list[tuple[str, str, str]]:
     """(test, threshold in words, citation) for every threshold the checks use."""
-    return [
+    rows = [
         ("Locality population", f"{t.locality_min:,}\u2013{t.locality_max:,} residents", _cite("locality_min")),
         ("Multi-borough system population", f"at least {t.system_min_population:,} residents",
          _cite("system_min_population")),
@@ -58,12 +58,23 @@ def threshold_rows(t: Thresholds) -> list[tuple[str, str, str]]:
          "core providers", _cite("care_flow_min")),
         ("Coterminosity (boroughs, CCGs)", f"at least {100 * t.coterminous_min:.0f}%", _cite("coterminous_min")),
     ]
+    if t.inequality_rules != "off":
+        how = "" if t.inequality_rules == "enforce" else " (information only)"
+        rows.append(("Core20 gap between places", f"at most {100 * t.place_core20_gap_max:.0f} points{how}",
+                     "Mayor's six assurances (impact on health inequality), Croydon HWB paper 2018; NHS England "
+                     "Core20PLUS5. 30 points is a project default"))
+    return rows
 
 
-def assumptions(year: int, *, care_flows: bool) -> list[str]:
+def assumptions(year: int, *, care_flows: bool, geography: str = "2018") -> list[str]:
     """The assumptions behind the verdicts, in words."""
-    out = [f"Population: ONS mid-{year} estimates for 2011 LSOAs (the units every footprint is built from).",
-           "Boundaries: boroughs, CCGs and STPs as of April 2018 (ONS Open Geography Portal)."]
+    if geography == "2024":
+        out = [f"Population: Census {year} usual residents of 2021 LSOAs (the units every footprint is built from).",
+               "Boundaries: places (LAD 2024), sub-ICB locations and ICBs as of April 2024, from the ONS LSOA 2021 "
+               "lookup (ONS Open Geography Portal)."]
+    else:
+        out = [f"Population: ONS mid-{year} estimates for 2011 LSOAs (the units every footprint is built from).",
+               "Boundaries: boroughs, CCGs and STPs as of April 2018 (ONS Open Geography Portal)."]
     if care_flows:
         out += [
             "Care flows: each MSOA's share of admitted patients by NHS trust (PHE/OHID catchments, "
@@ -137,7 +148,8 @@ def board_report(report, names: Iterable[str], *, title: str, subtitle: str, sou
         legend.append(LegendItem(swatch_svg(VERDICT_STYLES[key]), text))
     legend += [LegendItem(svg, text) for svg, text in extra_legend]
     return BoardReport(title=title, subtitle=subtitle, rows=rows, legend=legend, thresholds=threshold_rows(t),
-                       assumptions=assumptions(report.scenario.year, care_flows=care_flows), source_line=source_line,
+                       assumptions=assumptions(report.scenario.year, care_flows=care_flows,
+                                               geography=report.scenario.geography), source_line=source_line,
                        date=date, legend_title="Verdict", threshold_note=f"HLP 2018: {SOURCE_PAPER}.")
 
 
