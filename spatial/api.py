@@ -85,6 +85,9 @@ class Engine:
         """
         geo = load_region(region, geography=str(geography), year=year, config=config, progress=progress)
         engine = cls(geo, UnitIndex.from_geographies(geo))
+        from .overlaps import precompute_unit_areas
+
+        precompute_unit_areas(engine.index)  # once per dataset: the units x published-layer area tables
         if care_flows:
             from .careflows import CareFlows
 
