@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 from .config import Settings, settings as default_settings
 from .errors import DataError
@@ -68,48 +63,29 @@ def all_status(config: Settings | None = None) -> list[DatasetStatus]:
 
 
 def sources_stamp(config: Settings | None = None) -> str:
-    """Path, size and modification time of every registry file: changes when any source is replaced or fetched."""
-    config = config or default_settings()
-    parts = []
-    for ds in REGISTRY.values():
-        try:
-            path = locate(ds, config)[0]
-            info = path.stat()
-            parts.append(f"{ds.id}:{path}:{info.st_size}:{info.st_mtime_ns}")
-        except OSError:
-            parts.append(f"{ds.id}:missing")
-    return "|".join(parts)
+    """Path, size and modification time of every registry file (see :func:`boundaries.cache.sources_stamp`)."""
+    from .cache import sources_stamp as stamp
+
+    return stamp(REGISTRY, config)
 
 
 def cached_status(config: Settings | None = None) -> list[DatasetStatus]:
     """:func:`all_status`, kept in the cache folder once per version of the sources.
 
     Reading every dataset takes about a second; the app's first page shows the
-    status, so a cold start reads ``status/status-<stamp hash>.json`` instead
-    (the stamp is :func:`sources_stamp`: any replaced, fetched or removed file
-    gives another name, so a stale status is never shown).  Written atomically;
-    an unreadable or unwritable file only costs the speed-up.
+    status, so a cold start reads it from ``<cache>/derived/`` instead (keyed by
+    every registry file's path, size and modification time: see
+    :func:`boundaries.cache.cached_json`).
     """
+    from .cache import cached_json
+
     config = config or default_settings()
-    digest = hashlib.blake2b(f"v{STATUS_CACHE_VERSION};{sources_stamp(config)}".encode(), digest_size=12).hexdigest()
-    path = config.cache_dir / "status" / f"status-{digest}.json"
+    rows = cached_json(f"status-v{STATUS_CACHE_VERSION}", REGISTRY,
+                       lambda: [s.to_dict() for s in all_status(config)], config=config)
     try:
-        rows = json.loads(path.read_text(encoding="utf-8"))
         return [DatasetStatus(**{**row, "notes": tuple(row["notes"])}) for row in rows]
-    except (OSError, ValueError, TypeError, KeyError):
-        pass
-    out = all_status(config)
-    tmp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".status-", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump([s.to_dict() for s in out], f)
-        os.replace(tmp, path)
-    except OSError:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-    return out
+    except (TypeError, KeyError):  # a file of another layout: read the data
+        return all_status(config)
 
 
 def layer_status(region: str = "london", config: Settings | None = None) -> list[DatasetStatus]:
