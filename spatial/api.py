@@ -59,6 +59,12 @@ class Engine:
     ) -> "Engine":
         """Load a region's data (processed cache) and build the index.
 
+        The first load of a dataset also computes its per-dataset tables in the
+        processed cache: the unit adjacency and, for each published layer that is
+        not a union of whole units (London's GLA boroughs), the ``units x layer``
+        area table (:func:`spatial.overlaps.precompute_unit_areas`, ~0.25 s once),
+        so the first area overlap against that layer reads it.
+
         Parameters
         ----------
         region : str
