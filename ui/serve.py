@@ -24,8 +24,8 @@ APP = Path(__file__).resolve().parent.parent / "app.py"
 
 #: The engine's heavy imports, heaviest first (a missing one is left to the script).  No Streamlit page
 #: modules (``ui.*``): their Streamlit objects (components, caches) are made by the script run itself.
-PRELOAD = ("geopandas", "scipy.sparse", "boundaries", "spatial", "spatial.overlaps", "spatial.careflows",
-           "scipy.sparse.csgraph")
+PRELOAD = ("geopandas", "scipy.sparse", "boundaries", "spatial", "pyarrow.parquet", "pyarrow.dataset",
+           "pyarrow.pandas_compat", "spatial.overlaps", "spatial.careflows", "scipy.sparse.csgraph")
 
 
 def _preload() -> None:
