@@ -467,8 +467,7 @@ def test_map_keys_switch_brush_and_footprint(geo):
 
 
 def test_first_footprint_of_a_blank_scenario_is_checked_with_care_flows(geo):
-    """The blank Sketch page does not wait for the care-flow model (issue 16, cold start); the first
-    footprint drawn on it is still checked with it, in the same run as the click."""
+    """The first footprint drawn on a blank scenario is checked with the care-flow model, in the run of the click."""
     at = open_sketch()
     assert not any("Care-flow containment" in m.value for m in at.sidebar.markdown)
     clicks = Clicker(at)

@@ -30,8 +30,8 @@ from spatial.editing import apply_brush, apply_stroke
 from spatial.errors import FootprintError
 from spatial.thresholds import GEOGRAPHY_LEVELS, LEVEL_LABELS
 from ui.components.clickmap import clickmap
-from ui.state import AppState, commit, get_engine, get_state, show_error
-from ui.widgets import checking_engine, md, prefetch_flows
+from ui.state import AppState, commit, get_state, show_error
+from ui.widgets import checking_engine, md
 
 MAP_KEY = "sketch_map"
 CURSOR_KEY = "sketch_event_cursor"
@@ -52,12 +52,8 @@ RULE_LABELS = {
     "cohort_75": "75+ cohort size",
 }
 
+engine, FLOWS_NOTE = checking_engine()  # the Check page's engine: care flows included in the verdicts
 state = get_state()
-if state.scenario.footprints:
-    engine, FLOWS_NOTE = checking_engine()  # the Check page's engine: care flows included in the verdicts
-else:  # a blank scenario (a cold start) has nothing to check: the map does not wait for the care-flow model
-    engine, FLOWS_NOTE = get_engine(), ""
-    prefetch_flows()
 #: Largest region drawn unit by unit (an NHS region has up to ~7,000 LSOAs; England's 33,755 are too many
 #: for one interactive map): a map-payload limit, not a planning threshold.
 SKETCH_MAX_UNITS = 7_500
@@ -494,8 +490,6 @@ section[data-testid="stSidebar"][aria-expanded="true"] { min-width: 340px; }
 handle_map_value(st.session_state.get(MAP_KEY))
 settle(state)
 scenario = state.scenario
-if scenario.footprints and engine.flows is None:  # the first footprint: its verdicts need the care-flow model
-    engine, FLOWS_NOTE = checking_engine()
 
 st.title("Sketch footprints")
 if FLOWS_NOTE:

@@ -429,31 +429,6 @@ def _flows_engine(_engine: Engine, region: str, key: str) -> tuple[Engine, str]:
     return Engine(_engine.geo, _engine.index, flows), ""
 
 
-@st.cache_resource(show_spinner=False)
-def _prefetch(_engine: Engine, region: str, key: str):
-    """Start building the care-flow model of ``(region, key)`` on a daemon thread, once per server process."""
-    import threading
-
-    thread = threading.Thread(target=_flows_engine, args=(_engine, region, key), daemon=True,
-                              name=f"footprints-care-flows-{region}")
-    thread.start()
-    return thread
-
-
-def prefetch_flows() -> None:
-    """Load the care-flow model in the background (about 0.4 s), for a page that needs none yet.
-
-    The Sketch page of a blank scenario has nothing to check, so its map need not
-    wait for the model; the first footprint's check then finds it built (or waits
-    for the same build: ``st.cache_resource`` computes a value once, under a lock).
-    """
-    from ui.state import get_engine
-
-    engine = get_engine()
-    if engine.flows is None:
-        _prefetch(engine, engine.geo.region, engine.geo.key)
-
-
 def checking_engine() -> tuple[Engine, str]:
     """The engine every page here checks with, and a note when care flows are not measured.
 
