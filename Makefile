@@ -34,7 +34,7 @@ $(AXE): tests/package.json tests/package-lock.json
 axe: $(AXE)
 
 run: venv chromium
-	$(PY) -m streamlit run app.py --server.headless true --server.port $(PORT) --browser.gatherUsageStats false
+	$(PY) -m ui.serve --server.headless true --server.port $(PORT) --browser.gatherUsageStats false
 
 test: venv chromium axe
 	$(PY) -m pytest -q

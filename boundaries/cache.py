@@ -26,10 +26,9 @@ import shutil
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Iterable
 
 import geopandas as gpd
-from filelock import FileLock, Timeout
 
 from .config import Settings, default_year, settings as default_settings
 from .errors import DataError
@@ -37,7 +36,8 @@ from .geographies import Geographies, Progress, build_geographies
 from .readers import locate
 from .registry import Region, get_dataset, get_region
 
-__all__ = ["CACHE_FORMAT", "CacheWarning", "source_key", "load_geographies", "clear_cache", "lock_path"]
+__all__ = ["CACHE_FORMAT", "CacheWarning", "source_key", "load_geographies", "clear_cache", "lock_path",
+           "sources_stamp", "cached_json"]
 
 #: Bump when the processed tables change shape.
 CACHE_FORMAT = 5  # 3: bundle/profile tables (main); 4: geography field, 2024 units (age bands, utla, nhs_region), NHS regions on England 2018; 5: IMD 2019 carried onto the 2024 units
@@ -75,6 +75,53 @@ def _file_digest(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def sources_stamp(dataset_ids: Iterable[str], config: Settings | None = None) -> str:
+    """Path, size and modification time of each dataset's file: changes when any is replaced, fetched or removed.
+
+    Cheaper than :func:`source_key` (no file is read), for small derived tables
+    (the data status, the region list) that a cold start would otherwise rebuild.
+    """
+    config = config or default_settings()
+    parts = []
+    for ds_id in dataset_ids:
+        try:
+            path = locate(get_dataset(ds_id), config)[0]
+            info = path.stat()
+            parts.append(f"{ds_id}:{path}:{info.st_size}:{info.st_mtime_ns}")
+        except OSError:
+            parts.append(f"{ds_id}:missing")
+    return "|".join(parts)
+
+
+def cached_json(name: str, dataset_ids: Iterable[str], build: Callable[[], Any], *,
+                config: Settings | None = None) -> Any:
+    """``build()`` (a JSON value), kept in ``<cache>/derived/`` once per version of the datasets it reads.
+
+    The file name holds a hash of ``name`` and :func:`sources_stamp`, so a replaced
+    source gives another file and a stale value is never read.  Written atomically;
+    an unreadable or unwritable file only costs the speed-up.
+    """
+    config = config or default_settings()
+    digest = hashlib.blake2b(f"{name};{sources_stamp(dataset_ids, config)}".encode(), digest_size=12).hexdigest()
+    path = config.cache_dir / "derived" / f"{name}-{digest}.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    value = build()
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}-", suffix=".json")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(value, f)
+        os.replace(tmp, path)
+    except (OSError, TypeError, ValueError):
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+    return value
 
 
 def source_key(region: Region, config: Settings) -> str:
@@ -226,8 +273,10 @@ def load_geographies(
         fix="wait until the copy, sync or fetch into the data directory has finished, then start again")
 
 
-def _acquire(folder: Path, timeout: float) -> FileLock | None:
+def _acquire(folder: Path, timeout: float) -> "FileLock | None":
     """The key's lock, held; ``None`` (with a :class:`CacheWarning`) when the cache folder cannot be used."""
+    from filelock import FileLock, Timeout  # only when building (~0.05 s to import: not on a cached start)
+
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         lock_path(folder).parent.mkdir(exist_ok=True)

@@ -10,7 +10,10 @@ from .geographies import LEVEL_LAYERS
 from .readers import load_dataset, locate
 from .registry import REGISTRY, Dataset
 
-__all__ = ["DatasetStatus", "dataset_status", "all_status", "layer_status"]
+__all__ = ["DatasetStatus", "dataset_status", "all_status", "sources_stamp", "cached_status", "layer_status"]
+
+#: Bumped when what :func:`dataset_status` reports changes (older status files are then ignored).
+STATUS_CACHE_VERSION = 1
 
 
 @dataclass
@@ -57,6 +60,32 @@ def all_status(config: Settings | None = None) -> list[DatasetStatus]:
     """Status of every registry dataset."""
     config = config or default_settings()
     return [dataset_status(ds, config) for ds in REGISTRY.values()]
+
+
+def sources_stamp(config: Settings | None = None) -> str:
+    """Path, size and modification time of every registry file (see :func:`boundaries.cache.sources_stamp`)."""
+    from .cache import sources_stamp as stamp
+
+    return stamp(REGISTRY, config)
+
+
+def cached_status(config: Settings | None = None) -> list[DatasetStatus]:
+    """:func:`all_status`, kept in the cache folder once per version of the sources.
+
+    Reading every dataset takes about a second; the app's first page shows the
+    status, so a cold start reads it from ``<cache>/derived/`` instead (keyed by
+    every registry file's path, size and modification time: see
+    :func:`boundaries.cache.cached_json`).
+    """
+    from .cache import cached_json
+
+    config = config or default_settings()
+    rows = cached_json(f"status-v{STATUS_CACHE_VERSION}", REGISTRY,
+                       lambda: [s.to_dict() for s in all_status(config)], config=config)
+    try:
+        return [DatasetStatus(**{**row, "notes": tuple(row["notes"])}) for row in rows]
+    except (TypeError, KeyError):  # a file of another layout: read the data
+        return all_status(config)
 
 
 def layer_status(region: str = "london", config: Settings | None = None) -> list[DatasetStatus]:

@@ -59,6 +59,12 @@ class Engine:
     ) -> "Engine":
         """Load a region's data (processed cache) and build the index.
 
+        The first load of a dataset also computes its per-dataset tables in the
+        processed cache: the unit adjacency and, for each published layer that is
+        not a union of whole units (London's GLA boroughs), the ``units x layer``
+        area table (:func:`spatial.overlaps.precompute_unit_areas`, ~0.25 s once),
+        so the first area overlap against that layer reads it.
+
         Parameters
         ----------
         region : str
@@ -85,6 +91,9 @@ class Engine:
         """
         geo = load_region(region, geography=str(geography), year=year, config=config, progress=progress)
         engine = cls(geo, UnitIndex.from_geographies(geo))
+        from .overlaps import precompute_unit_areas
+
+        precompute_unit_areas(engine.index)  # once per dataset: the units x published-layer area tables
         if care_flows:
             from .careflows import CareFlows
 

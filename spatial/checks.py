@@ -11,7 +11,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
-from scipy.sparse.csgraph import connected_components
 
 from .footprints import Footprint, Scenario, resolve_members
 from .index import UnitIndex
@@ -164,6 +163,8 @@ def contiguity_pieces(index: UnitIndex, units: np.ndarray) -> list[np.ndarray]:
     if len(units) == 0:
         return []
     sub = index.adjacency[units][:, units]
+    from scipy.sparse.csgraph import connected_components  # ~0.1 s to import: not on the app's first page
+
     n, labels = connected_components(sub, directed=False)
     pieces = [units[labels == k] for k in range(n)]
     pieces.sort(key=lambda p: (-index.population[p].sum(), -len(p)))

@@ -93,6 +93,7 @@ __all__ = [
     "unit_built",
     "UnitAreas",
     "unit_areas",
+    "precompute_unit_areas",
     "overlap_table",
     "overlap_summary",
 ]
@@ -743,6 +744,56 @@ def _unit_areas(b: _Areas, index: UnitIndex, *, cache: bool = True, side: str | 
     return table
 
 
+PRECOMPUTED_MARKER = f"unit_areas_published_v{_UNIT_AREAS_VERSION}.done"
+"""File in a dataset's processed cache folder saying :func:`precompute_unit_areas` has run for it."""
+
+
+def precompute_unit_areas(index) -> list[str]:
+    """Compute, once per dataset, the ``units x B`` table of each published layer that is not unit-built.
+
+    The published boundaries are part of the dataset (the cache key covers them), so
+    their tables are as much a per-dataset product as the unit adjacency: computing
+    them when the dataset's processed cache is first used lets the first
+    :func:`area_overlap` of a published layer (e.g. CCG x GLA borough) read its
+    table instead of intersecting ~2,600 unit-borough pairs in the call.  Layers
+    whose published shapes are unions of whole units (CCGs, STPs, MSOAs in London)
+    need no table.  A marker file (:data:`PRECOMPUTED_MARKER`) makes later calls one
+    ``stat``; an unwritable cache folder only costs the speed-up.
+
+    Parameters
+    ----------
+    index : UnitIndex or Engine
+
+    Returns
+    -------
+    list of str
+        The published layers whose tables were computed in this call (empty when
+        the marker was there or the dataset has no processed cache folder).
+    """
+    index = _index_of(index)
+    if not index.geo.key:
+        return []
+    folder = settings().processed_dir / f"{index.geo.region}-{index.geo.key}"
+    marker = folder / PRECOMPUTED_MARKER
+    if not folder.is_dir() or marker.is_file():
+        return []
+    done = []
+    for name, frame in index.geo.published.items():
+        try:
+            b = _Areas.of(*_prepare_frame(frame, name, validate=False))
+        except OverlapError:
+            continue
+        if _check_unit_built(b, index).ok or not bool(shapely.is_valid(b.geoms).all()):
+            continue
+        _unit_areas(b, index, cache=True)
+        done.append(name)
+    try:
+        marker.touch()
+    except OSError:
+        pass
+    return done
+
+
 def _unit_row_areas(units: np.ndarray, unit_area: np.ndarray, shapes: np.ndarray) -> tuple[sp.csr_array, int, int]:
     """``units x shapes`` areas of intersection, with the counts of whole and cut pairs."""
     prepared = ~shapely.is_prepared(shapes)
@@ -817,7 +868,10 @@ def area_overlap(a_gdf: gpd.GeoDataFrame, b_gdf: gpd.GeoDataFrame, *, min_area_m
     since ~2,600 unit-borough pairs on a borough edge each need a GEOS
     intersection (about 40 µs each even against a rectangle).  The table is
     computed once per (units, B) and reused for every unit-built A: CCGs, STPs,
-    MSOAs and scenario footprints.
+    MSOAs and scenario footprints; for the published layers of a dataset
+    ``Engine.load`` computes it once when the dataset's cache is first used
+    (:func:`precompute_unit_areas`), so the first call in a process reads it
+    (12x ``geopandas.overlay`` on the first CCG x borough call).
 
     Areas are measured in EPSG:27700 (other CRSs are projected first).
 

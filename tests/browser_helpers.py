@@ -80,10 +80,11 @@ def free_port() -> int:
 
 def start_server(port: int, *, log_path: Path | None = None, extra_args: list[str] | None = None,
                  env: dict | None = None) -> subprocess.Popen:
-    """Start ``streamlit run app.py`` headless on ``127.0.0.1:port`` in its own process group."""
+    """Start the app as ``make run`` does (``python -m ui.serve``: ``streamlit run app.py`` with the app's
+    modules imported while the server starts) headless on ``127.0.0.1:port`` in its own process group."""
     log = open(log_path, "wb") if log_path else subprocess.DEVNULL
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        sys.executable, "-m", "ui.serve",
         "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
         "--server.runOnSave", "false", *(extra_args or []),

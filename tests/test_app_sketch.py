@@ -464,3 +464,14 @@ def test_map_keys_switch_brush_and_footprint(geo):
                                                        "E09000032"])].iloc[0]
     keys.click(str(unit["code"]))
     assert population_shown(at) == before + int(unit["population"])
+
+
+def test_first_footprint_of_a_blank_scenario_is_checked_with_care_flows(geo):
+    """The first footprint drawn on a blank scenario is checked with the care-flow model, in the run of the click."""
+    at = open_sketch()
+    assert not any("Care-flow containment" in m.value for m in at.sidebar.markdown)
+    clicks = Clicker(at)
+    clicks.click(str(geo.units.loc[geo.units["borough"] == MERTON, "code"].iloc[0]))  # whole borough
+    assert population_shown(at) == pop(geo, in_boroughs(geo, MERTON))
+    shown = tally_text(at).replace("\\", "")
+    assert "**Care-flow containment**:" in shown and "St George's University Hospitals" in shown, shown

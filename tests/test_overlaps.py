@@ -486,3 +486,36 @@ def test_unit_path_checks_the_shapes_it_cuts(index, geo):
     bad = gpd.GeoDataFrame({"code": ["y"]}, geometry=[bowtie], crs=27700)
     with pytest.raises(OverlapError, match="b_gdf has 1 missing or invalid geometries: y"):
         area_overlap(ccg, bad, index=index, cache=False)
+
+
+_PRECOMPUTE = """
+import json, sys
+from pathlib import Path
+from spatial.api import Engine
+from spatial.overlaps import PRECOMPUTED_MARKER, area_overlap, precompute_unit_areas, settings
+engine = Engine.load()   # a fresh cache: builds the dataset, then precomputes the published tables
+folder = settings().processed_dir / f"{engine.geo.region}-{engine.geo.key}"
+ccg, bor = (engine.geo.layer(n, "published") for n in ("ccg", "borough"))
+first = area_overlap(ccg, bor, index=engine.index)
+computed = area_overlap(ccg, bor, index=engine.index, cache=False)
+print(json.dumps({"marker": (folder / PRECOMPUTED_MARKER).is_file(),
+                  "tables": sorted(p.name for p in folder.glob("unit_areas_*.bin")),
+                  "again": precompute_unit_areas(engine.index),
+                  "first": first.attrs["unit_areas"], "computed": computed.attrs["unit_areas"],
+                  "same": bool(first.equals(computed)), "pairs": len(first)}))
+"""
+
+
+def test_engine_load_precomputes_the_published_borough_table_so_the_first_overlap_reads_it(tmp_path, data_dir):
+    """Issue 16: the first CCG x borough area overlap reads the table the dataset build made."""
+    import os
+
+    env = {**os.environ, "FOOTPRINTS_CACHE": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT)}
+    run = subprocess.run([sys.executable, "-c", _PRECOMPUTE], capture_output=True, text=True, env=env, cwd=ROOT,
+                         timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    got = json.loads(run.stdout.strip().splitlines()[-1])
+    assert got["marker"] and len(got["tables"]) == 1, got   # only the GLA boroughs are not unit-built
+    assert got["again"] == []                                  # the marker makes later loads a no-op
+    assert got["first"] == "read from the processed cache" and got["computed"] == "computed"
+    assert got["same"] and got["pairs"] > 100                  # identical to the table computed in the call

@@ -114,33 +114,19 @@ else:
                "Source: Office for National Statistics, GLA, PHE/OHID, NHS Digital; Open Government Licence v3.0. "
                "Contains OS data © Crown copyright and database right 2011–2022.")
 
-def _sources_stamp() -> str:
-    """Size and modification time of every registry file: changes when any source is replaced or fetched."""
-    from boundaries import REGISTRY, settings
-    from boundaries.readers import locate
-
-    config = settings()
-    parts = []
-    for ds in REGISTRY.values():
-        try:
-            info = locate(ds, config)[0].stat()
-            parts.append(f"{ds.id}:{info.st_size}:{info.st_mtime_ns}")
-        except OSError:
-            parts.append(f"{ds.id}:missing")
-    return "|".join(parts)
-
-
 @st.cache_data(show_spinner=False)
 def _status_rows(sources_stamp: str) -> list[dict]:
-    """Every dataset's status (reads each file: ~0.6 s), once per version of the sources."""
-    from boundaries.status import all_status
+    """Every dataset's status (reading each file takes ~1 s; kept on disk per version of the sources)."""
+    from boundaries.status import cached_status
 
     return [{"Dataset": s.id, "Records": s.records, "CRS": s.crs, "Year": s.year, "Read from": s.source,
-             "Status": "OK" if s.ok else s.problem, "Notes": "; ".join(s.notes)} for s in all_status()]
+             "Status": "OK" if s.ok else s.problem, "Notes": "; ".join(s.notes)} for s in cached_status()]
 
 
 with st.expander("Data status", expanded=False):
-    st.dataframe(_status_rows(_sources_stamp()), hide_index=True, width="stretch", key="home_status")
+    from boundaries.status import sources_stamp
+
+    st.dataframe(_status_rows(sources_stamp()), hide_index=True, width="stretch", key="home_status")
     st.markdown("**Notes from building the layers**")
     for note in geo.notes:
         st.write("•", note)

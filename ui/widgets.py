@@ -564,6 +564,15 @@ def region_options(geography: str) -> list[tuple[str, str]]:
 
     Read from the lookups (codes and names only, a fraction of a second), not from the unit tables.
     """
+    from boundaries.cache import cached_json
+
+    ids = (("lsoa21_sicbl24_icb24_lookup", "gp_practice_pcn_2025") if geography == "2024"
+           else ("lsoa_ccg_stp_lookup", "ccg18_nhser18_lookup"))
+    # kept on disk per version of the two lookups: a cold start's sidebar then reads no CSV
+    return [tuple(pair) for pair in cached_json(f"regions-{geography}-v1", ids, lambda: _region_options(geography))]
+
+
+def _region_options(geography: str) -> list[tuple[str, str]]:
     from boundaries import get_dataset, settings
     from boundaries.readers import load_dataset
 

@@ -1,0 +1,63 @@
+"""Start the app as ``make run`` does: ``streamlit run app.py``, with the app's modules imported meanwhile.
+
+On a cold start the browser spends about 0.7 s loading Streamlit's frontend
+before the app script first runs, and the script then spends about 0.5 s
+importing pandas, geopandas, scipy and the engine.  This launcher imports those
+modules on a daemon thread while the server starts and the browser loads, so
+the two overlap; the script then finds them in ``sys.modules``.  Nothing else
+changes: the engine is still loaded (and any cache warning shown) by the
+script.  Arguments are passed on to ``streamlit run app.py``::
+
+    python -m ui.serve --server.headless true --server.port 8501
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import threading
+from pathlib import Path
+
+__all__ = ["APP", "PRELOAD", "main"]
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+
+#: The engine's heavy imports, heaviest first (a missing one is left to the script).  No Streamlit page
+#: modules (``ui.*``): their Streamlit objects (components, caches) are made by the script run itself.
+PRELOAD = ("geopandas", "scipy.sparse", "boundaries", "spatial", "pyarrow.parquet", "pyarrow.dataset",
+           "pyarrow.pandas_compat", "spatial.overlaps", "spatial.careflows", "scipy.sparse.csgraph")
+
+
+def _preload() -> None:
+    import time
+
+    from streamlit.runtime import Runtime
+
+    deadline = time.monotonic() + 30
+    while not Runtime.exists() and time.monotonic() < deadline:  # let the server start first (one GIL)
+        time.sleep(0.02)
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - the script imports it again and reports the error there
+            return
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start the preloading thread, then ``streamlit run app.py`` with ``argv``; the exit status."""
+    root = str(APP.parent)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    threading.Thread(target=_preload, daemon=True, name="footprints-preload").start()
+    from streamlit.web import cli
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        cli.main(["run", str(APP), *args], prog_name="streamlit")
+    except SystemExit as exc:
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
