@@ -36,7 +36,7 @@ for a footprint of the cluster's ICBs (tested).
 Supply side (``supply_2022``, shown, not a pass/fail rule): the share of the
 core trusts' catchment that comes from the cluster, from the OHID 2022 trust x
 ICB shares ``s_{ti}``, weighted by each core trust's modelled activity
-``w_t = \sum_i a_{it}``: ``\sum_t w_t \sum_{i \in C} s_{ti} / \sum_t w_t``.
+``w_t = \\sum_i a_{it}``: ``\\sum_t w_t \\sum_{i \\in C} s_{ti} / \\sum_t w_t``.
 """
 
 from __future__ import annotations
