@@ -29,7 +29,7 @@ from .vendor import FRONTEND_DIR
 __all__ = ["FORMAT_VERSION", "DATA_SUBDIR", "map_data", "map_data_name", "map_data_ready", "ensure_map_data"]
 
 #: Bumped whenever the file layout changes (old files are then ignored).
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: the geography, so the info box names places and sub-ICB locations in 2024
 #: Gitignored folder inside the component's frontend that holds the files.
 DATA_SUBDIR = "data"
 #: Area layers whose code and name the map shows for the unit under the mouse.
@@ -78,6 +78,7 @@ def map_data(geo: Geographies, tolerance_m: float = DEFAULT_TOLERANCE_M) -> dict
     out: dict[str, Any] = {
         "version": FORMAT_VERSION,
         "region": geo.region,
+        "geography": str(getattr(geo, "geography", "2018")),
         "key": geo.key,
         "codes": units["code"].astype(str).tolist(),
         "names": units["name"].astype(str).tolist(),

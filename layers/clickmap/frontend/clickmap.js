@@ -160,10 +160,13 @@
     b.textContent = d.names[i];
     head.appendChild(b);
     head.appendChild(document.createTextNode(" " + d.codes[i]));
-    line(box, "MSOA: " + areas.msoa.names[d.msoa[i]]);
-    if (areas.ward) { line(box, "Ward: " + areas.ward.names[d.ward[i]]); }
-    line(box, "Borough: " + areas.borough.names[d.borough[i]]);
-    line(box, "CCG: " + areas.ccg.names[d.ccg[i]]);
+    // the layers this geography has (2024 units have no MSOA; places and sub-ICB locations, not boroughs and CCGs)
+    var labels = d.geography === "2024"
+      ? { msoa: "MSOA", ward: "Ward (2024)", borough: "Place", ccg: "Sub-ICB location" }
+      : { msoa: "MSOA", ward: "Ward", borough: "Borough", ccg: "CCG" };
+    ["msoa", "ward", "borough", "ccg"].forEach(function (k) {
+      if (areas[k] && d[k]) { line(box, labels[k] + ": " + areas[k].names[d[k][i]]); }
+    });
     var k = S.assign[i];
     line(box, k >= 0 ? "Footprint: " + S.names[k] : (k === DOUBLE ? "In two or more footprints" : "Not in a footprint"),
          "cm-muted");
@@ -272,8 +275,8 @@
     S.flash = i;
     if (old >= 0) { restyle(old); }
     restyle(i);
+    sendEvent("click", S.data.codes[i]);  // first: a display problem must never lose the click
     showInfo(i);
-    sendEvent("click", S.data.codes[i]);
   }
 
   function brushUnits(i) {  // units the brush takes with unit i (for the stroke's preview only)
