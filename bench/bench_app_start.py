@@ -126,13 +126,14 @@ _TALLY_OBSERVER = """(sel) => {
 }"""
 
 
-def pick_units(geo, n: int):
-    """``n`` large units near the middle of Merton, with a point inside each (lat, lon), and the centre."""
-    merton = geo.units[geo.units["borough_name"] == "Merton"]
-    centre_bng = merton.dissolve().representative_point()
+def pick_units(geo, n: int, place: str = "Merton", near_n: int = 40):
+    """``n`` large units near the middle of ``place`` (a borough/place name), a point inside each
+    (lat, lon), and the centre."""
+    area = geo.units[geo.units["borough_name"] == place]
+    centre_bng = area.dissolve().representative_point()
     centre = centre_bng.to_crs(4326).iloc[0]
-    near = merton.distance(centre_bng.iloc[0]).sort_values().index[:40]
-    picks = merton.loc[near].sort_values("area_m2", ascending=False).head(n)
+    near = area.distance(centre_bng.iloc[0]).sort_values().index[:near_n]
+    picks = area.loc[near].sort_values("area_m2", ascending=False).head(n)
     pts = picks.geometry.representative_point().to_crs(4326)
     return [(c, float(p.y), float(p.x)) for c, p in zip(picks["code"], pts)], (float(centre.y), float(centre.x))
 
@@ -142,16 +143,22 @@ def metric_value(page, selector: str) -> int | None:
     return int(el.inner_text().replace(",", "")) if el else None
 
 
-def timed_click(page, frame_part: str, map_js: str, tally_sel: str, lat: float, lon: float,
-                timeout_s: float) -> float:
-    """Click at lat/lon on the map in the frame; seconds until the tally's text changed."""
+def page_point(page, frame_part: str, map_js: str, lat: float, lon: float) -> tuple[float, float]:
+    """Page coordinates of lat/lon on the Leaflet map in the frame (scrolled into view first)."""
     frame = frame_by_url(page, frame_part)
     frame.frame_element().scroll_into_view_if_needed()
     x, y = frame.evaluate(f"([lat, lon]) => {{ const m = {map_js}; const p = m.latLngToContainerPoint([lat, lon]);"
                           " return [p.x, p.y]; }", [lat, lon])
     box = frame.locator(".leaflet-container").first.bounding_box()
+    return box["x"] + x, box["y"] + y
+
+
+def timed_click(page, frame_part: str, map_js: str, tally_sel: str, lat: float, lon: float,
+                timeout_s: float) -> float:
+    """Click at lat/lon on the map in the frame; seconds until the tally's text changed."""
+    x, y = page_point(page, frame_part, map_js, lat, lon)
     t0 = page.evaluate(_TALLY_OBSERVER, f"{tally_sel} [data-testid='stMetricValue']")
-    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.mouse.click(x, y)
     page.wait_for_function("window.__tally.t > 0", timeout=timeout_s * 1000)
     t1 = page.evaluate("window.__tally.t")
     return (t1 - t0) / 1000

@@ -29,7 +29,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from _common import agree  # noqa: E402
-from bench_app_start import metric_value, timed_click  # noqa: E402
+from bench_app_start import metric_value, page_point, pick_units, timed_click  # noqa: E402
 
 ZOOM = 13  # Birmingham LSOAs are small: one zoom level out from the London benchmark
 
@@ -45,17 +45,6 @@ REGION = "Y60"
 ARTIFACTS = ROOT / "bench" / "results"
 
 
-def pick_units(geo, n: int):
-    """``n`` large units near the middle of Birmingham, a point inside each, and the centre."""
-    bham = geo.units[geo.units["borough_name"] == "Birmingham"]
-    centre_bng = bham.dissolve().representative_point()
-    centre = centre_bng.to_crs(4326).iloc[0]
-    near = bham.distance(centre_bng.iloc[0]).sort_values().index[:15]
-    picks = bham.loc[near].sort_values("area_m2", ascending=False).head(n)
-    pts = picks.geometry.representative_point().to_crs(4326)
-    return [(c, float(p.y), float(p.x)) for c, p in zip(picks["code"], pts)], (float(centre.y), float(centre.x))
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clicks", type=int, default=5)
@@ -66,7 +55,7 @@ def main() -> int:
     install_leaflet()
     ensure_map_data(geo)
     n = len(geo.units)
-    units, centre = pick_units(geo, args.clicks + 1)
+    units, centre = pick_units(geo, args.clicks + 1, place="Birmingham", near_n=15)
     expected = int(geo.units.set_index("code")["population"][[c for c, _, _ in units]].sum())
 
     from playwright.sync_api import sync_playwright
@@ -102,11 +91,7 @@ def main() -> int:
             times = []
             for i, (_, lat, lon) in enumerate(units[: args.clicks + 1]):
                 if i == 0:  # untimed: the first click starts the footprint, so the tally's metric appears only now
-                    frame.frame_element().scroll_into_view_if_needed()
-                    x, y = frame.evaluate("([lat, lon]) => { const p = window.__clickmap.map"
-                                          ".latLngToContainerPoint([lat, lon]); return [p.x, p.y]; }", [lat, lon])
-                    box = frame.locator(".leaflet-container").first.bounding_box()
-                    page.mouse.click(box["x"] + x, box["y"] + y)
+                    page.mouse.click(*page_point(page, "clickmap", "window.__clickmap.map", lat, lon))
                     page.wait_for_selector(".st-key-sketch_tally [data-testid='stMetricValue']", timeout=30_000)
                     wait_idle(page)
                     continue
