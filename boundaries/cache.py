@@ -32,6 +32,7 @@ import geopandas as gpd
 
 from .config import Settings, default_year, settings as default_settings
 from .errors import DataError
+from .files import atomic_write
 from .geographies import Geographies, Progress, build_geographies
 from .readers import locate
 from .registry import Region, get_dataset, get_region
@@ -111,16 +112,10 @@ def cached_json(name: str, dataset_ids: Iterable[str], build: Callable[[], Any],
     except (OSError, ValueError):
         pass
     value = build()
-    tmp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}-", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(value, f)
-        os.replace(tmp, path)
+    try:  # a read-only or full cache folder only costs the speed-up
+        atomic_write(path, lambda f: json.dump(value, f), parents=True)
     except (OSError, TypeError, ValueError):
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
+        pass
     return value
 
 

@@ -54,6 +54,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util import Retry
 
 from .errors import DataError, DownloadError
+from .files import atomic_path, fsync_dir
 from .pins import pin_for, pinned_url, sha256_file
 from .readers import read_dataset
 from .registry import REGISTRY, Dataset, get_dataset
@@ -202,20 +203,14 @@ def download_file(
     dest = Path(dest)
     own_session = session is None
     sess = make_session() if own_session else session
-    tmp: Path | None = None
     created: list[Path] = []
     try:
         try:
             created = _make_parents(dest.parent)
-            with tempfile.NamedTemporaryFile(dir=dest.parent, delete=False, prefix=".part-",
-                                             suffix=dest.suffix) as handle:
-                tmp = Path(handle.name)
-                _stream_retrying(sess, url, dest, handle, timeout, progress, max_bytes, chunk_size)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(tmp, 0o666 & ~_umask())
-            os.replace(tmp, dest)
-            tmp = None
+            with atomic_path(dest, prefix=".part-", suffix=dest.suffix) as tmp:
+                with open(tmp, "wb") as handle:
+                    _stream_retrying(sess, url, dest, handle, timeout, progress, max_bytes, chunk_size)
+                os.chmod(tmp, 0o666 & ~_umask())
             created = []
         except DownloadError:
             raise
@@ -227,12 +222,9 @@ def download_file(
         except Exception as exc:  # e.g. a failing progress callback: still report, still clean up
             raise _error(url, f"unexpected {type(exc).__name__}: {exc}", dest, _FIX_NETWORK) from exc
     finally:
-        if tmp is not None:
-            tmp.unlink(missing_ok=True)
         _remove_empty(created)  # emptied on success; on failure, drop folders made for nothing
         if own_session:
             sess.close()
-    _fsync_dir(dest.parent)
     return dest
 
 
@@ -477,20 +469,6 @@ def _remove_empty(folders: list[Path]) -> None:
             return
 
 
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename durable (POSIX); harmless where directories cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def dataset_url(ds: Dataset, base_url: str | None = None, pinned_base: str | None = None) -> str | None:
     """Address to download ``ds`` from.
 
@@ -701,7 +679,7 @@ def fetch_dataset(
         raise
     for t in tmps[:-1]:
         t.unlink(missing_ok=True)
-    _fsync_dir(final.parent)
+    fsync_dir(final.parent)
     return final
 
 

@@ -21,6 +21,7 @@ import shapely
 from .attributes import AGE_COLUMNS, IMD_COLUMNS, age_bands_from_single_years, carry_imd_to_lsoa21, imd_columns
 from .config import DEFAULT_YEAR, Settings, default_year, settings as default_settings
 from .errors import ConsistencyError, DataError, GeometryError, PopulationError
+from .geometry import dissolve_groups
 from .readers import Loaded, load_dataset
 from .registry import REGISTRY, Region, get_dataset, get_region
 
@@ -491,7 +492,7 @@ def dissolve_units(units: gpd.GeoDataFrame, by: str) -> gpd.GeoDataFrame:
     keys, starts = np.unique(codes[order], return_index=True)
     groups = np.split(order, starts[1:])
     geoms = units.geometry.to_numpy()
-    merged = [shapely.coverage_union_all(geoms[g]) for g in groups]
+    merged = dissolve_groups(geoms, groups)
     pops = [c for c in units.columns if _numeric(c)] + ["population", "area_m2"]
     sums = units.groupby(by, sort=True)[pops].sum()
     names = units.groupby(by, sort=True)[f"{by}_name"].first()

@@ -27,6 +27,8 @@ from .errors import (
     MissingDataError,
     RecordCountError,
 )
+from .files import TextEncodingError, decode_text
+from .geometry import polygonal
 from .registry import Dataset
 
 __all__ = ["Loaded", "read_dataset", "load_dataset", "locate", "dataset_path", "validate_codes",
@@ -226,19 +228,12 @@ def repair_geometries(gdf: gpd.GeoDataFrame, codes: pd.Series, ds: Dataset, path
         return []
     fixed = shapely.make_valid(geoms[invalid])
     # make_valid can return collections with stray lines; keep the polygonal part.
-    fixed = np.array([_polygonal(g) for g in fixed], dtype=object)
+    fixed = np.array([polygonal(g) for g in fixed], dtype=object)
     if (shapely.is_empty(fixed) | ~shapely.is_valid(fixed)).any():
         raise GeometryError("invalid geometries could not be repaired", dataset=ds.id, path=path,
                             fix="repair them in QGIS or fetch the published file")
     gdf.loc[invalid, gdf.geometry.name] = fixed
     return codes[invalid].tolist()
-
-
-def _polygonal(geom):
-    if geom.geom_type in ("Polygon", "MultiPolygon"):
-        return geom
-    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
-    return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
 def _read_table(ds: Dataset, path: Path) -> pd.DataFrame:
@@ -264,10 +259,10 @@ def _read_csv(ds: Dataset, path: Path, notes: list[str]) -> pd.DataFrame:
             dataset=ds.id, path=path, fix="delete it and fetch it again",
         )
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
+        text = decode_text(raw, where=str(path), utf16=False)
+    except TextEncodingError as exc:
         raise CorruptFileError(
-            f"file is not UTF-8 text (byte {exc.start})", dataset=ds.id, path=path,
+            f"file is not UTF-8 text (line {exc.line}, column {exc.column})", dataset=ds.id, path=path,
             fix="save it as CSV UTF-8 or fetch it again",
         ) from exc
     try:

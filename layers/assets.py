@@ -70,12 +70,11 @@ from __future__ import annotations
 import base64
 import functools
 import mimetypes
-import os
 import re
-import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from boundaries.files import atomic_write_bytes
 
 if TYPE_CHECKING:  # folium is imported where a map is made: importing it costs ~0.8 s at app start
     import branca.element
@@ -366,15 +365,7 @@ def install_static_assets(static_dir: Path | str) -> Path:
         target = dest / f.relative_to(src)
         if target.is_file() and target.read_bytes() == f.read_bytes():
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
-        os.close(fd)
-        try:
-            shutil.copyfile(f, tmp)
-            os.replace(tmp, target)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        atomic_write_bytes(target, f.read_bytes(), mode=0o644)
     return dest
 
 

@@ -25,6 +25,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from spatial.text import percent
+
 from .maps import base_map, flow_lines, legend_html, point_layer, polygon_layer
 from .elements import MapControl
 from .style import PathStyle, swatch_svg
@@ -57,14 +59,6 @@ _MEETS = PathStyle(color="#222222", weight=2.0, fill_opacity=0.8, fill_color="#0
 _BELOW = PathStyle(color="#222222", weight=1.2, fill_opacity=0.8, fill_color="#000000", dash_array="5 4",
                    line_cap="butt")
 _OUTLINE = PathStyle(color="#000000", weight=3.0, fill_color="#88CCEE", fill_opacity=0.18)
-
-
-def _pct(x: Any) -> str:
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return "n/a"
-    return "n/a" if not np.isfinite(v) else f"{100 * v:.1f}%"
 
 
 def _people(x: Any) -> str:
@@ -129,7 +123,7 @@ def trust_points_layer(
         trust=table["name"],
         catchment_text=[_people(v) for v in table["catchment"]],
         london_text=[_people(v) for v in table["london_activity"]],
-        share_text=[_pct(v) for v in table["london_share"]],
+        share_text=[percent(v) for v in table["london_share"]],
         where=table["borough_name"],
     )
     word = "catchment population" if size_by == "catchment" else "London residents' activity"
@@ -152,7 +146,7 @@ def _destinations_frame(flows: "CareFlows", measures: "FlowMeasures") -> gpd.Geo
         if not (np.isfinite(x) and np.isfinite(y)):
             continue
         rows.append({"code": d.code, "trust": d.name, "share": d.share, "core": d.core, "inside": d.inside,
-                     "share_text": _pct(d.share),
+                     "share_text": percent(d.share),
                      "role": "core provider" if d.core else "not a core provider",
                      "where": d.location, "x": x, "y": y})
     df = pd.DataFrame(rows, columns=["code", "trust", "share", "core", "inside", "share_text", "role", "where",
@@ -227,9 +221,9 @@ def containment_choropleth(
     """
     frame = gdf.copy()
     frame["_class"] = [_class_of(v) for v in pd.to_numeric(frame[value_col], errors="coerce").fillna(0)]
-    frame["containment_text"] = [_pct(v) for v in frame[value_col]]
-    frame["self_text"] = [_pct(v) for v in frame.get("self_sufficiency", pd.Series(np.nan, index=frame.index))]
-    frame["unrecorded_text"] = [_pct(v) for v in frame.get("unrecorded_share", pd.Series(np.nan, index=frame.index))]
+    frame["containment_text"] = [percent(v) for v in frame[value_col]]
+    frame["self_text"] = [percent(v) for v in frame.get("self_sufficiency", pd.Series(np.nan, index=frame.index))]
+    frame["unrecorded_text"] = [percent(v) for v in frame.get("unrecorded_share", pd.Series(np.nan, index=frame.index))]
     meets = frame[meets_col].fillna(False).astype(bool) if meets_col in frame else pd.Series(False, index=frame.index)
     frame["_meets"] = meets
     frame["test_text"] = np.where(meets, "meets the test", "below the test")

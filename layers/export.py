@@ -26,6 +26,8 @@ from typing import Any, Iterator
 import folium
 import pandas as pd
 
+from boundaries.files import atomic_write_bytes
+
 from .assets import self_contained_html
 
 __all__ = [
@@ -54,20 +56,7 @@ _HIDE_CONTROLS_CSS = ".leaflet-control-zoom, .leaflet-control-layers { display: 
 
 
 def _atomic_write(path: Path | str, data: bytes) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    return atomic_write_bytes(path, data, mode=0o644)
     return path
 
 

@@ -26,6 +26,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from boundaries.geometry import polygonal
+
 __all__ = ["DEFAULT_TOLERANCE_M", "DEFAULT_DECIMALS", "to_map_geometry", "round_coordinates", "surely_overlapping"]
 
 #: Default simplification tolerance in metres.  The London LSOA source is
@@ -57,7 +59,7 @@ def round_coordinates(geoms: np.ndarray, decimals: int = DEFAULT_DECIMALS) -> np
     if bad.any():
         fixed = shapely.make_valid(rounded[bad])
         # make_valid can return collections with slivers of lower dimension
-        rounded[bad] = [_polygonal(g) for g in fixed]
+        rounded[bad] = [polygonal(g) for g in fixed]
     return rounded
 
 
@@ -65,13 +67,6 @@ def _changed_shapes(before: np.ndarray, after: np.ndarray, rel: float = 0.01) ->
     """Whether coverage cleaning changed any polygon's area by more than ``rel``."""
     a0, a1 = shapely.area(before), shapely.area(after)
     return bool((np.abs(a1 - a0) > rel * np.maximum(a0, 1.0)).any())
-
-
-def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
-    if geom.geom_type in ("Polygon", "MultiPolygon"):
-        return geom
-    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
-    return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
 def surely_overlapping(geoms: np.ndarray, slack: float = 1e-3) -> bool:

@@ -71,7 +71,9 @@ from .flows_data import (
     read_trusts,
     suggest_trusts,
 )
+from .geometry import footprint_geometry
 from .index import UnitIndex
+from .text import percent
 from .thresholds import Thresholds
 
 __all__ = [
@@ -92,10 +94,6 @@ __all__ = [
 DEFAULT_TOP = 10
 #: Number of leakage (non-core) destinations listed by default.
 DEFAULT_LEAKAGE = 5
-
-
-def _pct(x: float | None) -> str:
-    return "n/a" if x is None or not np.isfinite(x) else f"{100 * x:.1f}%"
 
 
 def _people(n: float) -> str:
@@ -210,8 +208,8 @@ class FlowMeasures:
             f"({'Census ' if self.population_year == 2021 else 'mid-'}{self.population_year}), "
             f"PHE catchment year {self.catchment_year}",
             f"  core providers ({self.core_source}): {core}",
-            f"  containment: {_pct(self.containment)} - {self.reasons['containment']}",
-            f"  self-sufficiency: {_pct(self.self_sufficiency)} - {self.reasons['self_sufficiency']}",
+            f"  containment: {percent(self.containment)} - {self.reasons['containment']}",
+            f"  self-sufficiency: {percent(self.self_sufficiency)} - {self.reasons['self_sufficiency']}",
             f"  catchment population: "
             f"{'n/a' if self.catchment_population is None else _people(self.catchment_population)}"
             f" - {self.reasons['catchment']}",
@@ -219,9 +217,9 @@ class FlowMeasures:
         ]
         for d in self.top:
             tag = "core" if d.core else ("inside" if d.inside else "outside")
-            out.append(f"    {d.code:<5} {_pct(d.share):>6}  {tag:<7} {d.name} ({d.location})")
+            out.append(f"    {d.code:<5} {percent(d.share):>6}  {tag:<7} {d.name} ({d.location})")
         if self.leakage:
-            out.append("  leakage: " + "; ".join(f"{d.name} {_pct(d.share)}" for d in self.leakage))
+            out.append("  leakage: " + "; ".join(f"{d.name} {percent(d.share)}" for d in self.leakage))
         out += [f"  note: {n}" for n in self.notes]
         return out
 
@@ -681,21 +679,21 @@ class CareFlows:
             notes.append(f"core provider(s) {', '.join(gone)} treat none of this footprint's residents "
                          f"in the {self.year} catchments")
         reasons: dict[str, str] = {}
-        unrec_txt = (f"{_pct(unrecorded)} of residents' admissions are not in the data (PHE omits small flows), "
-                     f"so shares are of the recorded {_pct(1 - unrecorded)}")
+        unrec_txt = (f"{percent(unrecorded)} of residents' admissions are not in the data (PHE omits small flows), "
+                     f"so shares are of the recorded {percent(1 - unrecorded)}")
         if len(core) == 0:
-            first = ", ".join(f"{d.name} {_pct(d.share)}" for d in top_d[:3]) or "no recorded destination"
+            first = ", ".join(f"{d.name} {percent(d.share)}" for d in top_d[:3]) or "no recorded destination"
             reasons["containment"] = (
                 "no core provider: no acute trust with catchment data has its headquarters inside the footprint, "
                 f"so containment is 0%; residents go mostly to {first}; add the trusts that serve it as "
                 "core providers if one is based outside")
         else:
-            by = ", ".join(f"{names[i]} {_pct(r[i] / recorded if recorded else 0)}"
+            by = ", ".join(f"{names[i]} {percent(r[i] / recorded if recorded else 0)}"
                            for i in core[np.argsort(-r[core], kind="stable")][:4])
             more = f" and {len(core) - 4} more" if len(core) > 4 else ""
             src = "chosen for this footprint" if core_source == "override" else "based inside the footprint"
             reasons["containment"] = (
-                f"{len(core)} core provider(s) {src} deliver {_pct(containment)} of the residents' recorded "
+                f"{len(core)} core provider(s) {src} deliver {percent(containment)} of the residents' recorded "
                 f"hospital activity ({by}{more}); {unrec_txt}")
         catch = self.catchment(index)
         year_txt = self._year_text(index.year)
@@ -714,7 +712,7 @@ class CareFlows:
             cat_pop = float(catch[core_mask].sum())
             sup = core_act / cat_pop if cat_pop > 0 else None
             reasons["self_sufficiency"] = (
-                f"{_pct(sup)} of the core providers' activity ({_people(core_act)} of {_people(cat_pop)}) "
+                f"{percent(sup)} of the core providers' activity ({_people(core_act)} of {_people(cat_pop)}) "
                 f"comes from the footprint's residents; {year_txt}")
             word = "at least" if cat_pop >= t.system_min_population else "below"
             reasons["catchment"] = (
@@ -753,11 +751,11 @@ class CareFlows:
         else:
             word = "at least" if ok else "below"
             core_txt = ", ".join(n for _, n in m.core[:3]) + (f" and {len(m.core) - 3} more" if len(m.core) > 3 else "")
-            reason = (f"core providers ({core_txt}) deliver {_pct(m.containment)} of residents' recorded hospital "
-                      f"activity: {word} {_pct(need)}")
+            reason = (f"core providers ({core_txt}) deliver {percent(m.containment)} of residents' recorded hospital "
+                      f"activity: {word} {percent(need)}")
             if m.leakage:
-                reason += "; main leakage: " + ", ".join(f"{d.name} {_pct(d.share)}" for d in m.leakage)
-            reason += f"; {_pct(m.unrecorded_share)} of admissions unrecorded (PHE omits small flows)"
+                reason += "; main leakage: " + ", ".join(f"{d.name} {percent(d.share)}" for d in m.leakage)
+            reason += f"; {percent(m.unrecorded_share)} of admissions unrecorded (PHE omits small flows)"
             if m.catchment_population is not None:
                 reason += f"; core providers' catchment {_people(m.catchment_population)}"
         reason += f" [PHE catchments {self.year}]"
@@ -910,12 +908,6 @@ def _geographies(source: Any) -> Geographies:
     if isinstance(geo, Geographies):
         return geo
     raise TypeError(f"expected Geographies, UnitIndex or Engine, not {type(source).__name__}")
-
-
-def footprint_geometry(index: UnitIndex, units: np.ndarray) -> shapely.Geometry:
-    """Dissolved shape of a set of units (EPSG:27700), by coverage union."""
-    geoms = np.asarray(index.geo.units.geometry.values)[np.asarray(units, dtype=np.int64)]
-    return shapely.coverage_union_all(geoms)
 
 
 def containment_frame(

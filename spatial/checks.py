@@ -14,6 +14,7 @@ import numpy as np
 
 from .footprints import Footprint, Scenario, resolve_members
 from .index import UnitIndex
+from .text import percent
 from .geography import layer_word
 from .thresholds import LEVEL_LABELS, Thresholds, canonical_level, level_above
 
@@ -150,10 +151,6 @@ def _fmt(n: float) -> str:
     return f"{int(round(n)):,}"
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
-
-
 def _names(index: UnitIndex, layer: str, ids) -> list[str]:
     return [str(index.layer_names[layer][i]) for i in ids]
 
@@ -250,7 +247,7 @@ def _councils(level: str, index: UnitIndex, units: np.ndarray, t: Thresholds) ->
     # "wholly": every resident (a share of 1.0 up to float rounding of the integer sums)
     split = [i for i in ids if share[i] < t.council_inside_min - 1e-12]
     n = len(ids)
-    split_txt = "; ".join(f"{index.layer_names['utla'][i]} is {_pct(share[i])} inside"
+    split_txt = "; ".join(f"{index.layer_names['utla'][i]} is {percent(share[i])} inside"
                           for i in sorted(split, key=lambda i: share[i])[:6])
     more = f" and {len(split) - 6} more" if len(split) > 6 else ""
     if level not in ("icb_cluster", "icb", "multi_place"):
@@ -284,7 +281,7 @@ def _nesting(fp: Footprint, index: UnitIndex, units: np.ndarray, parent_units: n
         if inside.all():
             return CheckResult("nesting", True, 1.0, 1.0, f"inside its parent {fp.parent!r}")
         return CheckResult("nesting", False, float(share), 1.0,
-                           f"{int((~inside).sum())} unit(s) ({_pct(1 - share)} of residents) lie outside "
+                           f"{int((~inside).sum())} unit(s) ({percent(1 - share)} of residents) lie outside "
                            f"its parent {fp.parent!r}")
     if fp.is_pathway:
         return _pathway_nesting(index, units)
@@ -301,7 +298,7 @@ def _nesting(fp: Footprint, index: UnitIndex, units: np.ndarray, parent_units: n
         return CheckResult("nesting", True, 1.0, 1.0, f"inside one {word}: {index.layer_names[layer][ids[0]]}")
     order = ids[np.argsort(-counts[ids])]
     shares = counts[order] / counts.sum() if counts.sum() else np.zeros(len(order))
-    listed = ", ".join(f"{index.layer_names[layer][i]} ({_pct(s)})" for i, s in zip(order, shares))
+    listed = ", ".join(f"{index.layer_names[layer][i]} ({percent(s)})" for i, s in zip(order, shares))
     return CheckResult("nesting", False, float(shares[0]), 1.0, f"crosses {len(ids)} {word}s: {listed}")
 
 
@@ -321,7 +318,7 @@ def spans(index: UnitIndex, units: np.ndarray, layer: str = "stp") -> list[tuple
 def _pathway_nesting(index: UnitIndex, units: np.ndarray) -> CheckResult:
     """A pathway partnership may cross STPs: report the STPs it spans, no verdict."""
     found = spans(index, units, "stp")
-    listed = ", ".join(f"{name} ({_pct(share)}, {_fmt(pop)} residents)" for _, name, pop, share in found)
+    listed = ", ".join(f"{name} ({percent(share)}, {_fmt(pop)} residents)" for _, name, pop, share in found)
     if len(found) == 1:
         return CheckResult("nesting", None, 1.0, None,
                            f"pathway partnership inside one STP: {listed}")
@@ -340,26 +337,26 @@ def _coterminosity(layer: str, fp: Footprint, index: UnitIndex, units: np.ndarra
     whole = ids[share_of_area[ids] >= t.coterminous_min]
     value = float(inside[whole].sum() / pop) if pop else 0.0
     split = [i for i in ids if share_of_area[i] < t.coterminous_min]
-    split_txt = "; ".join(f"{index.layer_names[layer][i]} is {_pct(share_of_area[i])} inside"
+    split_txt = "; ".join(f"{index.layer_names[layer][i]} is {percent(share_of_area[i])} inside"
                           for i in sorted(split, key=lambda i: -inside[i])[:4])
     geography = getattr(index.geo, "geography", "2018")
     if geography == "2024" and layer == "ccg" and fp.level in ("neighbourhood", "place", "multi_place"):
         # sub-ICB locations are commissioning areas above places (in London one per ICB): shown, not a test
         return CheckResult(rule, None, value, t.coterminous_min,
-                           f"{_pct(value)} of residents live in sub-ICB locations wholly inside (for information: "
+                           f"{percent(value)} of residents live in sub-ICB locations wholly inside (for information: "
                            f"below ICB level the councils are the test)")
     if canonical_level(fp.level) == "locality":
         return CheckResult(rule, None, value, t.coterminous_min,
                            f"{LEVEL_LABELS[fp.level]}s are parts of {layer_word('borough', getattr(index.geo, 'geography', '2018'))}s: "
                            f"{word} coterminosity shown for information "
-                           f"({_pct(value)} of residents in whole {word}s)")
+                           f"({percent(value)} of residents in whole {word}s)")
     ok = value >= t.coterminous_min
     if ok and not split:
         reason = f"coterminous with {len(whole)} whole {word}(s)"
     elif ok:
-        reason = f"{_pct(value)} of residents live in whole {word}s (at least {_pct(t.coterminous_min)}); {split_txt}"
+        reason = f"{percent(value)} of residents live in whole {word}s (at least {percent(t.coterminous_min)}); {split_txt}"
     else:
-        reason = f"only {_pct(value)} of residents live in {word}s wholly inside (needs {_pct(t.coterminous_min)}); {split_txt}"
+        reason = f"only {percent(value)} of residents live in {word}s wholly inside (needs {percent(t.coterminous_min)}); {split_txt}"
     return CheckResult(rule, ok, value, t.coterminous_min, reason)
 
 
@@ -374,7 +371,7 @@ def _pathway_care_flow(cf: CheckResult, t: Thresholds) -> CheckResult:
     ok = value >= t.pathway_care_flow_min
     return CheckResult(cf.rule, ok, value, t.pathway_care_flow_min,
                        f"{cf.reason} (pathway partnership: {'at least' if ok else 'below'} "
-                       f"{_pct(t.pathway_care_flow_min)}, pathway_care_flow_min)")
+                       f"{percent(t.pathway_care_flow_min)}, pathway_care_flow_min)")
 
 
 def _care_flow_missing(fp: Footprint) -> CheckResult:

@@ -6,9 +6,7 @@ A tally after one click is then an array update, not a geometry operation.
 from __future__ import annotations
 
 import difflib
-import os
 import re
-import tempfile
 import warnings
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -16,9 +14,9 @@ from typing import Iterable
 import numpy as np
 import scipy.sparse as sp
 
-from pathlib import Path
 
 from boundaries import Geographies, Settings, settings
+from boundaries.files import atomic_write
 
 from .errors import UnknownCodeError
 
@@ -266,15 +264,10 @@ def cached_adjacency(geo: Geographies, config: Settings | None = None) -> sp.csr
             pass
     adj = unit_adjacency(geo)
     if geo.key and folder.is_dir():
-        tmp = None
         try:  # a read-only or full cache folder only costs the speed-up
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".adj-", suffix=".npz")
-            os.close(fd)
-            sp.save_npz(tmp, sp.csr_matrix(adj))
-            os.replace(tmp, path)
+            atomic_write(path, lambda f: sp.save_npz(f, sp.csr_matrix(adj)), binary=True)
         except OSError:
-            if tmp is not None:
-                Path(tmp).unlink(missing_ok=True)
+            pass
     return adj
 
 

@@ -28,6 +28,7 @@ from .checks import CheckResult
 from .footprints import Footprint
 from .index import UnitIndex
 from .profile import Profile, ProfileData, constituent_layer, profile_units
+from .text import percent_short
 from .thresholds import Thresholds, canonical_level
 
 __all__ = ["INEQUALITY_RULES", "inequality_checks", "not_measurable"]
@@ -43,10 +44,6 @@ def not_measurable(rule: str, why: str, threshold=None) -> CheckResult:
 
 def _pts(x: float) -> str:
     return f"{100 * x:.0f}"
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.0f}%" if 100 * x >= 9.95 or x == 0 else f"{100 * x:.1f}%"
 
 
 def _verdict(rule: str, ok: bool, value, threshold, reason: str, mode: str) -> CheckResult:
@@ -111,7 +108,7 @@ def inequality_checks(
             ref = profile_units(data, ref_units, constituents="borough")
             excess = profile.core20_share - ref.core20_share
             ok = excess <= limit + 1e-12
-            reason = (f"Core20 share {_pct(profile.core20_share)} in {footprint.name} vs {_pct(ref.core20_share)} "
+            reason = (f"Core20 share {percent_short(profile.core20_share)} in {footprint.name} vs {percent_short(ref.core20_share)} "
                       f"in {ref_name}: {_pts(abs(excess))} points {'above' if excess >= 0 else 'below'}, "
                       f"{'within' if ok else 'more than'} {_pts(limit)}")
             out.append(_verdict("locality_core20", ok, round(excess, 4), limit, reason, mode))

@@ -52,8 +52,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Union
@@ -65,10 +63,14 @@ import scipy.sparse as sp
 import shapely
 
 from boundaries import settings
+from boundaries.errors import FootprintsError
+from boundaries.files import atomic_write
 
 from .errors import ScenarioError
 from .footprints import Scenario, resolve_members
+from .geometry import dissolve_groups
 from .index import LAYERS, UnitIndex
+from .text import percent
 from .thresholds import ALL_LEVELS, LEVELS, Thresholds
 
 __all__ = [
@@ -310,7 +312,7 @@ def layer_geometries(layer: OverlapLayer, index: UnitIndex, *, source: str = "pu
         return gpd.GeoDataFrame({"code": frame["code"].to_numpy(), "name": frame["name"].to_numpy()},
                                 geometry=frame.geometry.to_numpy(), crs=frame.crs)
     unit_geoms = geo.units.geometry.to_numpy()
-    shapes = [shapely.coverage_union_all(unit_geoms[layer.units_of(j)]) for j in range(len(layer))]
+    shapes = dissolve_groups(unit_geoms, (layer.units_of(j) for j in range(len(layer))))
     return gpd.GeoDataFrame({"code": layer.codes, "name": layer.names}, geometry=shapes, crs=geo.units.crs)
 
 
@@ -707,19 +709,17 @@ def _read_unit_areas(path: Path, b: _Areas, index: UnitIndex, key: str) -> UnitA
 
 def _write_unit_areas(path: Path, table: UnitAreas) -> None:
     """Write the table atomically (temporary file, then ``os.replace``); a failed write leaves no file."""
+    m = table.matrix
+    head = np.array([_UNIT_AREAS_VERSION, m.shape[0], m.shape[1], m.nnz, table.n_inside, table.n_cut], "<i8")
+
+    def write(f) -> None:
+        for part in (head, m.indptr.astype("<i8"), m.indices.astype("<i8"), m.data.astype("<f8")):
+            f.write(part.tobytes())
+
     try:  # a read-only or full cache folder only costs the speed-up
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".unit-areas-", suffix=".bin")
-    except OSError:
-        return
-    try:
-        m = table.matrix
-        head = np.array([_UNIT_AREAS_VERSION, m.shape[0], m.shape[1], m.nnz, table.n_inside, table.n_cut], "<i8")
-        with os.fdopen(fd, "wb") as f:
-            for part in (head, m.indptr.astype("<i8"), m.indices.astype("<i8"), m.data.astype("<f8")):
-                f.write(part.tobytes())
-        os.replace(tmp, path)
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)
+        atomic_write(path, write, binary=True)
+    except (OSError, FootprintsError):
+        pass
 
 
 def _unit_areas(b: _Areas, index: UnitIndex, *, cache: bool = True, side: str | None = None) -> UnitAreas:
@@ -1109,10 +1109,6 @@ def _share_columns(table: pd.DataFrame, by: str) -> tuple[str, str]:
                        fix=f"build it with by including {by!r}")
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
-
-
 def overlap_summary(table: pd.DataFrame, by: str = "population", coterminous_min: float | None = None) -> pd.DataFrame:
     """One row per area of A: its best-matching area of B and how well they match.
 
@@ -1154,23 +1150,23 @@ def overlap_summary(table: pd.DataFrame, by: str = "population", coterminous_min
         a_name, b_name = best["a_name"], best["b_name"]
         if share_a >= t and share_b >= t:
             match = "coterminous"
-            reason = (f"{_pct(share_a)} of {a_name}'s {word} {verb} in {b_name}, and {_pct(share_b)} of "
-                      f"{b_name}'s {verb} in {a_name}: coterminous (both at least {_pct(t)})")
+            reason = (f"{percent(share_a)} of {a_name}'s {word} {verb} in {b_name}, and {percent(share_b)} of "
+                      f"{b_name}'s {verb} in {a_name}: coterminous (both at least {percent(t)})")
         elif share_a >= t:
             match = "within"
-            reason = (f"{a_name} lies within {b_name} ({_pct(share_a)} of its {word}), but is only "
-                      f"{_pct(share_b)} of {b_name}")
+            reason = (f"{a_name} lies within {b_name} ({percent(share_a)} of its {word}), but is only "
+                      f"{percent(share_b)} of {b_name}")
         else:
-            others = "; ".join(f"{r.b_name} {_pct(getattr(r, sa))}" for r in group.iloc[1:4].itertuples())
+            others = "; ".join(f"{r.b_name} {percent(getattr(r, sa))}" for r in group.iloc[1:4].itertuples())
             more = f" and {len(group) - 4} more" if len(group) > 4 else ""
             if share_a >= MAJORITY:
                 match = "mostly"
-                reason = (f"most of {a_name}'s {word} ({_pct(share_a)}) {verb} in {b_name}, below {_pct(t)} "
+                reason = (f"most of {a_name}'s {word} ({percent(share_a)}) {verb} in {b_name}, below {percent(t)} "
                           f"for coterminous; the rest in {others}{more}")
             else:
                 match = "split"
                 reason = (f"{a_name} is split: no area holds half of its {word} or more "
-                          f"({b_name} {_pct(share_a)}; {others}{more})")
+                          f"({b_name} {percent(share_a)}; {others}{more})")
         rows.append({"a_code": a_code, "a_name": a_name, "b_code": best["b_code"], "b_name": b_name,
                      "share_of_a": share_a, "share_of_b": share_b, "n_overlaps": len(group),
                      "match": match, "reason": reason})

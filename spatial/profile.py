@@ -35,6 +35,7 @@ import scipy.sparse as sp
 from boundaries.attributes import IMD_N_AREAS
 
 from .index import UnitIndex
+from .text import percent, percent_short
 from .thresholds import GAP_MIN_PART_SHARE, canonical_level
 
 __all__ = [
@@ -286,19 +287,19 @@ class Profile:
             return (f"fewer than two {self._word}s with at least {GAP_MIN_PART_SHARE:.0%} of the "
                     "residents: no gap to measure")
         hi, lo = self.most_deprived, self.least_deprived
-        return (f"Core20 share {_pct(hi.core20_share)} in {hi.name} vs {_pct(lo.core20_share)} in {lo.name}: "
+        return (f"Core20 share {percent_short(hi.core20_share)} in {hi.name} vs {percent_short(lo.core20_share)} in {lo.name}: "
                 f"gap {_pts(self.core20_gap)} points")
 
     def summary(self) -> str:
         """One line for the Sketch tally."""
         parts = []
         if self.share_65_plus is not None:
-            age = f"65+ {_pct1(self.share_65_plus)}"
+            age = f"65+ {percent(self.share_65_plus)}"
             if self.share_75_plus is not None:
-                age += f", 75+ {_pct1(self.share_75_plus)}"
+                age += f", 75+ {percent(self.share_75_plus)}"
             parts.append(age)
         if self.core20_share is not None:
-            parts.append(f"Core20 {_pct1(self.core20_share)}")
+            parts.append(f"Core20 {percent(self.core20_share)}")
             parts.append(f"mean IMD rank {self.mean_imd_rank:,.0f}")
         if self.core20_gap is not None:
             parts.append(f"Core20 gap {_pts(self.core20_gap)} pts across {self._word}s")
@@ -310,23 +311,23 @@ class Profile:
         rows: list[tuple[str, str, str]] = [("Residents", f"{self.residents:,}", s["residents"])]
         for label, n in self.age_bands.items():
             share = n / self.age_residents if self.age_residents else 0.0
-            rows.append((f"Aged {label}", f"{n:,} ({_pct1(share)})", s["age"]))
+            rows.append((f"Aged {label}", f"{n:,} ({percent(share)})", s["age"]))
         for label, n, share in (("65+", self.aged_65_plus, self.share_65_plus),
                                 ("75+", self.aged_75_plus, self.share_75_plus)):
             if label in self.age_bands:  # the Census 2021 band "65+" is already a row
                 continue
-            rows.append((f"Aged {label}", "not measurable" if n is None else f"{n:,} ({_pct1(share)})",
+            rows.append((f"Aged {label}", "not measurable" if n is None else f"{n:,} ({percent(share)})",
                          s["age"]))
         if self.core20_share is not None:
             for d, n in enumerate(self.imd_deciles, start=1):
                 rows.append((f"IMD decile {d}" + (" (most deprived)" if d == 1 else " (least deprived)" if d == 10
-                                                  else ""), f"{n:,} ({_pct1(n / self.residents if self.residents else 0)})",
+                                                  else ""), f"{n:,} ({percent(n / self.residents if self.residents else 0)})",
                              s["imd"]))
             for q, n in enumerate(self.imd_quintiles, start=1):
-                rows.append((f"IMD quintile {q}", f"{n:,} ({_pct1(n / self.residents if self.residents else 0)})",
+                rows.append((f"IMD quintile {q}", f"{n:,} ({percent(n / self.residents if self.residents else 0)})",
                              s["imd"]))
             rows.append(("Core20 (most deprived national quintile)",
-                         f"{self.core20_residents:,} ({_pct1(self.core20_share)})", s["imd"]))
+                         f"{self.core20_residents:,} ({percent(self.core20_share)})", s["imd"]))
             rows.append(("Mean IMD rank (1 = most deprived)", f"{self.mean_imd_rank:,.0f}", s["imd"]))
             rows.append((f"Core20 gap across {self._word}s", self.gap_reason(), s["imd"]))
         for note in self.notes:
@@ -358,14 +359,6 @@ class Profile:
 
 def _round(x: float | None) -> float | None:
     return None if x is None else round(float(x), 4)
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.0f}%" if 100 * x >= 9.95 or x == 0 else f"{100 * x:.1f}%"
-
-
-def _pct1(x: float) -> str:
-    return f"{100 * x:.1f}%"
 
 
 def _pts(x: float) -> str:

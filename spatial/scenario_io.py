@@ -23,23 +23,23 @@ import io
 import json
 import os
 import re
-import tempfile
-from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, Callable, Iterator, Mapping
+from typing import IO, Any, Callable, Mapping
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from boundaries import DEFAULT_YEAR
 from boundaries.config import DEFAULT_GEOGRAPHY, GEOGRAPHIES, default_year
+from boundaries.files import TextEncodingError, atomic_path, decode_text
+from boundaries.files import atomic_write as _atomic_write
 
 from .checks import RULES, ScenarioReport
 from .errors import AssignmentError, FootprintError, ScenarioError, ScenarioExistsError, ScenarioFormatError, \
     UnknownCodeError
 from .footprints import Footprint, Scenario
+from .geometry import dissolve
 from .index import UnitIndex, normalise_code
 from .text import csv_cell, uncsv_cell
 from .thresholds import LEVEL_ORDER, ALL_LEVELS, LEVELS, Thresholds
@@ -84,78 +84,10 @@ _FOOTPRINT_WHERE = re.compile(r"^footprint '(.*)'$")
 
 # --- atomic writes ---------------------------------------------------------------------------
 
-@contextmanager
-def _temp_beside(path: Path, suffix: str = ".tmp") -> Iterator[Path]:
-    """A temporary path in the folder of ``path``, removed unless it was moved into place."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise ScenarioError(f"folder {str(folder)!r} does not exist", where=str(path),
-                            fix="create the folder first or choose another path")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=suffix)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-    finally:
-        tmp_path.unlink(missing_ok=True)
-
-
-def _fsync_file(path: Path) -> None:
-    with open(path, "rb+") as f:
-        os.fsync(f.fileno())
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory handles
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
-
-
 def atomic_write(path: str | os.PathLike, write: Callable[[IO[str]], None], *, encoding: str = "utf-8",
                  newline: str | None = "\n", replace: Callable[[Path], None] | None = None) -> Path:
-    """Write a text file atomically.
-
-    ``write`` receives an open text file in the destination folder; when it
-    returns, the file is flushed, fsynced and moved over ``path`` with
-    :func:`os.replace`.  If ``write`` (or anything after it) raises, the
-    temporary file is removed and ``path`` is left exactly as it was.
-
-    Parameters
-    ----------
-    path : path-like
-        Destination.
-    write : callable
-        Called with the open temporary file.
-    encoding, newline : str
-        Passed to :func:`open`.
-    replace : callable, optional
-        ``replace(tmp)`` moves the finished temporary file into place instead
-        of ``os.replace(tmp, path)`` (e.g. refusing to replace another file).
-
-    Returns
-    -------
-    pathlib.Path
-        The destination.
-    """
-    path = Path(path)
-    with _temp_beside(path) as tmp:
-        with open(tmp, "w", encoding=encoding, newline=newline) as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        if replace is None:
-            os.replace(tmp, path)
-        else:
-            replace(tmp)
-    _fsync_dir(path.parent if str(path.parent) else Path("."))
-    return path
+    """Write a text file atomically (:func:`boundaries.files.atomic_write`; a missing folder is a ScenarioError)."""
+    return _atomic_write(path, write, encoding=encoding, newline=newline, replace=replace, error=ScenarioError)
 
 
 # --- scenario <-> dict -----------------------------------------------------------------------
@@ -437,15 +369,10 @@ def loads(text: str | bytes, *, where: str | None = None) -> Scenario:
 
 
 def _decode_utf8(raw: bytes, where: str) -> str:
-    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
     try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = body.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (body.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise ScenarioFormatError(f"not UTF-8 text (byte 0x{body[exc.start]:02x})",
-                                  where=f"{where}, line {line}, column {col}",
-                                  fix="save the file as UTF-8") from exc
+        return decode_text(raw, where=where, utf16=False)
+    except TextEncodingError as exc:
+        raise ScenarioFormatError(exc.message, where=exc.where, fix=exc.fix) from exc
 
 
 def _read_bytes(path: str | os.PathLike, *, kind: str, error: type[ScenarioError] = ScenarioFormatError) -> bytes:
@@ -628,18 +555,10 @@ def _header_key(text: str) -> str:
 
 
 def _decode_csv(raw: bytes, where: str) -> str:
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return raw.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise AssignmentError("broken UTF-16 text", where=where, fix="save the file as CSV UTF-8") from exc
-    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
     try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = body.count(b"\n", 0, exc.start) + 1
-        raise AssignmentError(f"not UTF-8 text (byte 0x{body[exc.start]:02x})", where=f"{where}, line {line}",
-                              fix="save the file as 'CSV UTF-8' (Excel) or UTF-8") from exc
+        return decode_text(raw, where=where, fix="save the file as 'CSV UTF-8' (Excel) or UTF-8")
+    except TextEncodingError as exc:
+        raise AssignmentError(exc.message, where=exc.where, fix=exc.fix) from exc
 
 
 def _sniff_delimiter(first_line: str) -> str:
@@ -862,7 +781,7 @@ def footprints_frame(report: ScenarioReport, index: UnitIndex) -> gpd.GeoDataFra
     rows, shapes = [], []
     for r in report.footprints:
         units = r.units if r.units is not None else index.expand(report.scenario.get(r.name).members)
-        shapes.append(shapely.coverage_union_all(np.asarray(geoms[units])))
+        shapes.append(dissolve(geoms, units))
         row: dict[str, Any] = {
             "scenario": report.scenario.name, "year": int(report.scenario.year), "name": r.name,
             "level": r.level, "parent": r.parent or "", "population": int(r.population), "n_units": int(r.n_units),
@@ -895,16 +814,13 @@ def _metadata(frame: gpd.GeoDataFrame) -> dict[str, str]:
 
 def _write_frame(frame: gpd.GeoDataFrame, path: str | os.PathLike, driver: str, suffix: str, **kw) -> Path:
     path = Path(path)
-    with _temp_beside(path, suffix=suffix) as tmp:
+    with atomic_path(path, suffix=suffix, error=ScenarioError) as tmp:
         tmp.unlink()  # the driver creates the file itself
         try:
             frame.to_file(tmp, driver=driver, engine="pyogrio", **kw)
         except Exception as exc:
             raise ScenarioError(f"could not write the {driver} file ({exc})", where=str(path),
                                 fix="check the folder is writable and the disk not full") from exc
-        _fsync_file(tmp)
-        os.replace(tmp, path)
-    _fsync_dir(path.parent if str(path.parent) else Path("."))
     return path
 
 

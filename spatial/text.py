@@ -1,6 +1,9 @@
 """User text: names made clean at load, and cells made inert in every CSV we write.
 
-Two concerns, one home each:
+Three concerns, one home each:
+
+* :func:`percent` / :func:`percent_short` write a share in words (``53.6%``;
+  ``n/a`` where it cannot be measured), for every reason, table and report.
 
 * :func:`csv_cell` / :func:`csv_frame` neutralise formula injection in CSV
   output (board CSV, comparison CSV, assignment CSV, every CLI ``--csv``),
@@ -25,14 +28,37 @@ OWASP, "CSV Injection", https://owasp.org/www-community/attacks/CSV_Injection
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["FORMULA_STARTERS", "csv_cell", "uncsv_cell", "csv_frame", "needs_csv_guard", "clean_name", "fold_lookalikes",
+__all__ = ["percent", "percent_short", "FORMULA_STARTERS", "csv_cell", "uncsv_cell", "csv_frame", "needs_csv_guard", "clean_name", "fold_lookalikes",
            "find_surrogate"]
+
+def percent(x: Any, digits: int = 1) -> str:
+    """A share (0-1) as a percentage with ``digits`` decimals; ``"n/a"`` for None, NaN or non-numbers.
+
+    >>> percent(0.5361), percent(None)
+    ('53.6%', 'n/a')
+    """
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return "n/a"
+    return f"{100 * v:.{digits}f}%" if math.isfinite(v) else "n/a"
+
+
+def percent_short(x: float) -> str:
+    """A share as a whole percentage from 10% up (``37%``), with one decimal below it (``4.2%``) and ``0%``.
+
+    >>> percent_short(0.372), percent_short(0.042), percent_short(0)
+    ('37%', '4.2%', '0%')
+    """
+    return f"{100 * x:.0f}%" if 100 * x >= 9.95 or x == 0 else f"{100 * x:.1f}%"
+
 
 #: Characters that make a spreadsheet read a cell as a formula (OWASP); full-width forms fold to these.
 FORMULA_STARTERS = ("=", "+", "-", "@", "\t", "\r")

@@ -24,7 +24,7 @@ def _boundary_map_html(_engine, region: str, year: int) -> str:
     (about 0.7 s) and importing folium (about 0.8 s).
     """
     from boundaries.config import settings
-    from spatial.scenario_io import atomic_write
+    from boundaries.files import atomic_write
 
     key = _engine.geo.key
     stem = re.sub(r"[^A-Za-z0-9]+", "-", region).strip("-")  # "london::2018" -> "london-2018" (portable name)
@@ -37,8 +37,7 @@ def _boundary_map_html(_engine, region: str, year: int) -> str:
     html = _build_boundary_map_html(_engine, region, year)
     if key:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(path, lambda f: f.write(html))
+            atomic_write(path, lambda f: f.write(html), parents=True)
         except OSError:  # a read-only or full cache: the map still shows, built each start
             pass
     return html

@@ -527,7 +527,7 @@ def overlap_pieces(la, lb, table: pd.DataFrame, index, coterminous_min: float):
     """
     import geopandas as gpd
     import numpy as np
-    import shapely
+    from spatial.geometry import dissolve
 
     from spatial.overlaps import MAJORITY
 
@@ -538,7 +538,7 @@ def overlap_pieces(la, lb, table: pd.DataFrame, index, coterminous_min: float):
     shapes, kinds = [], []
     for r in rows.itertuples(index=False):
         units = np.intersect1d(la.units_of(pos_a[str(r.a_code)]), lb.units_of(pos_b[str(r.b_code)]))
-        shapes.append(shapely.coverage_union_all(geoms[units]))
+        shapes.append(dissolve(geoms, units))
         sa, sb = float(r.share_of_a_pop), float(r.share_of_b_pop)
         if sa >= coterminous_min and sb >= coterminous_min:
             kinds.append(PIECE_KINDS[0])

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,7 @@ from boundaries import Geographies
 from ..geometry import DEFAULT_TOLERANCE_M, to_map_geometry
 from ..topology import pack_topology, to_topology
 from .vendor import FRONTEND_DIR
+from boundaries.files import atomic_write
 
 __all__ = ["FORMAT_VERSION", "DATA_SUBDIR", "map_data", "map_data_name", "map_data_ready", "ensure_map_data"]
 
@@ -118,14 +117,6 @@ def ensure_map_data(geo: Geographies, tolerance_m: float = DEFAULT_TOLERANCE_M, 
     path = frontend_dir / name
     if path.is_file():
         return name
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(map_data(geo, tolerance_m), separators=(",", ":"), ensure_ascii=False)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    atomic_write(path, lambda f: f.write(text), parents=True, mode=0o644)
     return name

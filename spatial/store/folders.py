@@ -40,7 +40,7 @@ def _stem(name: str) -> str:
 
 def export_folder(store, folder: Path, *, user: str | None = None) -> int:
     """Write every live scenario this user can see, every version, and the manifest; files written."""
-    from ..scenario_io import atomic_write
+    from boundaries.files import atomic_write
 
     folder.mkdir(parents=True, exist_ok=True)
     manifest = {"format": "footprints-store-export", "version": 1, "scenarios": []}
