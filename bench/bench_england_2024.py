@@ -133,7 +133,7 @@ def main() -> None:
     print(f"   {split} of {len(councils)} upper-tier councils lie in more than one ICB")
 
     print("4. Every contiguous 2-4-ICB cluster, enumerated and checked (containment included)")
-    engine.flows = CareFlows.load(engine.geo, year=2019)
+    engine = engine.with_flows(CareFlows.load(engine.geo, year=2019))
     t0 = time.perf_counter()
     table = cluster_table(index, flows=engine.flows)
     t_first = time.perf_counter() - t0

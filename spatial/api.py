@@ -13,7 +13,7 @@ see the same numbers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from boundaries import Geographies, Settings
@@ -29,9 +29,12 @@ from .thresholds import Thresholds
 __all__ = ["Engine"]
 
 
-@dataclass(eq=False)
+@dataclass(frozen=True, eq=False)
 class Engine:
     """Geographies, unit index and (optionally) care flows for one region and year.
+
+    An engine is never changed after it is made (the app shares one across
+    sessions): :meth:`for_year` and :meth:`with_flows` return new engines.
 
     Attributes
     ----------
@@ -44,7 +47,6 @@ class Engine:
     geo: Geographies
     index: UnitIndex
     flows: CareFlowModel | None = None
-    _by_year: dict[int, "Engine"] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(
@@ -97,7 +99,7 @@ class Engine:
         if care_flows:
             from .careflows import CareFlows
 
-            engine.flows = CareFlows.load(geo)
+            engine = engine.with_flows(CareFlows.load(geo))
         return engine
 
     @property
@@ -116,15 +118,18 @@ class Engine:
         return self.geo.area or self.geo.region
 
     def for_year(self, year: int) -> "Engine":
-        """Engine for another population year (shares the adjacency; memoised per engine)."""
+        """A new engine for another population year (sharing the adjacency and the care-flow model).
+
+        ``self`` is returned for its own year; nothing is written onto it.
+        """
         if year == self.year:
             return self
-        if year not in self._by_year:
-            index = self.index.with_year(year)
-            self._by_year[year] = Engine(index.geo, index)
-        other = self._by_year[year]
-        other.flows = self.flows  # shared, also when attached after the first call
-        return other
+        index = self.index.with_year(year)
+        return Engine(index.geo, index, self.flows)
+
+    def with_flows(self, flows: CareFlowModel | None) -> "Engine":
+        """A new engine with the care-flow model ``flows`` (None: without)."""
+        return replace(self, flows=flows)
 
     def check_footprint(self, footprint: Footprint, *, thresholds: Thresholds | None = None, **kw) -> FootprintReport:
         """Check one footprint (see :func:`spatial.checks.check_footprint`)."""

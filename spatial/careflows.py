@@ -36,7 +36,7 @@ Attach a model to an engine::
     from spatial.careflows import CareFlows
 
     engine = Engine.load()
-    engine.flows = CareFlows.load(engine.geo, year=2018)   # or attach_flows(engine, 2018)
+    engine = engine.with_flows(CareFlows.load(engine.geo, year=2018))   # or attach_flows(engine, 2018)
 
 Method and assumptions: ``docs/CARE_FLOWS.md``.
 """
@@ -957,13 +957,11 @@ def containment_frame(
 
 
 def attach_flows(engine: Any, year: int = 2018, **kwargs: Any) -> Any:
-    """Build the care-flow model for an engine and attach it (``engine.flows``); return the engine.
+    """A new engine: ``engine`` with the care-flow model built for it (``engine`` itself is unchanged).
 
-    Engines made by ``engine.for_year`` share it, also when it is attached
-    later.
+    Engines made from it by ``for_year`` share the model.
     """
-    engine.flows = CareFlows.load(engine.geo, year=year, **kwargs)
-    return engine
+    return engine.with_flows(CareFlows.load(engine.geo, year=year, **kwargs))
 
 
 def with_core_providers(

@@ -485,12 +485,8 @@ def test_cli_check_includes_care_flow_rule():
 def test_flow_map_layers(engine, flows):
     from layers.careflows import flow_map_layers
 
-    engine.flows = flows
-    try:
-        fp = Footprint("BHR", "multi_borough", BHR)
-        outline, lines, points = flow_map_layers(engine, fp, top=6)
-    finally:
-        engine.flows = None
+    fp = Footprint("BHR", "multi_borough", BHR)
+    outline, lines, points = flow_map_layers(engine.with_flows(flows), fp, top=6)
     m = flows.measure(fp, engine.index, top=6)
     gj = next(c for c in lines._children.values() if hasattr(c, "data"))
     feats = gj.data["features"]

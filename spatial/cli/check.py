@@ -81,20 +81,19 @@ def read_scenario(spec: str, index, *, level: str = "multi_borough") -> Scenario
         raise
 
 
-def attach_care_flows(engine) -> str | None:
-    """Attach the care-flow model (:class:`spatial.careflows.CareFlows`) to ``engine``.
+def attach_care_flows(engine):
+    """``engine`` with the care-flow model (:class:`spatial.careflows.CareFlows`), and a note.
 
-    Returns ``None`` when attached, else a note for the user saying why the
-    ``care_flow`` rule is not measured (e.g. the flows file is missing); the
-    check then runs without that verdict.
+    Returns ``(new_engine, None)`` when the model loaded, else ``(engine, note)``
+    with a note for the user saying why the ``care_flow`` rule is not measured
+    (e.g. the flows file is missing); the check then runs without that verdict.
     """
     from ..careflows import CareFlows
 
     try:
-        engine.flows = CareFlows.load(engine.geo)
+        return engine.with_flows(CareFlows.load(engine.geo)), None
     except FootprintsError as exc:
-        return f"care flows not loaded ({exc}); the care_flow rule is not measured"
-    return None
+        return engine, f"care flows not loaded ({exc}); the care_flow rule is not measured"
 
 
 def _wrap(text: str, width: int, indent: str) -> list[str]:
@@ -149,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
     scenario = read_scenario(args.scenario, engine.index, level=args.level)
     if args.year is not None:
         scenario = scenario.with_year(args.year)
-    note = None if args.no_care_flows else attach_care_flows(engine)
+    engine, note = (engine, None) if args.no_care_flows else attach_care_flows(engine)
     report = engine.check(scenario)
     profiles = None
     if getattr(args, "profile", False):

@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     if args.max_icbs is not None:
         changes["cluster_max_icbs"] = args.max_icbs
     t = Thresholds().replace(**changes)
-    note = None if args.no_care_flows else attach_care_flows(engine)
+    engine, note = (engine, None) if args.no_care_flows else attach_care_flows(engine)
     if args.icbs:
         fp = Footprint(" + ".join(args.icbs), "icb_cluster", tuple(args.icbs))
         report = check_footprint(fp, engine.index, thresholds=t, flows=engine.flows)

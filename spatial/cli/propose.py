@@ -103,7 +103,7 @@ def _engine(args: argparse.Namespace, *, flows: bool):
     from ..api import Engine
 
     engine = load_engine(args)
-    note = attach_care_flows(engine) if flows else None
+    engine, note = attach_care_flows(engine) if flows else (engine, None)
     if args.year is not None:
         engine = engine.for_year(args.year)
     return engine, note
@@ -174,7 +174,7 @@ def run_partitions(args: argparse.Namespace) -> int:
     # resolve the STP before loading the care flows, so a typo fails fast
     engine = load_engine(args)
     resolve_stp(engine.index, args.stp)
-    note = None if args.no_care_flows else attach_care_flows(engine)
+    engine, note = (engine, None) if args.no_care_flows else attach_care_flows(engine)
     if args.year is not None:
         engine = engine.for_year(args.year)
     search = propose_partitions(engine.index, args.stp, flows=engine.flows, weights=weights, limit=None)
