@@ -316,7 +316,7 @@ def flow_map_layers(
 
     model = flows if flows is not None else getattr(engine, "flows", None)
     if model is None:
-        raise ValueError("no care-flow model: set engine.flows = CareFlows.load(engine.geo, year=2018)")
+        raise ValueError("no care-flow model: use engine.with_flows(CareFlows.load(engine.geo, year=2018))")
     index = engine.index
     if units is None:
         units = index.expand(footprint.members, where=f"footprint {footprint.name!r}")

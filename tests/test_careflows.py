@@ -520,12 +520,8 @@ def test_flow_map_renders_offline(engine, flows, tmp_path):
     from layers.careflows import flow_map
     from layers.export import block_network, browser
 
-    engine.flows = flows
-    try:
-        fp = Footprint("Kingston and Richmond", "multi_borough", (KINGSTON, RICHMOND))
-        html = self_contained_html(flow_map(engine, fp, top=5))
-    finally:
-        engine.flows = None
+    fp = Footprint("Kingston and Richmond", "multi_borough", (KINGSTON, RICHMOND))
+    html = self_contained_html(flow_map(engine.with_flows(flows), fp, top=5))
     path = tmp_path / "flows.html"
     path.write_text(html, encoding="utf-8")
     result: dict = {}
