@@ -33,13 +33,13 @@ prepare_clickmap()  # Leaflet for the Sketch map, copied once from the installed
 def pages(home_default: bool = True) -> list:
     """The app's pages (the home page is the default unless a share link is open)."""
     return [
-        st.Page("ui/home.py", title="Data and boundaries", icon="🗺️", default=home_default),
-        st.Page("ui/sketch.py", title="Sketch", icon=":material/draw:"),
-        st.Page("ui/check.py", title="Check", icon="✅"),
-        st.Page("ui/overlaps.py", title="Overlaps", icon="🔀"),
-        st.Page("ui/proposals.py", title="Proposals", icon="🧭"),
-        st.Page("ui/scenarios.py", title="Scenarios", icon="💾"),
-        st.Page("ui/export.py", title="Board export", icon="🖨️"),
+        st.Page("ui/pages/home.py", title="Data and boundaries", icon="🗺️", default=home_default),
+        st.Page("ui/pages/sketch.py", title="Sketch", icon=":material/draw:"),
+        st.Page("ui/pages/check.py", title="Check", icon="✅"),
+        st.Page("ui/pages/overlaps.py", title="Overlaps", icon="🔀"),
+        st.Page("ui/pages/proposals.py", title="Proposals", icon="🧭"),
+        st.Page("ui/pages/scenarios.py", title="Scenarios", icon="💾"),
+        st.Page("ui/pages/export.py", title="Board export", icon="🖨️"),
     ]
 
 
@@ -51,7 +51,7 @@ st.html("<style>[data-testid='stCaptionContainer'] { opacity: 1 !important; colo
 # A share link (?scenario=<id>&version=<n>) opens the read-only board view, without the page menu;
 # its "Make a copy" switches to the Scenarios page with an editable copy.
 if "scenario" in st.query_params:
-    st.navigation([st.Page("ui/shared.py", title="Shared scenario", icon="🔗", default=True), *pages(False)],
+    st.navigation([st.Page("ui/pages/shared.py", title="Shared scenario", icon="🔗", default=True), *pages(False)],
                   position="hidden").run()
 else:
     st.navigation(pages()).run()

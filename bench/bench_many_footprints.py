@@ -64,7 +64,7 @@ def main() -> int:
     state = AppState()
     state.history.push(scenario, "bench")
     at.session_state[STATE_KEY] = state
-    at.switch_page("ui/check.py")
+    at.switch_page("ui/pages/check.py")
     t0 = time.perf_counter()
     at.run()
     t_page = time.perf_counter() - t0

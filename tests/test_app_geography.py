@@ -35,7 +35,7 @@ def test_picker_switches_to_2024_and_check_page_uses_it(tmp_path, monkeypatch):
     old = AppState()
     old.history.push(Scenario("old", (Footprint("K", "borough", ("E09000021",)),)), "test")
     at.session_state[STATE_KEY] = old
-    at.switch_page("ui/check.py")
+    at.switch_page("ui/pages/check.py")
     at.run()
     assert not at.exception, at.exception
     state = at.session_state[STATE_KEY]
@@ -51,7 +51,7 @@ def test_picker_switches_to_2024_and_check_page_uses_it(tmp_path, monkeypatch):
     st = AppState()
     st.history.push(sc, "test")
     at.session_state[STATE_KEY] = st
-    at.switch_page("ui/check.py")
+    at.switch_page("ui/pages/check.py")
     at.run()
     assert not at.exception, at.exception
     text = " ".join(str(e.value) for e in at.markdown) + " ".join(str(d.value) for d in at.dataframe)
@@ -60,7 +60,7 @@ def test_picker_switches_to_2024_and_check_page_uses_it(tmp_path, monkeypatch):
     # an ICB as region
     at.sidebar.selectbox(key=REGION_KEY).set_value("QMF").run()
     assert not at.exception, at.exception
-    at.switch_page("ui/home.py")
+    at.switch_page("ui/pages/home.py")
     at.run()
     assert not at.exception, at.exception
     metrics = {m.label: m.value for m in at.metric}
@@ -75,7 +75,7 @@ def test_sketch_at_unit_level_for_an_icb_and_not_for_england(tmp_path, monkeypat
     at.session_state[REGION_KEY] = "QMF"
     at.run()
     assert not at.exception, at.exception
-    at.switch_page("ui/sketch.py")
+    at.switch_page("ui/pages/sketch.py")
     at.run()
     assert not at.exception, at.exception
     levels = at.selectbox(key="sketch_level").options
@@ -123,11 +123,11 @@ def test_every_page_runs_in_the_2024_geography(tmp_path, monkeypatch):
     st = AppState()
     st.history.push(sc, "test")
     at.session_state[STATE_KEY] = st
-    for page in ("ui/check.py", "ui/overlaps.py", "ui/proposals.py", "ui/scenarios.py", "ui/export.py"):
+    for page in ("ui/pages/check.py", "ui/pages/overlaps.py", "ui/pages/proposals.py", "ui/pages/scenarios.py", "ui/pages/export.py"):
         at.switch_page(page)
         at.run()
         assert not at.exception, f"{page}: {at.exception}"
-        if page == "ui/overlaps.py":  # councils x ICBs by default; the ICB holds all of its 8 councils
+        if page == "ui/pages/overlaps.py":  # councils x ICBs by default; the ICB holds all of its 8 councils
             assert at.selectbox(key="overlaps_a").value.startswith("Upper-tier councils")
             assert at.selectbox(key="overlaps_b").value.startswith("ICBs")
             shown = " ".join(str(d.value) for d in at.dataframe)
@@ -141,7 +141,7 @@ def test_preloaded_2024_scenarios_open_in_the_app(tmp_path, monkeypatch):
     at.session_state[GEOGRAPHY_KEY] = "2024"
     at.session_state[REGION_KEY] = "QMF"
     at.run()
-    at.switch_page("ui/scenarios.py")
+    at.switch_page("ui/pages/scenarios.py")
     at.run()
     assert not at.exception, at.exception
     box = at.selectbox(key="scenarios_preloaded")
@@ -169,11 +169,11 @@ def test_pages_for_all_of_england_2024(tmp_path, monkeypatch):
     st = AppState()
     st.history.push(sc, "test")
     at.session_state[STATE_KEY] = st
-    for page in ("ui/check.py", "ui/overlaps.py", "ui/proposals.py", "ui/scenarios.py", "ui/export.py"):
+    for page in ("ui/pages/check.py", "ui/pages/overlaps.py", "ui/pages/proposals.py", "ui/pages/scenarios.py", "ui/pages/export.py"):
         at.switch_page(page)
         at.run()
         assert not at.exception, f"{page}: {at.exception}"
-        if page == "ui/check.py":
+        if page == "ui/pages/check.py":
             pop = pd.read_csv(data / "england21/lsoa21_pop_census2021.csv")
             look = pd.read_csv(data / "nhs/lookups/lsoa21_sicbl24_icb24_en.csv")
             utla = pd.read_csv(data / "local_authorities/ltla23_utla23_lookup.csv")

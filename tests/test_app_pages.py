@@ -26,7 +26,7 @@ from ui.widgets import RULE_LABELS, safe_scenario_name, scenario_path
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 KINGSTON, RICHMOND, MERTON, SUTTON, WANDSWORTH = "E09000021", "E09000027", "E09000024", "E09000029", "E09000032"
 SWL = "E54000031"
-PAGES = ["ui/home.py", "ui/check.py", "ui/overlaps.py", "ui/proposals.py", "ui/scenarios.py", "ui/export.py"]
+PAGES = ["ui/pages/home.py", "ui/pages/check.py", "ui/pages/overlaps.py", "ui/pages/proposals.py", "ui/pages/scenarios.py", "ui/pages/export.py"]
 
 
 @pytest.fixture(autouse=True)
@@ -154,7 +154,7 @@ def test_each_page_renders_with_and_without_a_scenario(page):
 
 def test_check_table_equals_the_engine_report(geo, flows_engine):
     scenario = swl_scenario()
-    at = run_app(scenario, "ui/check.py")
+    at = run_app(scenario, "ui/pages/check.py")
     table = find_table(at, "Failed rules")
     report = flows_engine.check(scenario)
     assert list(table["Footprint"]) == [r.name for r in report.footprints]
@@ -181,14 +181,14 @@ def test_check_table_equals_the_engine_report(geo, flows_engine):
 
 
 def test_check_filters_by_level_and_stp():
-    at = run_app(swl_scenario(), "ui/check.py")
+    at = run_app(swl_scenario(), "ui/pages/check.py")
     at.multiselect(key="check_levels").set_value(["multi_borough"]).run()
     assert set(find_table(at, "Failed rules")["Footprint"]) == {"Kingston and Richmond",
                                                                        "Merton and Wandsworth"}
     at.multiselect(key="check_levels").set_value(["stp", "multi_borough", "borough"]).run()
     other = Scenario("two STPs", (Footprint("Sutton", "borough", (SUTTON,)),
                                   Footprint("Hackney", "borough", ("E09000012",))))
-    at = run_app(other, "ui/check.py")
+    at = run_app(other, "ui/pages/check.py")
     stp_filter = at.multiselect(key="check_stps")
     assert sorted(stp_filter.options) == ["North East London", "South West London"]
     stp_filter.set_value([SWL]).run()
@@ -197,7 +197,7 @@ def test_check_filters_by_level_and_stp():
 
 def test_check_page_shows_unknown_codes_as_an_error():
     bad = Scenario("bad", (Footprint("Nowhere", "borough", ("E09999999",)),))
-    at = run_app(bad, "ui/check.py")
+    at = run_app(bad, "ui/pages/check.py")
     assert not at.exception
     assert any("E09999999" in e and "unknown code" in e for e in errors(at)), errors(at)
 
@@ -205,7 +205,7 @@ def test_check_page_shows_unknown_codes_as_an_error():
 # --- Overlaps ----------------------------------------------------------------------------------------
 
 def test_overlaps_ccg_by_borough_marks_city_hackney_and_westminster_not_coterminous(geo):
-    at = run_app(page="ui/overlaps.py")
+    at = run_app(page="ui/pages/overlaps.py")
     assert at.selectbox(key="overlaps_a").value.startswith("CCG")
     assert at.selectbox(key="overlaps_b").value == "Boroughs"
     ccgs = find_table(at, "Coterminous on both", 0).set_index("Area")
@@ -233,7 +233,7 @@ def test_overlaps_ccg_by_borough_marks_city_hackney_and_westminster_not_cotermin
 
 
 def test_overlaps_of_scenario_footprints_and_stps():
-    at = run_app(swl_scenario(), "ui/overlaps.py")
+    at = run_app(swl_scenario(), "ui/pages/overlaps.py")
     label = "This scenario: multi-borough system footprints"
     at.selectbox(key="overlaps_a").set_value(label).run()
     at.selectbox(key="overlaps_b").set_value("STPs (April 2018)").run()
@@ -248,7 +248,7 @@ def test_overlaps_of_scenario_footprints_and_stps():
 # --- Scenarios ---------------------------------------------------------------------------------------
 
 def test_open_preloaded_save_and_load_round_trip(tmp_path):
-    at = run_app(page="ui/scenarios.py")
+    at = run_app(page="ui/pages/scenarios.py")
     at.selectbox(key="scenarios_preloaded").set_value("kingston-richmond").run()
     at.button(key="scenarios_open_preloaded").click().run()
     loaded = state_of(at).scenario
@@ -276,7 +276,7 @@ def test_open_preloaded_save_and_load_round_trip(tmp_path):
 
 def test_save_names_are_kept_as_given_and_never_overwrite(tmp_path):
     """Store names are data, not paths: traversal-looking names are stored as typed; a taken name is refused."""
-    at = run_app(kr_scenario(), "ui/scenarios.py")
+    at = run_app(kr_scenario(), "ui/pages/scenarios.py")
     at.text_input(key="scenarios_author").input("Ana").run()
     names = ("../../evil", "/etc/evil", "..\\..\\evil", "a/../../b")
     for name in names:
@@ -332,7 +332,7 @@ BAD_UPLOADS = {
 def test_bad_uploads_show_an_error_and_keep_the_scenario(case):
     filename, data, words = BAD_UPLOADS[case]
     before = kr_scenario()
-    at = run_app(before, "ui/scenarios.py")
+    at = run_app(before, "ui/pages/scenarios.py")
     n_versions = len(state_of(at).history.past)
     at.file_uploader(key="scenarios_upload").set_value((filename, data, "application/octet-stream")).run()
     assert not at.exception, at.exception
@@ -344,7 +344,7 @@ def test_bad_uploads_show_an_error_and_keep_the_scenario(case):
 
 
 def test_good_uploads_open_json_and_assignment_csv(geo):
-    at = run_app(kr_scenario(), "ui/scenarios.py")
+    at = run_app(kr_scenario(), "ui/pages/scenarios.py")
     plan = Scenario("Uploaded plan", (Footprint("Sutton and Merton", "multi_borough", (SUTTON, MERTON)),))
     at.file_uploader(key="scenarios_upload").set_value(("plan.json", dumps(plan).encode("utf-8"),
                                                         "application/json")).run()
@@ -358,7 +358,7 @@ def test_good_uploads_open_json_and_assignment_csv(geo):
 
 
 def test_downloads_round_trip(geo):
-    at = run_app(kr_scenario(), "ui/scenarios.py")
+    at = run_app(kr_scenario(), "ui/pages/scenarios.py")
     labels = [d.label for d in at.download_button]
     assert "Scenario JSON" in labels and "Assignment CSV" in labels
     at.button(key="scenarios_prepare_geo").click().run()
@@ -376,7 +376,7 @@ def test_downloads_round_trip(geo):
 
 def test_compare_shows_merton_added(geo, index):
     original = kr_scenario()
-    at = run_app(original, "ui/scenarios.py")
+    at = run_app(original, "ui/pages/scenarios.py")
     merton_unit = geo.units.loc[geo.units.borough == MERTON, "code"].iloc[0]
     edited = apply_brush(original, index, "Kingston and Richmond", merton_unit, "borough")
     state_of(at).history.push(edited, "add Merton")  # what a click on the Sketch map does
@@ -402,8 +402,8 @@ def test_compare_shows_merton_added(geo, index):
 
 
 def test_two_sessions_do_not_see_each_others_edits(index, geo):
-    a = run_app(kr_scenario(), "ui/check.py")
-    b = run_app(kr_scenario(), "ui/check.py")
+    a = run_app(kr_scenario(), "ui/pages/check.py")
+    b = run_app(kr_scenario(), "ui/pages/check.py")
     merton_unit = geo.units.loc[geo.units.borough == MERTON, "code"].iloc[0]
     state_of(a).history.push(apply_brush(kr_scenario(), index, "Kingston and Richmond", merton_unit, "borough"),
                              "add Merton")
@@ -418,7 +418,7 @@ def test_two_sessions_do_not_see_each_others_edits(index, geo):
 # --- Proposals -----------------------------------------------------------------------------------------
 
 def test_proposals_systems_ranked_mapped_and_opened(geo):
-    at = run_app(page="ui/proposals.py")
+    at = run_app(page="ui/pages/proposals.py")
     at.selectbox(key="proposals_stp").set_value(SWL).run()
     at.button(key="proposals_run").click().run()
     assert not at.exception and not errors(at)
@@ -441,7 +441,7 @@ def test_proposals_systems_ranked_mapped_and_opened(geo):
 
 
 def test_proposals_ranking_weights_rerank_without_running_again(geo):
-    at = run_app(page="ui/proposals.py")
+    at = run_app(page="ui/pages/proposals.py")
     at.selectbox(key="proposals_stp").set_value(SWL).run()
     at.button(key="proposals_run").click().run()
     stored = at.session_state["proposals_result"]
@@ -464,7 +464,7 @@ def test_proposals_ranking_weights_rerank_without_running_again(geo):
 
 
 def test_proposals_localities_and_infeasible_borough(geo):
-    at = run_app(page="ui/proposals.py")
+    at = run_app(page="ui/pages/proposals.py")
     at.radio(key="proposals_mode").set_value("Localities in a borough").run()
     at.selectbox(key="proposals_borough").set_value(KINGSTON).run()
     at.button(key="proposals_run").click().run()
@@ -491,7 +491,7 @@ def test_proposals_localities_and_infeasible_borough(geo):
 
 def test_board_export_files_carry_provenance_and_the_engine_numbers(geo, flows_engine):
     scenario = swl_scenario()
-    at = run_app(scenario, "ui/export.py")
+    at = run_app(scenario, "ui/pages/export.py")
     at.text_input(key=f"export_title_{scenario.name}").input("SWL <b>board</b> & co").run()
     at.multiselect(key="export_layers").set_value(["Borough boundaries"]).run()
     at.button(key="export_prepare").click().run()
@@ -548,7 +548,7 @@ def test_board_export_files_carry_provenance_and_the_engine_numbers(geo, flows_e
 
 def test_board_export_levels_and_labels_change_the_map():
     scenario = swl_scenario()
-    at = run_app(scenario, "ui/export.py")
+    at = run_app(scenario, "ui/pages/export.py")
     at.multiselect(key="export_levels").set_value(["multi_borough"]).run()
     at.toggle(key="export_labels").set_value(False).run()
     table = find_table(at, "Failed rules")
@@ -586,7 +586,7 @@ def test_home_page_maps_boroughs_ccgs_and_stps_with_data_status(geo):
 
 def test_check_page_core_provider_override_is_saved_and_changes_containment(geo):
     kr = Scenario("K&R", (Footprint("Kingston and Richmond", "multi_borough", (KINGSTON, RICHMOND)),))
-    at = run_app(kr, page="ui/check.py")
+    at = run_app(kr, page="ui/pages/check.py")
     assert not at.exception, at.exception
     pick = at.multiselect(key="core_pick_Kingston and Richmond")
     assert pick.value == ["RAX"], pick.value  # Kingston Hospital, based in the footprint
@@ -619,7 +619,7 @@ def test_check_page_core_provider_override_is_saved_and_changes_containment(geo)
 
 def test_opening_proposed_localities_in_sketch_lands_on_the_locality_level(geo):
     """Open in Sketch from proposed localities: Sketch shows the localities (it opened an empty level)."""
-    at = run_app(page="ui/proposals.py")
+    at = run_app(page="ui/pages/proposals.py")
     at.radio(key="proposals_mode").set_value("Localities in a borough").run()
     at.selectbox(key="proposals_borough").set_value(KINGSTON).run()
     at.button(key="proposals_run").click().run()
@@ -633,7 +633,7 @@ def test_opening_proposed_localities_in_sketch_lands_on_the_locality_level(geo):
 
 def test_check_page_shows_every_reason_wrapped(geo):
     """The reasons, cut off at the table's right edge, are also listed in full (marks and words, not colour)."""
-    at = run_app(kr_scenario(), "ui/check.py")
+    at = run_app(kr_scenario(), "ui/pages/check.py")
     assert not at.exception
     (block,) = [h for h in at.get("html") if "fp-reasons" in h.proto.body]
     body = block.proto.body
@@ -646,7 +646,7 @@ def test_proposed_localities_are_drawn_in_distinct_colours(geo):
     """Localities of one borough each get a colour (touching ones differ); verdicts are in words on the map."""
     import re
 
-    at = run_app(page="ui/proposals.py")
+    at = run_app(page="ui/pages/proposals.py")
     at.radio(key="proposals_mode").set_value("Localities in a borough").run()
     at.selectbox(key="proposals_borough").set_value(KINGSTON).run()
     at.button(key="proposals_run").click().run()

@@ -29,7 +29,7 @@ def share75(raw, boroughs) -> float:
 
 
 def test_check_page_profile_table_and_deprivation_map(raw):
-    at = run_app(swl_scenario(), "ui/check.py")
+    at = run_app(swl_scenario(), "ui/pages/check.py")
     assert not at.exception and not errors(at), errors(at)
     table = find_table(at, "Core20 share %").set_index("Footprint")
     kr = table.loc["Kingston and Richmond"]
@@ -63,7 +63,7 @@ def test_sketch_tally_shows_the_profile_line(raw):
 
 
 def test_proposals_profile_columns_and_deprivation_weight(raw, geo):
-    at = run_app(page="ui/proposals.py")
+    at = run_app(page="ui/pages/proposals.py")
     at.selectbox(key="proposals_stp").set_value(SWL).run()
     at.button(key="proposals_run").click().run()
     assert not at.exception and not errors(at)
@@ -91,7 +91,7 @@ def test_proposals_profile_columns_and_deprivation_weight(raw, geo):
 
 def test_board_export_profile_columns_and_deprivation_pdf(raw, tmp_path):
     scenario = swl_scenario()
-    at = run_app(scenario, "ui/export.py")
+    at = run_app(scenario, "ui/pages/export.py")
     table = find_table(at, "Failed rules").set_index("Footprint")
     assert table.loc["Kingston and Richmond", "Core20 share %"] == round(100 * core20(raw, [KINGSTON, RICHMOND]), 1)
     at.button(key="export_deprivation").click().run()

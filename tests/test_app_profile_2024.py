@@ -38,7 +38,7 @@ def test_check_page_profile_and_deprivation_map_for_kent_and_medway(raw, tmp_pat
     st = AppState()
     st.history.push(sc, "test")
     at.session_state[STATE_KEY] = st
-    at.switch_page("ui/check.py")
+    at.switch_page("ui/pages/check.py")
     at.run()
     assert not at.exception and not errors(at), (at.exception, errors(at))
     table = find_table(at, "Core20 share %").set_index("Footprint")

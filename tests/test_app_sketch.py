@@ -36,7 +36,7 @@ def in_boroughs(geo, *codes):
 def open_sketch() -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=180)
     at.run()
-    at.switch_page("ui/sketch.py")
+    at.switch_page("ui/pages/sketch.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at

@@ -68,7 +68,7 @@ def save(at, name: str | None = None, author: str = "Ana", message: str = ""):
 
 def test_each_save_is_a_version_with_history_and_links(store_db):
     kr = load_preloaded("kingston-richmond")
-    at = run_app(kr, "ui/scenarios.py")
+    at = run_app(kr, "ui/pages/scenarios.py")
     save(at, message="first cut")
     edited = dataclasses.replace(kr, footprints=kr.footprints + (Footprint("Merton", "borough", (MERTON,)),))
     state_of(at).history.push(edited, "edit")
@@ -109,7 +109,7 @@ def test_each_save_is_a_version_with_history_and_links(store_db):
 
 def test_conflict_shows_both_sides_and_keeps_mine_or_takes_theirs(store_db):
     kr = load_preloaded("kingston-richmond")
-    at = run_app(kr, "ui/scenarios.py")
+    at = run_app(kr, "ui/pages/scenarios.py")
     save(at)
     sid = state_of(at) and at.session_state["store_ref"].scenario_id
     # a colleague saves version 2 meanwhile (their own server process / session)
@@ -174,7 +174,7 @@ def test_crafted_links_say_not_found_only(store_db, crafted):
 
 def test_locked_database_names_it_and_keeps_the_scenario_downloadable(store_db, monkeypatch):
     kr = load_preloaded("kingston-richmond")
-    at = run_app(kr, "ui/scenarios.py")
+    at = run_app(kr, "ui/pages/scenarios.py")
     save(at)  # the store is open and has version 1
     from ui.store import _store
 
@@ -203,7 +203,7 @@ def test_first_start_imports_the_old_folder(store_db, tmp_path):
     for sid in ("kingston-richmond", "london-stps"):
         save_scenario(load_preloaded(sid), legacy / f"{sid}.json")
     before = sorted(p.name for p in legacy.iterdir())
-    at = run_app(page="ui/scenarios.py")
+    at = run_app(page="ui/pages/scenarios.py")
     opts = at.selectbox(key="scenarios_saved").options
     assert len(opts) == 2 and any("Kingston and Richmond · version 1" in o for o in opts), opts
     assert sorted(p.name for p in legacy.iterdir()) == before
@@ -221,7 +221,7 @@ def test_unreachable_postgresql_is_named_and_the_scenario_stays_downloadable(mon
     monkeypatch.setenv("FOOTPRINTS_DB", url)
     _store.clear()
     kr = load_preloaded("kingston-richmond")
-    at = run_app(kr, "ui/scenarios.py")
+    at = run_app(kr, "ui/pages/scenarios.py")
     msgs = errors(at)
     assert any("PostgreSQL database postgresql+psycopg://footprints@127.0.0.1" in m and "cannot be reached" in m
                and "Fix:" in m for m in msgs), msgs
@@ -232,7 +232,7 @@ def test_unreachable_postgresql_is_named_and_the_scenario_stays_downloadable(mon
     _store.clear()
 
 
-def _signed_in_app(user: dict | None, page: str = "ui/scenarios.py", current=None, **params):
+def _signed_in_app(user: dict | None, page: str = "ui/pages/scenarios.py", current=None, **params):
     """The app with an ``[auth]`` section configured and ``st.user`` as given (AppTest's own seam)."""
     from streamlit.testing.v1 import AppTest
 
@@ -290,7 +290,7 @@ def test_with_sign_in_the_owner_saves_and_can_make_a_scenario_private(store_db):
 
 def test_bin_from_the_page(store_db):
     kr = load_preloaded("kingston-richmond")
-    at = run_app(kr, "ui/scenarios.py")
+    at = run_app(kr, "ui/pages/scenarios.py")
     save(at)
     store = open_store(str(store_db))
     store.create(dataclasses.replace(kr, name="Second plan"), author="Bo")

@@ -185,7 +185,7 @@ APPTEST = textwrap.dedent('''
     at.run()
     home = {"exceptions": [e.value for e in at.exception], "errors": [e.value for e in at.error],
             "titles": [t.value for t in at.title]}
-    at.switch_page("ui/sketch.py")
+    at.switch_page("ui/pages/sketch.py")
     at.run()
     sketch = {"exceptions": [e.value for e in at.exception], "errors": [e.value for e in at.error],
               "titles": [t.value for t in at.title]}

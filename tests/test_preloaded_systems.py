@@ -410,7 +410,7 @@ def test_welc_variant(engine, raw):
 def test_proposals_page_fixed_count(raw):
     from tests.test_app_pages import errors, find_table, run_app
 
-    at = run_app(page="ui/proposals.py")
+    at = run_app(page="ui/pages/proposals.py")
     at.radio(key="proposals_mode").set_value("Localities in a borough").run()
     at.selectbox(key="proposals_borough").set_value("E09000012").run()
     at.radio(key="proposals_on").set_value("ward").run()
@@ -430,7 +430,7 @@ def test_proposals_page_fixed_count(raw):
 def test_check_page_shows_the_pathway_partnership(raw):
     from tests.test_app_pages import errors, find_table, run_app
 
-    at = run_app(load_preloaded("south-london-mental-health"), "ui/check.py")
+    at = run_app(load_preloaded("south-london-mental-health"), "ui/pages/check.py")
     assert not at.exception and not errors(at), errors(at)
     table = find_table(at, "Failed rules").set_index("Footprint")
     row = table.loc[PARTNERSHIP]

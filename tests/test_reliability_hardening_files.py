@@ -82,7 +82,7 @@ def test_swallowed_rows_end_to_end_app_upload_shows_the_error_and_keeps_the_scen
     monkeypatch.setenv("FOOTPRINTS_SCENARIOS", str(tmp_path / "saved"))
     text, line = _bad_csvs(geo)[case]
     before = kr_scenario()
-    at = run_app(before, "ui/scenarios.py")
+    at = run_app(before, "ui/pages/scenarios.py")
     n_versions = len(state_of(at).history.past)
     at.file_uploader(key="scenarios_upload").set_value(("plan.csv", text.encode(), "text/csv")).run()
     assert not at.exception, at.exception
@@ -187,17 +187,17 @@ def test_app_store_names_never_collide_and_a_taken_name_is_refused(tmp_path, mon
 
     monkeypatch.setenv("FOOTPRINTS_SCENARIOS", str(tmp_path / "saved"))
     monkeypatch.setenv("FOOTPRINTS_DB", str(tmp_path / "store.db"))
-    at = run_app(_plan("SWL/Merton"), "ui/scenarios.py")
+    at = run_app(_plan("SWL/Merton"), "ui/pages/scenarios.py")
     at.text_input(key="scenarios_author").input("Ana").run()
     at.button(key="scenarios_save").click().run()
     assert not errors(at), errors(at)
-    at2 = run_app(_plan("SWL-Merton", RICHMOND), "ui/scenarios.py")
+    at2 = run_app(_plan("SWL-Merton", RICHMOND), "ui/pages/scenarios.py")
     at2.text_input(key="scenarios_author").input("Bo").run()
     at2.button(key="scenarios_save").click().run()
     assert not errors(at2), errors(at2)
     store = open_store(tmp_path / "store.db")
     assert sorted(s.name for s in store.list()) == ["SWL-Merton", "SWL/Merton"]
-    at3 = run_app(_plan("SWL/Merton", RICHMOND), "ui/scenarios.py")
+    at3 = run_app(_plan("SWL/Merton", RICHMOND), "ui/pages/scenarios.py")
     at3.text_input(key="scenarios_author").input("Cy").run()
     at3.button(key="scenarios_save").click().run()
     assert any("a scenario named 'SWL/Merton' already exists" in m and "Fix:" in m for m in errors(at3)), errors(at3)

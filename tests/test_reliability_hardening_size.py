@@ -59,7 +59,7 @@ def test_a_true_coverage_is_still_cleaned_and_simplified_together(engine, geo):
 def test_check_page_draws_1000_overlapping_footprints(engine, geo):
     from tests.test_app_pages import errors, run_app
 
-    at = run_app(overlapping(geo, MAX_FOOTPRINTS), "ui/check.py", timeout=120)
+    at = run_app(overlapping(geo, MAX_FOOTPRINTS), "ui/pages/check.py", timeout=120)
     assert not at.exception, at.exception
     assert not errors(at), errors(at)
 

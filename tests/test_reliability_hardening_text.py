@@ -158,7 +158,7 @@ def test_lone_surrogate_end_to_end_cli_and_app_upload(tmp_path):
     assert out.returncode == 2 and "lone surrogate" in out.stderr and "footprints[1]" in out.stderr, out.stderr
     assert "codec can't encode" not in out.stderr and "Traceback" not in out.stderr
     before = kr_scenario()
-    at = run_app(before, "ui/scenarios.py")
+    at = run_app(before, "ui/pages/scenarios.py")
     at.file_uploader(key="scenarios_upload").set_value(("plan.json", text.encode(), "application/json")).run()
     assert not at.exception, at.exception
     assert any("lone surrogate" in m and "footprints[1]" in m for m in errors(at)), errors(at)

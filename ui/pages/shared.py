@@ -36,7 +36,7 @@ except StoreError as exc:
 if info is None:
     if st.button("Go to Footprints", key="shared_home"):
         st.query_params.clear()
-        st.switch_page("ui/home.py")
+        st.switch_page("ui/pages/home.py")
     st.stop()
 
 st.info(md(f"Read-only: version {v.number} of {info.name}, saved by {v.author or 'unknown'} on "
@@ -53,7 +53,7 @@ if c1.button("Make a copy", key="shared_copy", type="primary"):
     copy = dataclasses.replace(scenario, name=f"Copy of {scenario.name}"[:200])
     if load_into_session(copy, f"copy of shared '{info.name}' version {v.number}", engine=engine):
         st.query_params.clear()
-        st.switch_page("ui/scenarios.py")
+        st.switch_page("ui/pages/scenarios.py")
 c2.download_button("Scenario JSON", dumps(scenario).encode("utf-8"), key="shared_dl_json",
                    file_name=f"{safe_scenario_name(scenario.name) if scenario.name.strip() else 'scenario'}.json",
                    mime="application/json")

@@ -251,6 +251,6 @@ if st.button("Open in Sketch", key="proposals_open", type="primary",
              help="Makes this proposal the current scenario (undo brings back the previous one)."):
     if load_into_session(proposal_scenario, f"proposal '{pick}'", engine=engine):
         try:
-            st.switch_page("ui/sketch.py")
+            st.switch_page("ui/pages/sketch.py")
         except StreamlitAPIException:  # the Sketch page is not in this app
             st.success(f"Opened {proposal_scenario.name!r}: go to the Sketch page to edit it.")
