@@ -11,7 +11,7 @@ import streamlit as st
 st.set_page_config(page_title="Footprints", page_icon="🗺️", layout="wide")
 
 from ui.state import get_engine  # noqa: E402  (set_page_config must run first)
-from ui.widgets import region_picker  # noqa: E402
+from ui.controls import region_picker  # noqa: E402
 
 region_picker()  # sidebar: geography (2018 | 2024) and region (London, England, an NHS region, an ICB/STP)
 try:

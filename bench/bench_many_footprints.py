@@ -36,7 +36,7 @@ def main() -> int:
     from spatial.limits import MAX_FOOTPRINTS
     from tests.test_reliability_hardening_size import overlapping
     from ui.state import STATE_KEY, AppState
-    from ui.widgets import map_frame
+    from ui.maps import map_frame
 
     engine = Engine.load()
     scenario = overlapping(engine.geo, MAX_FOOTPRINTS)

@@ -18,12 +18,27 @@ serving the pinned files at their pinned paths, e.g. a local test server).
 The scenario store's database is ``FOOTPRINTS_DB`` (an SQLAlchemy URL such as
 ``postgresql://user@host/db`` or ``sqlite:////path/footprints.db``, or a plain
 file path), else ``footprints.db`` in the user data folder.
+
+The app saves scenario files in ``FOOTPRINTS_SCENARIOS``, else
+``<user data dir>/footprints/scenarios``; PNG and PDF exports drive the Chromium
+at ``FOOTPRINTS_CHROMIUM``, else ``/usr/bin/chromium`` (Debian's package).
+
+Every environment variable the app and the engine read is read here, by
+:func:`settings`, and passed down as a :class:`Settings`:
+
+- ``FOOTPRINTS_DATA``: data directory (:attr:`Settings.data_dir`);
+- ``FOOTPRINTS_CACHE``: processed cache and downloads (``cache_dir``);
+- ``FOOTPRINTS_MIRROR_URL``: mirror of the data directory (``mirror_url``);
+- ``FOOTPRINTS_PINNED_URL``: stand-in for raw.githubusercontent.com (``pinned_url``);
+- ``FOOTPRINTS_DB``: scenario store database (``db_url``);
+- ``FOOTPRINTS_SCENARIOS``: folder of saved scenario files (``scenarios_dir``);
+- ``FOOTPRINTS_CHROMIUM``: Chromium for PNG/PDF exports (``chromium``).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
@@ -48,6 +63,9 @@ _GEOGRAPHY_YEAR = {"2018": DEFAULT_YEAR, "2024": 2021}
 def default_year(geography: str) -> int:
     """The population year used for ``geography`` unless another is asked for."""
     return _GEOGRAPHY_YEAR[str(geography)]
+#: Chromium used for PNG and PDF exports unless ``FOOTPRINTS_CHROMIUM`` names another (Debian's package).
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+
 DATA_HELP = (
     "set FOOTPRINTS_DATA to the data directory (the project mirror is "
     "../shared/data beside the repository), or run `python -m boundaries fetch` "
@@ -77,6 +95,12 @@ class Settings:
     db_url : str
         Database of the scenario store: ``FOOTPRINTS_DB`` when set, else an
         SQLite file ``footprints.db`` in the user data folder.
+    scenarios_dir : Path
+        Folder where the app saves scenario files: ``FOOTPRINTS_SCENARIOS`` when
+        set, else ``<user data dir>/footprints/scenarios``.
+    chromium : str
+        Chromium executable for PNG and PDF exports: ``FOOTPRINTS_CHROMIUM`` when
+        set, else ``/usr/bin/chromium``.
     """
 
     data_dir: Path
@@ -86,6 +110,8 @@ class Settings:
     mirror_url: str | None = None
     pinned_url: str | None = None
     db_url: str = ""
+    scenarios_dir: Path = field(default_factory=lambda: _scenarios_dir(""))
+    chromium: str = DEFAULT_CHROMIUM
 
     @property
     def processed_dir(self) -> Path:
@@ -114,13 +140,22 @@ def settings(env: dict[str, str] | None = None) -> Settings:
     cache = Path(env.get("FOOTPRINTS_CACHE") or platformdirs.user_cache_dir("footprints"))
     extra = dict(mirror_url=env.get("FOOTPRINTS_MIRROR_URL") or None,
                  pinned_url=env.get("FOOTPRINTS_PINNED_URL") or None,
-                 db_url=_db_url(env.get("FOOTPRINTS_DB", "").strip()))
+                 db_url=_db_url(env.get("FOOTPRINTS_DB", "").strip()),
+                 scenarios_dir=_scenarios_dir(env.get("FOOTPRINTS_SCENARIOS", "").strip()),
+                 chromium=env.get("FOOTPRINTS_CHROMIUM", "").strip() or DEFAULT_CHROMIUM)
     if env.get("FOOTPRINTS_DATA"):
         return Settings(Path(env["FOOTPRINTS_DATA"]).expanduser(), cache, "env", **extra)
     mirror = REPO_ROOT.parent / "shared" / "data"
     if mirror.is_dir():
         return Settings(mirror, cache, "mirror", BUNDLE_DIR, **extra)
     return Settings(cache / "downloads", cache, "download", BUNDLE_DIR, **extra)
+
+
+def _scenarios_dir(value: str) -> Path:
+    """``FOOTPRINTS_SCENARIOS`` as a folder, else ``<user data dir>/footprints/scenarios``."""
+    if value:
+        return Path(value).expanduser()
+    return platformdirs.user_data_path("footprints", appauthor=False) / "scenarios"
 
 
 def _db_url(value: str) -> str:

@@ -1,9 +1,10 @@
 """Exports for board papers: self-contained HTML, PNG, PDF, CSV and Excel.
 
-Maps are rendered by Playwright driving the system Chromium
-(``/usr/bin/chromium``, or ``FOOTPRINTS_CHROMIUM``): the page is opened from a
-local file with every request to anything but ``file:``, ``data:`` and
-``about:`` aborted, and captured once Leaflet has drawn the shapes.
+Maps are rendered by Playwright driving the system Chromium (the caller's
+path, else :attr:`boundaries.config.Settings.chromium`: ``FOOTPRINTS_CHROMIUM``
+or ``/usr/bin/chromium``): the page is opened from a local file with every
+request to anything but ``file:``, ``data:`` and ``about:`` aborted, and
+captured once Leaflet has drawn the shapes.
 
 Tables carry a title line and a source-and-date line above the header.  Text
 cells that a spreadsheet would read as a formula (starting ``=``, ``+``,
@@ -18,7 +19,6 @@ import contextlib
 import csv
 import datetime as dt
 import io
-import os
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator
@@ -31,7 +31,6 @@ from boundaries.files import atomic_write_bytes
 from .assets import self_contained_html
 
 __all__ = [
-    "CHROMIUM",
     "CHROMIUM_ARGS",
     "export_html",
     "export_png",
@@ -42,8 +41,6 @@ __all__ = [
     "block_network",
 ]
 
-#: Chromium used for PNG/PDF (Playwright's own download is not used).
-CHROMIUM = os.environ.get("FOOTPRINTS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -81,8 +78,14 @@ def export_html(m: folium.Map | str, path: Path | str) -> Path:
 
 
 @contextlib.contextmanager
-def browser() -> Iterator[Any]:
+def browser(chromium: str | Path | None = None) -> Iterator[Any]:
     """A headless Chromium (Playwright ``Browser``) for rendering maps.
+
+    Parameters
+    ----------
+    chromium : path-like, optional
+        The Chromium executable (Playwright's own download is not used); default
+        :attr:`boundaries.config.Settings.chromium` of :func:`boundaries.settings`.
 
     Yields
     ------
@@ -90,8 +93,12 @@ def browser() -> Iterator[Any]:
     """
     from playwright.sync_api import sync_playwright
 
+    if chromium is None:
+        from boundaries.config import settings
+
+        chromium = settings().chromium
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        b = pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS, headless=True)
         try:
             yield b
         finally:

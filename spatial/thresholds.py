@@ -15,7 +15,8 @@ from typing import Any, Mapping
 from .errors import ThresholdError
 
 __all__ = ["Thresholds", "SOURCES", "LEVELS", "LEVELS_2024", "ALL_LEVELS", "GEOGRAPHY_LEVELS", "LEVEL_ORDER",
-           "KINDS", "canonical_level", "level_geography", "level_above", "INEQUALITY_MODES"]
+           "KINDS", "canonical_level", "level_geography", "level_above", "INEQUALITY_MODES", "RULE_WORDS",
+           "RULE_LABELS", "rule_names"]
 
 #: The four spatial levels of the 2018 geography, smallest first.
 LEVELS = ("locality", "borough", "multi_borough", "stp")
@@ -39,6 +40,33 @@ LEVEL_LABELS = {
     "icb": "ICB",
     "icb_cluster": "ICB cluster",
 }
+
+#: Each rule's words, one table so they never drift apart: ``(column heading in tables and exports,
+#: name in sentences and the Sketch tally)``.  The rule ids are :data:`spatial.checks.RULES`.
+RULE_WORDS = {
+    "population": ("Population rule", "Population"),
+    "boroughs": ("Borough count", "Boroughs"),
+    "contiguity": ("Contiguity", "Contiguity"),
+    "nesting": ("Nesting", "Nesting"),
+    "coterminosity_borough": ("Coterminous: boroughs", "Borough coterminosity"),
+    "coterminosity_ccg": ("Coterminous: CCGs", "CCG coterminosity"),
+    "care_flow": ("Care flow", "Care-flow containment"),
+    "core20_gap": ("Core20 gap between places", "Core20 gap between places"),
+    "locality_core20": ("Locality vs borough Core20", "Locality vs borough Core20"),
+    "cohort_75": ("75+ cohort size", "75+ cohort size"),
+}
+#: The names that differ in the 2024 geography (places, sub-ICB locations, ICBs, upper-tier councils).
+RULE_NAMES_2024 = {"boroughs": "Places / ICBs", "coterminosity_borough": "Place coterminosity",
+                   "coterminosity_ccg": "Sub-ICB coterminosity", "councils": "Councils wholly inside",
+                   "coterminosity_utla": "Upper-tier council coterminosity"}
+#: Column heading of each rule on screen and in exported tables.
+RULE_LABELS = {rule: words[0] for rule, words in RULE_WORDS.items()}
+
+
+def rule_names(geography: str = "2018") -> dict[str, str]:
+    """Each rule's name in sentences (the Sketch tally) in ``geography``'s words."""
+    names = {rule: words[1] for rule, words in RULE_WORDS.items()}
+    return {**names, **RULE_NAMES_2024} if str(geography) == "2024" else names
 
 
 def canonical_level(level: str) -> str:

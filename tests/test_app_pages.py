@@ -20,13 +20,15 @@ from spatial import Engine, Footprint, Scenario
 from spatial.editing import apply_brush
 from spatial.scenario_io import dumps
 from tests.conftest import require_data_dir
+from ui.files import safe_scenario_name, scenario_path
 from ui.state import STATE_KEY, AppState
-from ui.widgets import RULE_LABELS, safe_scenario_name, scenario_path
+from ui.tables import RULE_LABELS
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 KINGSTON, RICHMOND, MERTON, SUTTON, WANDSWORTH = "E09000021", "E09000027", "E09000024", "E09000029", "E09000032"
 SWL = "E54000031"
-PAGES = ["ui/pages/home.py", "ui/pages/check.py", "ui/pages/overlaps.py", "ui/pages/proposals.py", "ui/pages/scenarios.py", "ui/pages/export.py"]
+PAGES = ["ui/pages/home.py", "ui/pages/check.py", "ui/pages/overlaps.py", "ui/pages/proposals.py",
+         "ui/pages/scenarios.py", "ui/pages/export.py"]
 
 
 @pytest.fixture(autouse=True)

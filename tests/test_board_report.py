@@ -59,7 +59,8 @@ def krm_scenario():
 def test_report_content_follows_the_engine(geo):
     from tests.test_app_sketch import krm_containment
     from ui.board_report import board_report, top_leakage
-    from ui.widgets import checking_engine, source_line
+    from ui.state import checking_engine
+    from ui.tables import source_line
 
     eng, _ = checking_engine()
     s = krm_scenario()
@@ -99,7 +100,8 @@ def test_rendered_report_has_the_table_and_nothing_overlaps(browser, geo, tmp_pa
     from layers.report import export_report_pdf
     from tests.test_app_sketch import krm_containment
     from ui.board_report import board_report, render_board_report, report_map_html
-    from ui.widgets import checking_engine, source_line
+    from ui.state import checking_engine
+    from ui.tables import source_line
 
     eng, _ = checking_engine()
     s = krm_scenario()

@@ -63,7 +63,7 @@ def test_flow_map_legend_and_source_beside_the_map(browser, tmp_path):  # noqa: 
     from layers.assets import self_contained_html
     from layers.careflows import flow_map
     from spatial import Footprint
-    from ui.widgets import checking_engine
+    from ui.state import checking_engine
 
     eng, _ = checking_engine()
     assert eng.flows is not None, "care flows are needed (PHE catchment files in ../shared/data/nhs/flows)"

@@ -106,7 +106,7 @@ def _plan(name: str, borough: str = KINGSTON):
 def test_a_save_never_replaces_a_file_holding_another_scenario(tmp_path, first, second):
     from spatial.errors import ScenarioExistsError
     from spatial.scenario_io import load_scenario, save_scenario
-    from ui.widgets import scenario_path
+    from ui.files import scenario_path
 
     p1, p2 = scenario_path(tmp_path, first), scenario_path(tmp_path, second)
     assert p1 == p2, "the two names must map to one file for this test"

@@ -29,7 +29,7 @@ def overlapping(geo, n: int) -> Scenario:
 def test_overlapping_footprints_skip_the_coverage_validation(engine, geo, monkeypatch):
     """The map geometry of 1,000 overlapping footprints never runs coverage_is_valid/coverage_clean."""
     from layers import geometry
-    from ui.widgets import map_frame
+    from ui.maps import map_frame
 
     s = overlapping(geo, MAX_FOOTPRINTS)
     frame = map_frame(engine, s, s.names())

@@ -11,7 +11,7 @@
   rename* (no lock): each writer writes its own temporary file in the same
   folder and renames it over the target.
 * Names typed by a user become file names only through
-  ``ui.widgets.scenario_path``: traversal, absolute paths, reserved device
+  ``ui.files.scenario_path``: traversal, absolute paths, reserved device
   names, control characters and random text never lead outside the scenarios
   folder.
 
@@ -184,7 +184,7 @@ def test_concurrent_savers_never_produce_a_corrupt_file(worker, tmp_path):
 
 @pytest.fixture(scope="module")
 def naming():
-    from ui.widgets import safe_scenario_name, scenario_path
+    from ui.files import safe_scenario_name, scenario_path
 
     return safe_scenario_name, scenario_path
 

@@ -79,8 +79,8 @@ def hostile(engine) -> tuple[Scenario, object]:
 
 @pytest.fixture(scope="module")
 def board_html(engine, hostile) -> str:
-    """The Board export page's map (``ui.widgets.scenario_map``) of the map-named footprints."""
-    from ui.widgets import scenario_map
+    """The Board export page's map (``ui.maps.scenario_map``) of the map-named footprints."""
+    from ui.maps import scenario_map
 
     scenario, report = hostile
     with warnings.catch_warnings():
@@ -168,7 +168,7 @@ def test_care_flow_map_of_a_hostile_footprint(browser, geo, index):  # noqa: F81
 
 
 def _table(engine, hostile):
-    from ui.widgets import report_table
+    from ui.tables import report_table
 
     scenario, report = hostile
     return report_table(report, engine)

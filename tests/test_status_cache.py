@@ -57,11 +57,11 @@ def test_region_options_are_read_from_the_lookups_once_then_from_disk(config, mo
 
     from boundaries import get_dataset
     from boundaries.readers import load_dataset
-    from ui import widgets
+    from ui import controls
 
     monkeypatch.setattr("boundaries.cache.default_settings", lambda: config)
     monkeypatch.setattr("boundaries.settings", lambda: config)
-    options = widgets.region_options.__wrapped__  # the function under st.cache_data (memory), which reads the disk
+    options = controls.region_options.__wrapped__  # the function under st.cache_data (memory), which reads the disk
     first = options("2018")
     look = load_dataset(get_dataset("lsoa_ccg_stp_lookup"), config).frame
     stps = pd.Series(look["STP18NM"].unique())
@@ -69,5 +69,5 @@ def test_region_options_are_read_from_the_lookups_once_then_from_disk(config, mo
     assert first[:2] == [("london", "London"), ("england", "England (all)")]
     kept = list((config.cache_dir / "derived").glob("regions-2018-*.json"))
     assert len(kept) == 1
-    monkeypatch.setattr(widgets, "_region_options", lambda g: pytest.fail("read the lookups again"))
+    monkeypatch.setattr(controls, "_region_options", lambda g: pytest.fail("read the lookups again"))
     assert options("2018") == first

@@ -107,14 +107,14 @@ def board_report(report, names: Iterable[str], *, title: str, subtitle: str, sou
     names : iterable of str
         Footprints shown, in order.
     source_line : str
-        From :func:`ui.widgets.source_line` (with ``care_flows`` when the verdicts use them).
+        From :func:`ui.tables.source_line` (with ``care_flows`` when the verdicts use them).
     care_flows : bool
         Whether the verdicts used care flows (the assumptions say how they are used).
     extra_legend : iterable of (swatch SVG, text)
         Legend rows of the boundary layers drawn on top (``legend_entries`` of their groups).
     """
     from layers.style import VERDICT_LABELS, VERDICT_STYLES, swatch_svg
-    from ui.widgets import RULE_LABELS, verdict_text
+    from ui.tables import RULE_LABELS, verdict_text
 
     wanted = list(names)
     by_name = {r.name: r for r in report.footprints}
@@ -159,7 +159,7 @@ def report_map_html(engine, scenario, report, names, *, title: str, subtitle: st
     from layers.assets import self_contained_html
     from layers.maps import polygon_layer
     from layers.style import PathStyle
-    from ui.widgets import scenario_map
+    from ui.maps import scenario_map
 
     boroughs = engine.geo.layer("borough")
     g = polygon_layer(boroughs, "Borough names", style=PathStyle(fill_color=None, color="#555555", weight=0.8),

@@ -21,7 +21,7 @@ _CSS = """<style>
 
 def reasons_html(reports) -> str:
     """HTML (escaped) listing every rule of every footprint: mark, verdict word, rule and reason."""
-    from ui.widgets import RULE_LABELS
+    from ui.tables import RULE_LABELS
 
     parts = [_CSS, '<div class="fp-reasons">']
     for r in reports:

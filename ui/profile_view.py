@@ -30,7 +30,7 @@ def deprivation_frame(engine, scenario, report, names):
     """Units of the named footprints (EPSG:27700, with ``imd_decile``) and the footprints' shapes."""
     import numpy as np
 
-    from ui.widgets import map_frame
+    from ui.maps import map_frame
 
     units = np.unique(np.concatenate([report.get(n).units for n in names])) if names else np.empty(0, int)
     geo = engine.for_year(scenario.year).geo
@@ -53,7 +53,7 @@ def build_deprivation_map(engine, scenario, report, names, *, title: str, subtit
 
 def profile_section(engine, scenario, report, names) -> None:
     """Check page: a profile table for the shown footprints and the deprivation map."""
-    from ui.widgets import show_map
+    from ui.maps import show_map
 
     st.subheader("Who lives there")
     index = engine.for_year(scenario.year).index
@@ -116,6 +116,7 @@ def deprivation_export(engine, scenario, report, names, *, title: str, stem: str
     if st.button("Prepare the deprivation map (PNG and PDF)", key="export_deprivation",
                  help="Units shaded by national IMD 2019 decile with the footprints' outlines (headless Chromium)."):
         from layers.export import browser, export_pdf, export_png
+        from ui.state import app_settings
 
         m = build_deprivation_map(engine, scenario, report, names, title=f"{title}: deprivation",
                                   subtitle="Units shaded by national IMD 2019 decile; footprint outlines on top",
@@ -125,7 +126,8 @@ def deprivation_export(engine, scenario, report, names, *, title: str, stem: str
             st.info("No deprivation figures for these units.")
         else:
             try:
-                with tempfile.TemporaryDirectory(prefix="footprints-dep-") as tmp, browser() as b:
+                chromium = app_settings().chromium
+                with tempfile.TemporaryDirectory(prefix="footprints-dep-") as tmp, browser(chromium) as b:
                     files["png"] = (f"{stem} deprivation.png", "image/png",
                                     export_png(m, Path(tmp) / "dep.png", browser_=b).read_bytes())
                     files["pdf"] = (f"{stem} deprivation.pdf", "application/pdf",

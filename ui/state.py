@@ -1,7 +1,8 @@
 """Per-browser-session state of the app, and the shared read-only engine.
 
 The engine (units, index, adjacency) is loaded once per server process with
-``st.cache_resource`` and never mutated, so sessions share it safely.  Each
+``st.cache_resource`` and never mutated, so sessions share it safely
+(:func:`checking_engine` is that engine with the care-flow model attached).  Each
 browser session keeps its own :class:`AppState` in ``st.session_state``: two
 people editing at once never see each other's edits.
 """
@@ -12,12 +13,13 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
+from boundaries.config import Settings, settings
 from boundaries.errors import FootprintsError
 from spatial import Engine, Scenario
 from spatial.editing import History
 
 __all__ = ["get_engine", "get_state", "AppState", "commit", "show_error", "current_choice", "REGION_KEY",
-           "GEOGRAPHY_KEY"]
+           "GEOGRAPHY_KEY", "app_settings", "checking_engine", "load_into_session"]
 
 STATE_KEY = "footprints_state"
 
@@ -163,3 +165,70 @@ def show_error(exc: Exception) -> None:
         st.error(str(exc))
     else:  # pragma: no cover - unexpected errors are still shown without a traceback
         st.error(f"Something went wrong: {type(exc).__name__}: {exc}")
+
+
+def app_settings() -> Settings:
+    """The settings of this run (:func:`boundaries.settings`: every environment variable, read in one place).
+
+    Read afresh on each call (a dict copy, no disk reads beyond one folder test), so a page
+    reads it once per run and passes what it needs down (the scenarios folder, Chromium).
+    """
+    return settings()
+
+
+@st.cache_resource(show_spinner=False)
+def _flows_engine(_engine: Engine, region: str, key: str) -> tuple[Engine, str]:
+    """The shared engine with the PHE care-flow model attached (once per server process)."""
+    try:
+        from spatial.careflows import CareFlows
+
+        flows = CareFlows.load(_engine.geo, 2018)
+    except ImportError:
+        return _engine, "care flows not measured: the care-flow model is not installed"
+    except FootprintsError as exc:
+        return _engine, f"care flows not measured: {exc}"
+    return Engine(_engine.geo, _engine.index, flows), ""
+
+
+def checking_engine() -> tuple[Engine, str]:
+    """The engine every page here checks with, and a note when care flows are not measured.
+
+    It is the app's shared read-only engine, with the care-flow model attached
+    when the data has one, so the Check table, the exports and the comparison
+    all show the same verdicts.
+    """
+    engine = get_engine()
+    if engine.flows is not None:
+        return engine, ""
+    return _flows_engine(engine, engine.geo.region, engine.geo.key)
+
+
+def load_into_session(scenario: Scenario, label: str, *, engine: Engine | None = None) -> bool:
+    """Make ``scenario`` current and remember it as loaded (for "compare with the original").
+
+    The scenario's member codes are checked first (when ``engine`` is given):
+    on any problem the error is shown and the current scenario stays as it was.
+
+    Returns
+    -------
+    bool
+        Whether it was loaded.
+    """
+    if engine is not None:
+        try:
+            from spatial.scenario_io import validate_members
+
+            validate_members(scenario, engine.for_year(scenario.year).index, where=label)
+        except FootprintsError as exc:
+            st.error(f"Not loaded — {exc}")
+            return False
+    state = get_state()
+    commit(scenario, f"load {label}")
+    if scenario.footprints and not scenario.names(state.level):
+        # open Sketch where the footprints are (e.g. proposed localities: the locality level)
+        levels = [fp.level for fp in scenario.footprints]
+        state.level = max(dict.fromkeys(levels), key=levels.count)
+        state.editing = scenario.names(state.level)[0]
+    state.compare_with = scenario
+    state.message = f"Loaded {scenario.name!r} ({len(scenario.footprints)} footprints) from {label}."
+    return True

@@ -44,7 +44,7 @@ def _store(url: str, legacy_folder: str | None) -> Store:
 def get_store() -> Store:
     """The store of this server (raises :class:`~spatial.store.StoreUnavailableError` when it cannot open)."""
     from boundaries.config import settings
-    from ui.widgets import scenarios_dir
+    from ui.files import scenarios_dir
 
     try:
         legacy = scenarios_dir(create=False)

@@ -15,18 +15,10 @@ from spatial.careflows import with_core_providers
 from spatial.thresholds import LEVEL_LABELS
 from ui.check_reasons import reasons_html
 from ui.state import commit, get_state, page_notice
-from ui.widgets import (
-    RULE_LABELS,
-    checking_engine,
-    level_options,
-    report_or_error,
-    report_table,
-    scenario_map,
-    show_map,
-    source_line,
-    stp_options,
-    verdict_text,
-)
+from ui.controls import level_options
+from ui.maps import scenario_map, show_map
+from ui.state import checking_engine
+from ui.tables import RULE_LABELS, report_or_error, report_table, source_line, stp_options, verdict_text
 
 
 def _core_providers_editor(state, flows, index, units, fp, current: list[str]) -> None:

@@ -22,18 +22,12 @@ import streamlit as st
 
 from boundaries.errors import FootprintsError
 from spatial.thresholds import LEVEL_LABELS
-from ui.state import get_state, show_error
-from ui.widgets import (
-    TABLE_KEY,
-    checking_engine,
-    level_options,
-    report_or_error,
-    report_table,
-    safe_scenario_name,
-    scenario_map,
-    show_map,
-    source_line,
-)
+from ui.state import app_settings, get_state, show_error
+from ui.controls import level_options
+from ui.files import safe_scenario_name
+from ui.maps import scenario_map, show_map
+from ui.state import checking_engine
+from ui.tables import TABLE_KEY, report_or_error, report_table, source_line
 
 EXPORT_KEY = "board_exports"
 #: Boundary layers that can be drawn over the footprints: label -> (layer, style options, legend text).
@@ -145,7 +139,8 @@ if st.button("Prepare board files", type="primary", key="export_prepare",
         files["xlsx"] = (f"{stem}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                          table_xlsx(table, title=title, source_line=table_source, date=today))
         bar.progress(0.3, text="Starting headless Chromium…")
-        with tempfile.TemporaryDirectory(prefix="footprints-export-") as tmp, browser() as b:
+        chromium = app_settings().chromium  # FOOTPRINTS_CHROMIUM, read in boundaries.config
+        with tempfile.TemporaryDirectory(prefix="footprints-export-") as tmp, browser(chromium) as b:
             bar.progress(0.45, text="Rendering the PNG…")
             png = export_png(html, Path(tmp) / "map.png", browser_=b).read_bytes()
             files["png"] = (f"{stem}.png", "image/png", png)

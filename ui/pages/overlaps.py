@@ -18,7 +18,10 @@ import streamlit as st
 from boundaries.errors import FootprintsError
 from spatial.thresholds import LEVEL_LABELS
 from ui.state import get_state, show_error
-from ui.widgets import PIECE_KINDS, checking_engine, overlap_pieces, show_map, source_line
+from ui.maps import show_map
+from ui.state import checking_engine
+from ui.tables import source_line
+from ui.widgets import PIECE_KINDS, overlap_pieces
 
 NAMED = {
     "CCGs (April 2018)": "ccg",

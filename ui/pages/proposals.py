@@ -20,7 +20,9 @@ from streamlit.errors import StreamlitAPIException
 
 from boundaries.errors import FootprintsError
 from ui.state import get_state, show_error
-from ui.widgets import checking_engine, load_into_session, report_or_error, scenario_map, show_map
+from ui.maps import scenario_map, show_map
+from ui.state import checking_engine, load_into_session
+from ui.tables import report_or_error
 
 RESULT_KEY = "proposals_result"
 MODES = ("Multi-borough systems in an STP", "Split a whole STP into systems", "Localities in a borough")
@@ -193,7 +195,8 @@ def locality_map(engine, proposal, names, *, title: str):
     from layers.maps import base_map, legend_html, polygon_layer
     from layers.style import SKETCH_PALETTE, PathStyle, categorical_colours, swatch_svg
     from layers.text import escape_text
-    from ui.widgets import MAP_TOOLTIP, map_frame, source_line
+    from ui.maps import MAP_TOOLTIP, map_frame
+    from ui.tables import source_line
 
     frame = map_frame(engine, proposal, names)
     colours = categorical_colours(frame, palette=SKETCH_PALETTE)

@@ -33,18 +33,12 @@ from spatial.thresholds import GEOGRAPHY_LEVELS, LEVEL_LABELS, LEVELS, STORE_BIN
 from ui.state import commit, get_state, page_notice, show_error
 from ui.store import (auth_configured, author_name, get_store, link_to_store, remember_author, share_url,
                       signed_in_user, stored_ref, write_author_cookie)
-from ui.widgets import (
-    MAX_UPLOAD_BYTES,
-    RULE_LABELS,
-    checking_engine,
-    footprint_frame,
-    load_into_session,
-    md,
-    run_with_progress,
-    safe_scenario_name,
-    scenario_from_upload,
-    verdict_text,
-)
+from ui.controls import run_with_progress
+from ui.files import safe_scenario_name
+from ui.maps import footprint_frame
+from ui.state import checking_engine, load_into_session
+from ui.tables import RULE_LABELS, md, verdict_text
+from ui.widgets import MAX_UPLOAD_BYTES, scenario_from_upload
 
 UPLOAD_KEY = "scenarios_loaded_upload"
 GEO_KEY = "scenarios_geo_downloads"

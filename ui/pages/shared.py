@@ -17,7 +17,9 @@ from spatial.scenario_io import dumps
 from spatial.store import NotFoundError, StoreError
 from ui.state import show_error
 from ui.store import get_store, share_url, signed_in_user
-from ui.widgets import checking_engine, load_into_session, md, report_or_error, report_table, safe_scenario_name
+from ui.files import safe_scenario_name
+from ui.state import checking_engine, load_into_session
+from ui.tables import md, report_or_error, report_table
 
 engine, flows_note = checking_engine()
 params = st.query_params
@@ -65,7 +67,7 @@ if report is not None:
     if flows_note:
         st.caption(flows_note)
     if report.footprints:
-        from ui.widgets import scenario_map, show_map
+        from ui.maps import scenario_map, show_map
 
         try:
             m = scenario_map(engine, scenario, report, [r.name for r in report.footprints], title=scenario.name,

@@ -28,10 +28,10 @@ from spatial import Footprint, Scenario
 from spatial.checks import FootprintReport, contiguity_pieces, coverage
 from spatial.editing import apply_brush, apply_stroke
 from spatial.errors import FootprintError
-from spatial.thresholds import GEOGRAPHY_LEVELS, LEVEL_LABELS
+from spatial.thresholds import GEOGRAPHY_LEVELS, LEVEL_LABELS, rule_names
 from ui.components.clickmap import clickmap
-from ui.state import AppState, commit, get_state, show_error
-from ui.widgets import checking_engine, md
+from ui.state import AppState, checking_engine, commit, get_state, show_error
+from ui.tables import md
 
 MAP_KEY = "sketch_map"
 CURSOR_KEY = "sketch_event_cursor"
@@ -44,15 +44,9 @@ ZOOM_KEY = "sketch_zoom_token"
 BLANK = "__blank__"
 BRUSH_LABELS = {"unit": "one unit (LSOA)", "msoa": "whole MSOA", "ward": "whole ward", "borough": "whole borough",
                 "ccg": "whole CCG"}
-RULE_LABELS = {
-    "population": "Population", "boroughs": "Boroughs", "contiguity": "Contiguity", "nesting": "Nesting",
-    "coterminosity_borough": "Borough coterminosity", "coterminosity_ccg": "CCG coterminosity",
-    "care_flow": "Care-flow containment",
-    "core20_gap": "Core20 gap between places", "locality_core20": "Locality vs borough Core20",
-    "cohort_75": "75+ cohort size",
-}
 
 engine, FLOWS_NOTE = checking_engine()  # the Check page's engine: care flows included in the verdicts
+RULE_NAMES = rule_names(engine.geography)  # the tally's word for each rule
 state = get_state()
 #: Largest region drawn unit by unit (an NHS region has up to ~7,000 LSOAs; England's 33,755 are too many
 #: for one interactive map): a map-payload limit, not a planning threshold.
@@ -63,9 +57,6 @@ if engine.geography == "2024":
     BRUSH_LABELS = {"unit": "one unit (LSOA 2021)", "ward": "whole ward (2024)",
                     "borough": f"whole {layer_word('borough', '2024')}", "ccg": "whole sub-ICB location",
                     "stp": "whole ICB"}
-    RULE_LABELS = {**RULE_LABELS, "boroughs": "Places / ICBs", "coterminosity_borough": "Place coterminosity",
-                   "coterminosity_ccg": "Sub-ICB coterminosity", "councils": "Councils wholly inside",
-                   "coterminosity_utla": "Upper-tier council coterminosity"}
 BRUSH_LABELS = {k: v for k, v in BRUSH_LABELS.items() if k in engine.index.membership}
 if state.brush not in BRUSH_LABELS:
     state.brush = "borough"
@@ -582,7 +573,7 @@ else:
     tally.markdown(f"**{words[0]} ({len(b_names)}):** {md(', '.join(b_names))}  \n"
                    f"**{words[1]} ({len(c_names)}):** {md(', '.join(c_names))}  \n"
                    f"**Units:** {rep.n_units:,} · **Contiguous:** {'yes' if rep.contiguous else 'no'}")
-    tally.markdown("  \n".join(f"{icon(c.passed)} **{RULE_LABELS.get(c.rule, c.rule)}**: {md(c.reason)}"
+    tally.markdown("  \n".join(f"{icon(c.passed)} **{RULE_NAMES.get(c.rule, c.rule)}**: {md(c.reason)}"
                                for c in rep.checks))
     from ui.profile_view import tally_profile
 
