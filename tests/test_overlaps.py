@@ -36,7 +36,7 @@ from spatial.overlaps import (
     unit_areas,
     unit_built,
 )
-from spatial.overlaps import _unit_areas_path
+from spatial.overlaps.cache import _unit_areas_path
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -460,7 +460,7 @@ def test_unit_areas_cache_lives_in_the_processed_folder_and_is_keyed_by_the_shap
     first = unit_areas(bor, index)
     again = unit_areas(bor, index)
     assert again.from_cache
-    path = _unit_areas_path(index, again.key)
+    path = _unit_areas_path(index, again.key, settings())
     assert path is not None and path.is_file()
     assert settings().processed_dir in path.parents and ROOT not in path.parents
     assert (again.matrix != first.matrix).nnz == 0
@@ -492,7 +492,8 @@ _PRECOMPUTE = """
 import json, sys
 from pathlib import Path
 from spatial.api import Engine
-from spatial.overlaps import PRECOMPUTED_MARKER, area_overlap, precompute_unit_areas, settings
+from boundaries import settings
+from spatial.overlaps import PRECOMPUTED_MARKER, area_overlap, precompute_unit_areas
 engine = Engine.load()   # a fresh cache: builds the dataset, then precomputes the published tables
 folder = settings().processed_dir / f"{engine.geo.region}-{engine.geo.key}"
 ccg, bor = (engine.geo.layer(n, "published") for n in ("ccg", "borough"))
