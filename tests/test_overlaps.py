@@ -520,3 +520,32 @@ def test_engine_load_precomputes_the_published_borough_table_so_the_first_overla
     assert got["again"] == []                                  # the marker makes later loads a no-op
     assert got["first"] == "read from the processed cache" and got["computed"] == "computed"
     assert got["same"] and got["pairs"] > 100                  # identical to the table computed in the call
+
+
+def test_overlap_pieces_are_the_shared_units_classed_like_the_summary(index, geo):
+    """Issue 15: the map's pieces come from the engine, classed by the same rule as the summary."""
+    from spatial.overlaps import PIECE_KINDS, match_class, overlap_pieces
+
+    t = 0.95
+    la, lb = overlap_layer("ccg", index), overlap_layer("borough", index)
+    table = overlap_table(la, lb, index, by="population")
+    pieces = overlap_pieces(la, lb, table, index, t)
+    u = geo.units
+    assert len(pieces) == len(u.groupby(["ccg", "borough"])) == len(table)
+    # the old rule of the Overlaps page, written out: matching / both at least half / the rest
+    sa, sb = table["share_of_a_pop"].to_numpy(), table["share_of_b_pop"].to_numpy()
+    expected = np.where((sa >= t) & (sb >= t), PIECE_KINDS[0],
+                        np.where((sa >= 0.5) & (sb >= 0.5), PIECE_KINDS[1], PIECE_KINDS[2]))
+    assert list(pieces["kind"]) == list(expected)
+    assert set(pieces["kind"]) == set(PIECE_KINDS)   # London's CCG x borough has all three kinds
+    city = pieces[pieces["code"] == f"{CITY_HACKNEY_CCG}|{CITY}"].iloc[0]
+    assert city["kind"] == PIECE_KINDS[2]            # the City of London inside City and Hackney CCG
+    # each piece is the union of the units in both areas (its area their summed area)
+    want = u.assign(a=u.geometry.area).groupby(["ccg", "borough"])["a"].sum()
+    got = pieces.set_index(pieces["code"].str.split("|", expand=True).apply(tuple, axis=1)).geometry.area
+    np.testing.assert_allclose(got.to_numpy(), want.reindex(got.index).to_numpy(), rtol=1e-9)
+    # the summary's class of each A's best pair is the same function
+    summary = overlap_summary(table, "population", t)
+    assert list(summary["match"]) == list(match_class(summary["share_of_a"], summary["share_of_b"], t))
+    assert list(summary["match"]) == [_expected_class(x, y, t) for x, y in zip(summary["share_of_a"],
+                                                                             summary["share_of_b"])]
