@@ -549,3 +549,25 @@ def test_overlap_pieces_are_the_shared_units_classed_like_the_summary(index, geo
     assert list(summary["match"]) == list(match_class(summary["share_of_a"], summary["share_of_b"], t))
     assert list(summary["match"]) == [_expected_class(x, y, t) for x, y in zip(summary["share_of_a"],
                                                                              summary["share_of_b"])]
+
+
+def test_unit_areas_cache_uses_the_settings_it_is_given(geo, index, data_dir, tmp_path):
+    """Issue 15: the cache folder comes from the caller's Settings, not from the default settings."""
+    from boundaries import Settings, settings
+    from spatial.overlaps import PRECOMPUTED_MARKER, precompute_unit_areas
+
+    config = Settings(data_dir, tmp_path / "cache", "env")
+    assert config.processed_dir != settings().processed_dir
+    folder = config.processed_dir / f"{geo.region}-{geo.key}"
+    bor = geo.layer("borough", "published")
+    assert not unit_areas(bor, index, config=config).from_cache   # no dataset folder there: computed, not kept
+    assert not folder.exists()
+    folder.mkdir(parents=True)
+    first = unit_areas(bor, index, config=config)
+    assert not first.from_cache and [p.name for p in folder.glob("unit_areas_*.bin")] == [
+        f"unit_areas_{first.key}.bin"]
+    again = unit_areas(bor, index, config=config)
+    assert again.from_cache and (again.matrix != first.matrix).nnz == 0
+    assert precompute_unit_areas(index, config) == ["borough"] and (folder / PRECOMPUTED_MARKER).is_file()
+    table = area_overlap(geo.layer("ccg", "published"), bor, index=index, config=config)
+    assert table.attrs["unit_areas"] == "read from the processed cache"

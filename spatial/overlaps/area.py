@@ -149,6 +149,13 @@ def area_overlap(a_gdf: gpd.GeoDataFrame, b_gdf: gpd.GeoDataFrame, *, min_area_m
     ------
     OverlapError
         For an empty frame, no ``code`` column, no CRS or invalid geometries.
+
+    Notes
+    -----
+    The area share of A in B is ``share_of_a = area(A_i ∩ B_j) / area(A_i)`` and
+    of B in A ``share_of_b = area(A_i ∩ B_j) / area(B_j)``, where ``area(A_i)`` is
+    the summed area of the rows coded ``A_i``.  From units,
+    ``area(A_i ∩ B_j) = sum(area(u ∩ B_j) for u in A_i)``.
     """
     a = _Areas.of(*_prepare_frame(a_gdf, "a_gdf", validate=False))
     b = _Areas.of(*_prepare_frame(b_gdf, "b_gdf", validate=False))
