@@ -1,9 +1,32 @@
 """Deprecated: moved to :mod:`layers.flowmaps` (care-flow maps).
 
-Kept so that ``from layers.careflows import flow_map, flow_map_layers, ...`` keeps working; the
-functions are those of :mod:`layers.flowmaps` (``flow_map`` and ``flow_map_layers`` take what was
-measured: ``flow_map(measures, shape, trusts)``).
+Kept so that ``from layers.careflows import flow_map, ...`` keeps working.  The maps now draw
+what was measured: ``flow_map(measures, shape, trusts)`` and ``flow_map_layers(measures, shape,
+trusts)`` take a footprint's :class:`~spatial.careflows.FlowMeasures`, its dissolved shape
+(:func:`spatial.geometry.footprint_geometry`) and the trust points
+(:meth:`~spatial.careflows.CareFlows.trust_table`), and ``containment_choropleth`` draws
+:func:`spatial.careflows.containment_frame` (``borough_containment_layer`` and
+``scenario_containment_layer``, which measured, are gone).
 """
 
-from .flowmaps import *  # noqa: F401,F403 - the old public names
-from .flowmaps import __all__  # noqa: F401
+from .flowmaps import (
+    CONTAINMENT_BINS,
+    CONTAINMENT_COLOURS,
+    containment_choropleth,
+    flow_lines_layer,
+    flow_map,
+    flow_map_layers,
+    footprint_outline_layer,
+    trust_points_layer,
+)
+
+__all__ = [
+    "CONTAINMENT_BINS",
+    "CONTAINMENT_COLOURS",
+    "trust_points_layer",
+    "flow_lines_layer",
+    "footprint_outline_layer",
+    "containment_choropleth",
+    "flow_map_layers",
+    "flow_map",
+]

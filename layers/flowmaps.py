@@ -1,19 +1,27 @@
 """Care-flow maps: trust points, flow lines from a footprint, containment choropleth.
 
-Every number comes from :mod:`spatial.careflows` (the engine); this module
-only turns its tables into folium layers with the shared helpers of
-:mod:`layers.maps` and the styles of :mod:`layers.style` (flow lines solid
-blue to core providers, dashed vermilion to the others; readable in grey).
+This module draws only: every number comes from :mod:`spatial.careflows` (the
+engine), measured by the caller and passed in; it turns those tables into
+folium layers with the shared helpers of :mod:`layers.maps` and the styles of
+:mod:`layers.style` (flow lines solid blue to core providers, dashed vermilion
+to the others; readable in grey).  It was ``layers/careflows.py``.
 
-For the app's Check page the entry point is :func:`flow_map_layers`::
+For the app's Check page the entry point is :func:`flow_map_layers`; the page
+measures once and passes the result::
 
-    from layers.careflows import flow_map_layers
-    groups = flow_map_layers(engine, footprint)        # engine.flows must be set
-    for g in groups:
+    from layers.flowmaps import flow_map_layers
+    from spatial.geometry import footprint_geometry
+
+    measures = engine.flows.measure(footprint, engine.index, units)
+    shape = footprint_geometry(engine.index, units)        # EPSG:27700
+    trusts = engine.flows.trust_table(engine.index)        # EPSG:4326 points
+    for g in flow_map_layers(measures, shape, trusts):
         g.add_to(m)
 
 Each returned group carries ``legend_entries`` (swatch markup, text) like the
-other layers of :mod:`layers.maps`.
+other layers of :mod:`layers.maps`.  A containment choropleth draws the frame
+of :func:`spatial.careflows.containment_frame`:
+``containment_choropleth(containment_frame(flows, index, layer="borough"))``.
 """
 
 from __future__ import annotations
@@ -33,9 +41,7 @@ from .style import PathStyle, swatch_svg
 from .text import escape_text
 
 if TYPE_CHECKING:  # pragma: no cover
-    from spatial.careflows import CareFlows, FlowMeasures
-    from spatial.footprints import Footprint, Scenario
-    from spatial.index import UnitIndex
+    from spatial.careflows import FlowMeasures
 
 __all__ = [
     "CONTAINMENT_BINS",
@@ -44,8 +50,6 @@ __all__ = [
     "flow_lines_layer",
     "footprint_outline_layer",
     "containment_choropleth",
-    "borough_containment_layer",
-    "scenario_containment_layer",
     "flow_map_layers",
     "flow_map",
 ]
@@ -82,8 +86,7 @@ def _class_label(i: int) -> str:
 # --- layers ----------------------------------------------------------------------------------
 
 def trust_points_layer(
-    flows: "CareFlows",
-    index: "UnitIndex",
+    trusts: gpd.GeoDataFrame,
     *,
     codes: Sequence[str] | None = None,
     name: str = "Acute trusts",
@@ -94,9 +97,9 @@ def trust_points_layer(
 
     Parameters
     ----------
-    flows : CareFlows
-    index : UnitIndex
-        Population year of the London part of the catchments.
+    trusts : GeoDataFrame
+        :meth:`spatial.careflows.CareFlows.trust_table` (its index gave the
+        population year of the London part of the catchments).
     codes : sequence of str, optional
         Trusts to draw (default: every trust that treats London residents).
     name : str
@@ -111,7 +114,7 @@ def trust_points_layer(
     folium.FeatureGroup
         With ``legend_entries``.
     """
-    table = flows.trust_table(index)
+    table = trusts
     if codes is not None:
         table = table[table["code"].isin([str(c).upper() for c in codes])]
     else:
@@ -138,27 +141,31 @@ def trust_points_layer(
     return group
 
 
-def _destinations_frame(flows: "CareFlows", measures: "FlowMeasures") -> gpd.GeoDataFrame:
-    rows = []
-    for d in measures.top:
-        p = flows.trust_position(d.code)
-        x, y = flows.trusts["x"].iat[p], flows.trusts["y"].iat[p]
-        if not (np.isfinite(x) and np.isfinite(y)):
+def _destinations_frame(measures: "FlowMeasures", trusts: gpd.GeoDataFrame, top: int | None = None
+                        ) -> gpd.GeoDataFrame:
+    """The drawn destinations (``measures.top[:top]``) at their trusts' points, EPSG:27700.
+
+    Trusts without a location are not in ``trusts`` and are left out.
+    """
+    where = trusts.to_crs(27700).drop_duplicates("code").set_index("code").geometry
+    rows, points = [], []
+    for d in measures.top[:top]:
+        if d.code not in where.index:
             continue
         rows.append({"code": d.code, "trust": d.name, "share": d.share, "core": d.core, "inside": d.inside,
                      "share_text": percent(d.share),
-                     "role": "core provider" if d.core else "not a core provider",
-                     "where": d.location, "x": x, "y": y})
-    df = pd.DataFrame(rows, columns=["code", "trust", "share", "core", "inside", "share_text", "role", "where",
-                                     "x", "y"])
-    return gpd.GeoDataFrame(df.drop(columns=["x", "y"]), geometry=gpd.points_from_xy(df["x"], df["y"]), crs=27700)
+                     "role": "core provider" if d.core else "not a core provider", "where": d.location})
+        points.append(where[d.code])
+    df = pd.DataFrame(rows, columns=["code", "trust", "share", "core", "inside", "share_text", "role", "where"])
+    return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(points, crs=27700).values, crs=27700)
 
 
 def flow_lines_layer(
-    flows: "CareFlows",
     measures: "FlowMeasures",
     origin: Any,
+    trusts: gpd.GeoDataFrame,
     *,
+    top: int | None = None,
     name: str | None = None,
     show: bool = True,
 ) -> folium.FeatureGroup:
@@ -166,15 +173,18 @@ def flow_lines_layer(
 
     Parameters
     ----------
-    flows : CareFlows
     measures : FlowMeasures
-        From :meth:`CareFlows.measure` (its ``top`` destinations are drawn).
+        From :meth:`spatial.careflows.CareFlows.measure` (its ``top`` destinations are drawn).
     origin : shapely geometry (EPSG:27700) or one-row GeoDataFrame
         The footprint's shape; lines start at a point inside it.
+    trusts : GeoDataFrame
+        :meth:`spatial.careflows.CareFlows.trust_table`: where the destinations are.
+    top : int, optional
+        Draw only the first ``top`` destinations (default: all of ``measures.top``).
     name : str, optional
     show : bool
     """
-    dest = _destinations_frame(flows, measures)
+    dest = _destinations_frame(measures, trusts, top)
     name = name or f"Where {measures.footprint} residents go"
     group = flow_lines(origin, dest, name, share_col="share", inside_col="core",
                        tooltip_cols={"trust": "Trust", "share_text": "Share of residents' activity",
@@ -248,110 +258,63 @@ def containment_choropleth(
     return group
 
 
-def borough_containment_layer(flows: "CareFlows", index: "UnitIndex", *, layer: str = "borough",
-                              thresholds: Any = None, show: bool = True) -> folium.FeatureGroup:
-    """Containment choropleth of each borough (or CCG / STP) on its own."""
-    from spatial.careflows import containment_frame
-    from spatial.thresholds import Thresholds
-
-    t = thresholds or Thresholds()
-    frame = containment_frame(flows, index, layer=layer, thresholds=t)
-    return containment_choropleth(frame, name=f"Containment by {layer}", threshold=t.care_flow_min, show=show)
-
-
-def scenario_containment_layer(flows: "CareFlows", index: "UnitIndex", scenario: "Scenario", *,
-                               level: str | None = None, show: bool = True) -> folium.FeatureGroup:
-    """Containment choropleth of a scenario's footprints (optionally one level)."""
-    from spatial.careflows import containment_frame
-
-    if level is not None:
-        import dataclasses
-
-        kept = [fp for fp in scenario.footprints if fp.level == level]
-        names = {fp.name for fp in kept}
-        kept = [dataclasses.replace(fp, parent=None) if fp.parent not in names else fp for fp in kept]
-        scenario = dataclasses.replace(scenario, footprints=tuple(kept))
-    frame = containment_frame(flows, index, scenario=scenario)
-    return containment_choropleth(frame, name=f"Containment: {scenario.name}",
-                                  threshold=scenario.thresholds.care_flow_min, show=show)
-
-
 def flow_map_layers(
-    engine: Any,
-    footprint: "Footprint",
+    measures: "FlowMeasures",
+    shape: Any,
+    trusts: gpd.GeoDataFrame,
     *,
-    units: np.ndarray | None = None,
     top: int = 8,
-    flows: "CareFlows | None" = None,
-    thresholds: Any = None,
 ) -> list[folium.FeatureGroup]:
-    """The folium layers of a footprint's flow map, for the Check page.
+    """The folium layers of a footprint's flow map, for the Check page (draws what was measured).
 
     Parameters
     ----------
-    engine : spatial.Engine
-        Its ``flows`` (or the ``flows`` argument) is the care-flow model; its
-        index gives the population year.
-    footprint : Footprint
-    units : ndarray, optional
-        The footprint's unit ids when already expanded.
+    measures : FlowMeasures
+        The footprint's measures (:meth:`spatial.careflows.CareFlows.measure`).
+    shape : shapely geometry
+        The footprint's dissolved shape in EPSG:27700
+        (:func:`spatial.geometry.footprint_geometry`).
+    trusts : GeoDataFrame
+        The trust points, :meth:`spatial.careflows.CareFlows.trust_table` (EPSG:4326).
     top : int
-        Number of destinations drawn.
-    flows : CareFlows, optional
-        Model to use instead of ``engine.flows``.
-    thresholds : Thresholds, optional
+        Number of destinations drawn (the first ``top`` of ``measures.top``).
 
     Returns
     -------
     list of folium.FeatureGroup
         Footprint outline, flow lines, trust points (the destinations drawn
         and the core providers), each with ``legend_entries``.
-
-    Raises
-    ------
-    ValueError
-        When no care-flow model is attached.
     """
-    from spatial.careflows import footprint_geometry
-
-    model = flows if flows is not None else getattr(engine, "flows", None)
-    if model is None:
-        raise ValueError("no care-flow model: use engine.with_flows(CareFlows.load(engine.geo, year=2018))")
-    index = engine.index
-    if units is None:
-        units = index.expand(footprint.members, where=f"footprint {footprint.name!r}")
-    measures = model.measure(footprint, index, units, thresholds=thresholds, top=top)
-    shape = footprint_geometry(index, units)
-    codes = [d.code for d in measures.top] + [c for c, _ in measures.core]
+    codes = [d.code for d in measures.top[:top]] + [c for c, _ in measures.core]
     return [
-        footprint_outline_layer(footprint.name, shape),
-        flow_lines_layer(model, measures, shape),
-        trust_points_layer(model, index, codes=list(dict.fromkeys(codes)), name="Trusts (destinations)"),
+        footprint_outline_layer(measures.footprint, shape),
+        flow_lines_layer(measures, shape, trusts, top=top),
+        trust_points_layer(trusts, codes=list(dict.fromkeys(codes)), name="Trusts (destinations)"),
     ]
 
 
-def flow_map(engine: Any, footprint: "Footprint", *, top: int = 8, title: str | None = None,
-             **map_kwargs: Any) -> folium.Map:
-    """A stand-alone map of a footprint's flows (outline, lines, trusts, legend, source line)."""
-    from spatial.careflows import footprint_geometry
+def flow_map(measures: "FlowMeasures", shape: Any, trusts: gpd.GeoDataFrame, *, top: int = 8,
+             title: str | None = None, **map_kwargs: Any) -> folium.Map:
+    """A stand-alone map of a footprint's flows (outline, lines, trusts, legend, source line).
 
-    model = engine.flows
-    units = engine.index.expand(footprint.members, where=f"footprint {footprint.name!r}")
-    groups = flow_map_layers(engine, footprint, units=units, top=top)
-    measures = model.measure(footprint, engine.index, units, top=top)
-    dest = _destinations_frame(model, measures)
-    bounds = gpd.GeoDataFrame(geometry=[footprint_geometry(engine.index, units), *dest.geometry.values], crs=27700)
+    Parameters are those of :func:`flow_map_layers`; ``title`` defaults to
+    "Where <footprint> residents go" and ``map_kwargs`` go to :func:`layers.maps.base_map`.
+    """
+    groups = flow_map_layers(measures, shape, trusts, top=top)
+    dest = _destinations_frame(measures, trusts, top)
+    bounds = gpd.GeoDataFrame(geometry=[shape, *dest.geometry.values], crs=27700)
     m = base_map(bounds, **map_kwargs)
     entries = []
     for g in groups:
         g.add_to(m)
         entries.extend(getattr(g, "legend_entries", []))
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
-    MapControl(f'<div class="fp-title-main">{escape_text(title or f"Where {footprint.name} residents go")}</div>',
+    MapControl(f'<div class="fp-title-main">{escape_text(title or f"Where {measures.footprint} residents go")}</div>',
                position="topleft", class_name="fp-panel fp-title").add_to(m)
     # legend and source beside the map, never over the areas (position "side")
     MapControl(legend_html(entries, "Care flows"), position="side", class_name="fp-panel fp-legend").add_to(m)
-    MapControl(escape_text(f"PHE/OHID NHS Acute Trust Catchment Populations, catchment year {model.year}; "
-                           "trust headquarters: NHS Digital ODS. Open Government Licence v3.0"),
+    MapControl(escape_text(f"PHE/OHID NHS Acute Trust Catchment Populations, catchment year "
+                           f"{measures.catchment_year}; trust headquarters: NHS Digital ODS. "
+                           "Open Government Licence v3.0"),
                position="side", class_name="fp-panel fp-source").add_to(m)
     return m
