@@ -9,7 +9,8 @@ trusts)`` take a footprint's :class:`~spatial.careflows.FlowMeasures`, its disso
 ``scenario_containment_layer``, which measured, are gone).
 """
 
-from .flowmaps import (
+from .flowmaps import __all__ as _moved
+from .flowmaps import (  # noqa: F401 - re-exported: __all__
     CONTAINMENT_BINS,
     CONTAINMENT_COLOURS,
     containment_choropleth,
@@ -20,13 +21,4 @@ from .flowmaps import (
     trust_points_layer,
 )
 
-__all__ = [
-    "CONTAINMENT_BINS",
-    "CONTAINMENT_COLOURS",
-    "trust_points_layer",
-    "flow_lines_layer",
-    "footprint_outline_layer",
-    "containment_choropleth",
-    "flow_map_layers",
-    "flow_map",
-]
+__all__ = list(_moved)

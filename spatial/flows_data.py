@@ -6,7 +6,8 @@ The errors now live in :mod:`boundaries.errors` (data) and :mod:`spatial.errors`
 :mod:`spatial.careflows.providers`.
 """
 
-from boundaries.flows import (
+from boundaries.flows import __all__ as _moved
+from boundaries.flows import (  # noqa: F401 - re-exported: __all__
     FLOW_COLUMNS,
     SUM_TOLERANCE,
     FlowTable,
@@ -21,23 +22,6 @@ from boundaries.flows import (
 )
 
 from .careflows.providers import suggest_trusts
-from .errors import FlowDataError, FlowDataWarning, FlowYearError, UnknownTrustError
+from .errors import FlowDataError, FlowDataWarning, FlowYearError, UnknownTrustError  # noqa: F401
 
-__all__ = [
-    "FlowDataError",
-    "FlowYearError",
-    "UnknownTrustError",
-    "FlowDataWarning",
-    "FlowTable",
-    "FLOW_COLUMNS",
-    "flow_years",
-    "read_flows",
-    "read_flow_file",
-    "validate_flows",
-    "read_trusts",
-    "validate_trusts",
-    "read_england_msoa_population",
-    "trust_display_name",
-    "suggest_trusts",
-    "SUM_TOLERANCE",
-]
+__all__ = [*_moved, "UnknownTrustError", "suggest_trusts"]

@@ -51,16 +51,8 @@ The package
 Reading the files is the data layer's (:mod:`boundaries.flows`); drawing is
 :mod:`layers.flowmaps`'s.
 
-Notes
------
-Containment of a footprint with units :math:`U` and core providers :math:`C`:
-
-.. math::
-
-    \text{containment} = \frac{\sum_{t \in C} \sum_{u \in U} P_u\, p_{u,t}}
-                               {\sum_{t} \sum_{u \in U} P_u\, p_{u,t}}
-
-(see :func:`.measures.measure_footprint`).
+The containment formula is in the Notes of :mod:`.measures` and
+:func:`.measures.measure_footprint`.
 """
 
 from __future__ import annotations

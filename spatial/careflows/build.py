@@ -3,8 +3,8 @@
 :func:`load_model` reads the flows, the trust points and England's MSOA
 populations (:mod:`boundaries.flows`) and :func:`build_model` turns them into
 the sparse units x trusts proportions, the trusts' locations and the supply
-side.  :class:`~spatial.careflows.model.CareFlows` delegates its ``load`` and
-``from_tables`` class methods here.
+side.  They are :class:`~spatial.careflows.model.CareFlows`'s ``load`` and
+``from_tables`` class methods.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def load_model(
     trusts_path: str | None = None,
     england: bool = True,
 ) -> "CareFlows":
-    """Body of :meth:`CareFlows.load`: build the model from the registry's flow table of ``year``.
+    """Build the model from the registry's flow table of ``year`` (this is :meth:`CareFlows.load`).
 
     Parameters
     ----------
@@ -99,7 +99,7 @@ def build_model(
     outside_year: int | None = None,
     notes: list[str] | None = None,
 ) -> "CareFlows":
-    """Body of :meth:`CareFlows.from_tables`: build the model from tables.
+    """Build the model from tables (this is :meth:`CareFlows.from_tables`).
 
     Parameters
     ----------

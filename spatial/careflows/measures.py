@@ -4,8 +4,8 @@
 plain words and :class:`Destination` one trust its residents go to;
 :func:`measure_footprint` computes them from a
 :class:`~spatial.careflows.model.CareFlows` model and :func:`care_flow_check`
-turns them into the ``care_flow`` rule's verdict.  The model's ``measure`` and
-``care_flow_check`` methods delegate here.
+turns them into the ``care_flow`` rule's verdict.  They are the model's
+``measure`` and ``care_flow_check`` methods.
 
 Notes
 -----

@@ -4,8 +4,8 @@
 unit table and one catchment year, and caches the activity matrices per
 population year.  Building it lives in :mod:`.build`, the measures of one
 footprint in :mod:`.measures`, core providers in :mod:`.providers` and the
-many-footprint tables in :mod:`.tables`; the class's methods delegate to them
-and keep their names and behaviour.
+many-footprint tables in :mod:`.tables`; the class's methods are those
+modules' functions (same names, signatures and behaviour as before the split).
 
 Notes
 -----
@@ -25,24 +25,14 @@ the share of its MSOA's admitted patients treated by the trust
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from boundaries import Geographies
-from boundaries.config import Settings
-from boundaries.flows import FlowTable
-
-from ..checks import CheckResult
-from ..footprints import Footprint, Scenario
 from ..index import UnitIndex
-from ..limits import DEFAULT_LEAKAGE, DEFAULT_TOP
-from ..thresholds import Thresholds
 from . import build, measures, providers, tables
-from .measures import FlowMeasures
 
 __all__ = ["CareFlows", "attach_flows"]
 
@@ -94,65 +84,11 @@ class CareFlows:
     area_label: str = "London"
 
     # --- construction (build.py) -------------------------------------------------------
+    # The methods below are the module functions themselves (one definition and one docstring
+    # each); the function's first parameter, ``cls`` or ``model``, is the class or the model.
 
-    @classmethod
-    def load(
-        cls,
-        source: Geographies | UnitIndex | Any,
-        year: int = 2018,
-        *,
-        config: Settings | None = None,
-        path: str | None = None,
-        trusts_path: str | None = None,
-        england: bool = True,
-    ) -> "CareFlows":
-        """Build the model from the registry's flow table of ``year`` (see :func:`.build.load_model`).
-
-        Parameters
-        ----------
-        source : Geographies, UnitIndex or Engine
-            The units the model is for (an Engine's ``geo`` is used).
-        year : int
-            PHE catchment year: 2018 or 2019 (``flow_years()``).
-        config : Settings, optional
-        path : path-like, optional
-            A supplied flow CSV instead of the registry's.
-        trusts_path : path-like, optional
-            A supplied trust CSV (``nhs_trust_code, nhs_trust_name, lon, lat``).
-        england : bool
-            Read England-wide MSOA populations for the supply side (default).
-
-        Raises
-        ------
-        FlowYearError
-            A catchment year the data does not have.
-        MissingDataError, FlowDataError, CodeError, RecordCountError
-        """
-        return build.load_model(cls, source, year, config=config, path=path, trusts_path=trusts_path,
-                                england=england)
-
-    @classmethod
-    def from_tables(
-        cls,
-        units: pd.DataFrame,
-        flows: FlowTable | pd.DataFrame,
-        trusts: pd.DataFrame,
-        *,
-        year: int | None = None,
-        outside_population: pd.Series | None = None,
-        outside_year: int | None = None,
-        notes: list[str] | None = None,
-    ) -> "CareFlows":
-        """Build the model from tables (see :func:`.build.build_model` for the parameters).
-
-        Warns
-        -----
-        FlowDataWarning
-            Unit MSOAs with no flows; flow MSOAs that have no population;
-            flow trusts without a location.
-        """
-        return build.build_model(cls, units, flows, trusts, year=year, outside_population=outside_population,
-                                 outside_year=outside_year, notes=notes)
+    load = classmethod(build.load_model)
+    from_tables = classmethod(build.build_model)
 
     # --- basic lookups -----------------------------------------------------------------
 
@@ -189,6 +125,21 @@ class CareFlows:
                 f"the care-flow model was built for {len(self.unit_codes):,} units that differ from this index's "
                 f"{index.n:,}: build it from the same geographies (CareFlows.load(engine.geo, ...))")
         self._cache[key] = True
+
+    # --- measures (measures.py) --------------------------------------------------------
+
+    measure = measures.measure_footprint
+    _year_text = measures.year_text
+    care_flow_check = measures.care_flow_check
+
+    # --- core providers (providers.py) -------------------------------------------------
+
+    _in_units = staticmethod(providers.in_units)
+    _located = providers.located
+    default_core = providers.default_core
+    check_codes = providers.check_codes
+    core_positions = providers.core_positions
+    validate = providers.validate_scenario
 
     # --- activity ----------------------------------------------------------------------
 
@@ -243,117 +194,13 @@ class CareFlows:
                                                                                "borough_name")}
         return self._cache["columns"]
 
-    @staticmethod
-    def _in_units(unit_of: np.ndarray, units: np.ndarray) -> np.ndarray:
-        """Which trusts (by their unit id, -1 for none) lie in ``units``."""
-        return providers.in_units(unit_of, units)
-
-    # --- core providers (providers.py) -------------------------------------------------
-
-    def _located(self) -> tuple[np.ndarray, np.ndarray]:
-        """Positions of the trusts with flows located in a unit, and their unit ids."""
-        return providers.located(self)
-
-    def default_core(self, units: np.ndarray) -> np.ndarray:
-        """Positions of the trusts with flows whose headquarters lies in ``units``."""
-        return providers.default_core(self, units)
-
-    def check_codes(self, codes: Iterable[str], *, where: str | None = None) -> np.ndarray:
-        """Positions of trust codes.
-
-        Raises
-        ------
-        UnknownTrustError
-            Listing every unknown code with the closest known trusts.
-        """
-        return providers.check_codes(self, codes, where=where)
-
-    def core_positions(self, footprint: Footprint, units: np.ndarray) -> tuple[np.ndarray, str]:
-        """Core provider positions of a footprint and whether they are ``"default"`` or ``"override"``."""
-        return providers.core_positions(self, footprint, units)
-
-    def validate(self, scenario: Scenario) -> None:
-        """Check every core-provider override of a scenario.
-
-        Raises
-        ------
-        UnknownTrustError
-            Listing the unknown codes of every footprint.
-        """
-        providers.validate_scenario(self, scenario)
-
-    # --- measures (measures.py) --------------------------------------------------------
-
-    def measure(
-        self,
-        footprint: Footprint,
-        index: UnitIndex,
-        units: np.ndarray | None = None,
-        *,
-        thresholds: Thresholds | None = None,
-        top: int = DEFAULT_TOP,
-        leakage: int = DEFAULT_LEAKAGE,
-    ) -> FlowMeasures:
-        """Containment, self-sufficiency, catchment and destinations of one footprint.
-
-        See :func:`.measures.measure_footprint` (parameters and the formulas).
-
-        Raises
-        ------
-        UnknownTrustError
-            When the footprint's core-provider override names unknown trusts.
-        """
-        return measures.measure_footprint(self, footprint, index, units, thresholds=thresholds, top=top,
-                                          leakage=leakage)
-
-    def _year_text(self, population_year: int) -> str:
-        return measures.year_text(self, population_year)
-
-    def care_flow_check(self, footprint: Footprint, units: np.ndarray, index: UnitIndex,
-                        thresholds: Thresholds) -> CheckResult:
-        """The ``care_flow`` rule: containment against ``thresholds.care_flow_min``.
-
-        :func:`spatial.checks.check_footprint` calls this and shows the verdict
-        as information below multi-borough level.
-        """
-        return measures.care_flow_check(self, footprint, units, index, thresholds)
-
     # --- many footprints at once (tables.py) ---------------------------------------------
 
-    def containment_table(
-        self,
-        sets: Sequence[np.ndarray],
-        index: UnitIndex,
-        *,
-        layer: str = "unit",
-        core: Sequence[np.ndarray | None] | None = None,
-        labels: Sequence[str] | None = None,
-    ) -> pd.DataFrame:
-        """Containment of many footprints at once, from the sparse matrix (:func:`.tables.containment_table`)."""
-        return tables.containment_table(self, sets, index, layer=layer, core=core, labels=labels)
-
-    def footprints_table(
-        self,
-        footprints: Sequence[Footprint],
-        index: UnitIndex,
-        *,
-        units: Sequence[np.ndarray] | None = None,
-        labels: Sequence[str] | None = None,
-    ) -> pd.DataFrame:
-        """:meth:`containment_table` for footprints, overrides honoured (:func:`.tables.footprints_table`)."""
-        return tables.footprints_table(self, footprints, index, units=units, labels=labels)
-
-    def scenario_table(self, scenario: Scenario, index: UnitIndex) -> pd.DataFrame:
-        """:meth:`footprints_table` of every footprint of a scenario, indexed by name."""
-        return tables.scenario_table(self, scenario, index)
-
-    def layer_table(self, index: UnitIndex, layer: str = "borough") -> pd.DataFrame:
-        """Containment of every area of a layer on its own (e.g. each borough), indexed by code."""
-        return tables.layer_table(self, index, layer)
-
-    def trust_table(self, index: UnitIndex) -> gpd.GeoDataFrame:
-        """Trusts with their catchments, as points in EPSG:4326 (for maps; :func:`.tables.trust_table`)."""
-        return tables.trust_table(self, index)
+    containment_table = tables.containment_table
+    footprints_table = tables.footprints_table
+    scenario_table = tables.scenario_table
+    layer_table = tables.layer_table
+    trust_table = tables.trust_table
 
 
 def attach_flows(engine: Any, year: int = 2018, **kwargs: Any) -> Any:

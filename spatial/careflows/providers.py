@@ -4,8 +4,8 @@ A footprint's core providers are by default the acute trusts with catchment
 data whose headquarters point lies in one of its units; ``Footprint.core_providers``
 overrides that with trust codes, which are checked here (unknown codes raise
 :class:`~spatial.errors.UnknownTrustError` with the closest known trusts).
-:class:`~spatial.careflows.model.CareFlows` delegates ``default_core``,
-``check_codes``, ``core_positions`` and ``validate`` to this module.
+The functions taking ``model`` are :class:`~spatial.careflows.model.CareFlows`'s
+``default_core``, ``check_codes``, ``core_positions`` and ``validate`` methods.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 :func:`containment_table` measures containment of many sets of areas in one
 product of a membership matrix with the layer's activity; the footprint,
 scenario and layer tables build on it, and :func:`containment_frame` adds the
-shapes for a choropleth.  :class:`~spatial.careflows.model.CareFlows`
-delegates its ``*_table`` methods here.
+shapes for a choropleth.  The ``*_table`` functions are
+:class:`~spatial.careflows.model.CareFlows`'s methods of the same names.
 
 Notes
 -----
