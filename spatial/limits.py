@@ -7,7 +7,7 @@ these are the program's own safety limits, each with the reason for its value.
 from __future__ import annotations
 
 __all__ = ["ORPHAN_TMP_SECONDS", "MAX_FOOTPRINTS", "MAX_THRESHOLD_DIGITS", "SLIVER_M2", "UNIT_BUILT_RTOL",
-           "UNIT_BUILT_EXTENT_M", "MAJORITY"]
+           "UNIT_BUILT_EXTENT_M", "MAJORITY", "DEFAULT_TOP", "DEFAULT_LEAKAGE"]
 
 #: A save's hidden temporary file (``.<name>.json.<random>.tmp``) older than this is the orphan of a
 #: killed save and is removed by the next save into the folder.  A save takes well under a second
@@ -42,3 +42,10 @@ UNIT_BUILT_EXTENT_M = 0.01
 #: "Mostly" means at least half: the definition of a majority (overlap classes, 2018 -> 2024
 #: conversion of units), not a tunable threshold.
 MAJORITY = 0.5
+#: Destinations listed by default in a footprint's care-flow measures (spatial.careflows; the value
+#: it had there): ten rows fit the Check page's table and the command line's output unscrolled.
+DEFAULT_TOP = 10
+
+#: Leakage (non-core) destinations listed by default (the value it had in spatial.careflows): the
+#: main few say where residents go instead; the care_flow rule's reason names two of them.
+DEFAULT_LEAKAGE = 5
