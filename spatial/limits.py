@@ -6,7 +6,7 @@ these are the program's own safety limits, each with the reason for its value.
 
 from __future__ import annotations
 
-__all__ = ["ORPHAN_TMP_SECONDS", "MAX_FOOTPRINTS", "MAX_THRESHOLD_DIGITS"]
+__all__ = ["ORPHAN_TMP_SECONDS", "MAX_FOOTPRINTS", "MAX_THRESHOLD_DIGITS", "MAX_SCENARIO_BYTES", "MAX_SCENARIO_CHARS"]
 
 #: A save's hidden temporary file (``.<name>.json.<random>.tmp``) older than this is the orphan of a
 #: killed save and is removed by the next save into the folder.  A save takes well under a second
@@ -20,3 +20,14 @@ MAX_FOOTPRINTS = 1_000
 #: Most digits in an integer threshold (population thresholds are at most 8 digits; 15 keeps every
 #: value exact as a float, IEEE 754 doubles hold 15-17 significant digits).
 MAX_THRESHOLD_DIGITS = 15
+
+#: Largest scenario JSON or assignment CSV read, from a path or an upload (bytes; 20 MiB, shown as "20 MB").
+#: Checked from the file's size (or the upload's length) before anything is read or parsed, so a 100 MB file
+#: or a zip bomb is refused at once.  A scenario lists boroughs or MSOAs: the largest plan shipped is a few
+#: tens of kB, and even every London unit (4,835 LSOAs) assigned one by one is about 150 kB of CSV.
+MAX_SCENARIO_BYTES = 20 * 1024 * 1024
+
+#: Largest scenario JSON or assignment CSV given as text (characters), checked before parsing.  The same
+#: number as :data:`MAX_SCENARIO_BYTES`: UTF-8 spends at least one byte per character, so every text
+#: decoded from a file under the byte limit is also under this one (an upload is never refused twice).
+MAX_SCENARIO_CHARS = MAX_SCENARIO_BYTES

@@ -83,7 +83,7 @@ def _free_name(store, name: str) -> str:
 
 def import_folder(store, folder: Path, *, author: str = "import"):
     """See :meth:`spatial.store.Store.import_folder`."""
-    from ..scenario_io import load_scenario, loads
+    from ..io import load_scenario, loads
 
     done, problems = [], []
     if not folder.is_dir():
