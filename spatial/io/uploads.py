@@ -68,6 +68,7 @@ def scenario_from_upload(filename: str, data: bytes, engine: Engine, *, level: s
     Returns
     -------
     Scenario
+        The uploaded plan, every member code checked against the engine's index.
 
     Raises
     ------
