@@ -22,12 +22,14 @@ MAX_FOOTPRINTS = 1_000
 MAX_THRESHOLD_DIGITS = 15
 
 #: Largest scenario JSON or assignment CSV read, from a path or an upload (bytes; 20 MiB, shown as "20 MB").
-#: Checked from the file's size (or the upload's length) before anything is read or parsed, so a 100 MB file
-#: or a zip bomb is refused at once.  A scenario lists boroughs or MSOAs: the largest plan shipped is a few
-#: tens of kB, and even every London unit (4,835 LSOAs) assigned one by one is about 150 kB of CSV.
+#: Checked from the file's size (or the upload's length) before anything is read or parsed, so a 100 MB
+#: file is refused at once (compressed files are never expanded: they are refused as not text).  A scenario
+#: lists boroughs or MSOAs: the largest plan shipped (spatial/scenarios) is 8 kB, and every London unit
+#: (4,835 LSOAs) assigned one by one to footprints of 20-character names is 4,835 x 31 = 150 kB of CSV, so
+#: the limit leaves two orders of magnitude of room.
 MAX_SCENARIO_BYTES = 20 * 1024 * 1024
 
 #: Largest scenario JSON or assignment CSV given as text (characters), checked before parsing.  The same
-#: number as :data:`MAX_SCENARIO_BYTES`: UTF-8 spends at least one byte per character, so every text
-#: decoded from a file under the byte limit is also under this one (an upload is never refused twice).
+#: number as :data:`MAX_SCENARIO_BYTES`: UTF-8 and UTF-16 spend at least one byte per character, so a
+#: text decoded from a file under the byte limit is never refused for its length.
 MAX_SCENARIO_CHARS = MAX_SCENARIO_BYTES
