@@ -7,6 +7,8 @@ field, code) and how to fix it.
 
 from __future__ import annotations
 
+from typing import Iterable
+
 from boundaries.errors import FootprintsError
 
 __all__ = [
@@ -17,6 +19,8 @@ __all__ = [
     "ThresholdError",
     "AssignmentError",
     "ScenarioExistsError",
+    "OverlapError",
+    "UnknownLayerError",
 ]
 
 
@@ -89,3 +93,26 @@ class AssignmentError(ScenarioError):
 
 class ScenarioExistsError(ScenarioError):
     """A save would replace a file holding another scenario (or something that is not a scenario)."""
+
+
+class OverlapError(ScenarioError):
+    """An overlap that cannot be computed: an empty layer, a bad level, bad geometry input."""
+
+
+class UnknownLayerError(OverlapError):
+    """A layer name that is neither a named layer nor a scenario.
+
+    Attributes
+    ----------
+    name : str
+        What was asked for.
+    suggestions : list of str
+        The closest known layer names (and scenario ids when given).
+    """
+
+    def __init__(self, name: str, suggestions: list[str], known: Iterable[str], *, where: str | None = None) -> None:
+        self.name = name
+        self.suggestions = list(suggestions)
+        hint = f" (did you mean {', '.join(map(repr, self.suggestions))}?)" if self.suggestions else ""
+        super().__init__(f"unknown layer {name!r}{hint}", where=where,
+                         fix=f"use one of {', '.join(known)}, or a scenario (.json file)")
