@@ -7,7 +7,8 @@ these are the program's own safety limits, each with the reason for its value.
 from __future__ import annotations
 
 __all__ = ["ORPHAN_TMP_SECONDS", "MAX_FOOTPRINTS", "MAX_THRESHOLD_DIGITS", "SLIVER_M2", "UNIT_BUILT_RTOL",
-           "UNIT_BUILT_EXTENT_M", "MAJORITY", "DEFAULT_TOP", "DEFAULT_LEAKAGE"]
+           "UNIT_BUILT_EXTENT_M", "MAJORITY", "DEFAULT_TOP", "DEFAULT_LEAKAGE", "MAX_SCENARIO_BYTES",
+           "MAX_SCENARIO_CHARS"]
 
 #: A save's hidden temporary file (``.<name>.json.<random>.tmp``) older than this is the orphan of a
 #: killed save and is removed by the next save into the folder.  A save takes well under a second
@@ -49,3 +50,16 @@ DEFAULT_TOP = 10
 #: Leakage (non-core) destinations listed by default (the value it had in spatial.careflows): the
 #: main few say where residents go instead; the care_flow rule's reason names two of them.
 DEFAULT_LEAKAGE = 5
+
+#: Largest scenario JSON or assignment CSV read, from a path or an upload (bytes; 20 MiB, shown as "20 MB").
+#: Checked from the file's size (or the upload's length) before anything is read or parsed, so a 100 MB
+#: file is refused at once (compressed files are never expanded: they are refused as not text).  A scenario
+#: lists boroughs or MSOAs: the largest plan shipped (spatial/scenarios) is 8 kB, and every London unit
+#: (4,835 LSOAs) assigned one by one to footprints of 20-character names is 4,835 x 31 = 150 kB of CSV, so
+#: the limit leaves two orders of magnitude of room.
+MAX_SCENARIO_BYTES = 20 * 1024 * 1024
+
+#: Largest scenario JSON or assignment CSV given as text (characters), checked before parsing.  The same
+#: number as :data:`MAX_SCENARIO_BYTES`: UTF-8 and UTF-16 spend at least one byte per character, so a
+#: text decoded from a file under the byte limit is never refused for its length.
+MAX_SCENARIO_CHARS = MAX_SCENARIO_BYTES

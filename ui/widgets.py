@@ -20,7 +20,8 @@ import streamlit as st
 
 from boundaries.errors import FootprintsError
 from spatial import Engine, Scenario, ScenarioReport
-from spatial.errors import ScenarioError, ScenarioFormatError, UnknownCodeError
+from spatial.errors import ScenarioError
+from spatial.io import MAX_UPLOAD_BYTES, scenario_from_upload  # the upload reader is engine work (spatial.io.uploads)
 from spatial.overlaps import PIECE_KINDS, overlap_pieces  # noqa: F401  (moved to the engine: spatial.overlaps.summary)
 from spatial.thresholds import ALL_LEVELS, LEVEL_LABELS, LEVELS
 
@@ -60,8 +61,6 @@ RULE_LABELS = {
 }
 #: How a rule's ``passed`` value is written.
 VERDICT_TEXT = {True: "pass", False: "fail", None: "n/a"}
-#: Largest file the Scenarios page accepts (bytes), the same as the scenario reader's limit.
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 #: Environment variable naming the folder where the app saves scenarios.
 SCENARIOS_ENV = "FOOTPRINTS_SCENARIOS"
 #: Key of each table column to explain in exports.
@@ -319,79 +318,6 @@ def saved_scenarios(folder: Path) -> list[Path]:
     """Scenario files in the folder, newest first."""
     files = [p for p in Path(folder).glob("*.json") if p.is_file() and not p.name.startswith(".")]
     return sorted(files, key=lambda p: (-p.stat().st_mtime, p.name))
-
-
-# --- uploads -----------------------------------------------------------------------------------------
-
-def _decode_text(data: bytes, where: str) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise ScenarioFormatError("broken UTF-16 text", where=where, fix="save the file as UTF-8") from exc
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ScenarioFormatError(
-            f"not a text file (byte 0x{data[exc.start]:02x} at position {exc.start:,})", where=where,
-            fix="upload a scenario JSON (.json) or an assignment CSV (.csv) saved as UTF-8") from exc
-
-
-def scenario_from_upload(filename: str, data: bytes, engine: Engine, *, level: str = "multi_borough") -> Scenario:
-    """Read an uploaded scenario JSON or assignment CSV, strictly.
-
-    Parameters
-    ----------
-    filename : str
-        As uploaded (only its extension and name are used; it is never a path).
-    data : bytes
-    engine : Engine
-        To check every member code.
-    level : str
-        Level of the footprints of an assignment CSV without a ``level`` column.
-
-    Raises
-    ------
-    ScenarioFormatError
-        Empty, oversized (> 20 MB), not text, not JSON or CSV, a newer format version.
-    ScenarioError
-        Any other problem (unknown codes with suggestions, bad fields...), naming the file.
-    """
-    from spatial.scenario_io import assignment_from_csv, loads, validate_members
-
-    where = Path(str(filename).replace("\\", "/")).name or "upload"
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise ScenarioFormatError(
-            f"the file is {len(data) / 1e6:.1f} MB, over the limit of {MAX_UPLOAD_BYTES // (1024 * 1024)} MB",
-            where=where, fix="a scenario is normally a few kilobytes: check it is the right file, or list "
-                             "boroughs or MSOAs rather than every unit")
-    if not data.strip():
-        raise ScenarioFormatError("the file is empty", where=where,
-                                  fix="upload a scenario saved from Footprints (.json) or an assignment CSV")
-    ext = Path(where).suffix.lower()
-    if ext not in (".json", ".csv", ".txt"):
-        raise ScenarioFormatError(
-            f"{ext or 'a file without extension'} is not a format this page reads", where=where,
-            fix="upload a scenario JSON (.json) or an assignment CSV (.csv, columns unit_code,footprint); "
-                "GeoJSON and GeoPackage are export formats")
-    text = _decode_text(data, where)
-    if ext == ".json" or (ext == ".txt" and text.lstrip().startswith("{")):
-        scenario = loads(text, where=where)
-        validate_members(scenario, engine.for_year(scenario.year).index, where=where)
-        return scenario
-    if not text.endswith("\n"):
-        text += "\n"  # assignment_from_csv reads a str holding a line break as the CSV text
-    try:
-        return assignment_from_csv(text, index=engine.index, level=level, name=Path(where).stem)
-    except UnknownCodeError as exc:
-        raise UnknownCodeError(exc.codes, exc.suggestions, where=_rewhere(exc.where, where)) from exc
-    except ScenarioError as exc:
-        raise type(exc)(exc.message, where=_rewhere(exc.where, where), fix=exc.fix) from exc
-
-
-def _rewhere(loc: str | None, filename: str) -> str:
-    """The reader's location with the uploaded file's name in place of 'assignment CSV'."""
-    return (loc or "").replace("assignment CSV", filename) or filename
 
 
 def run_with_progress(steps: list[tuple[str, Callable[[], Any]]]) -> list[Any]:
