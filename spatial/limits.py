@@ -43,6 +43,7 @@ UNIT_BUILT_EXTENT_M = 0.01
 #: "Mostly" means at least half: the definition of a majority (overlap classes, 2018 -> 2024
 #: conversion of units), not a tunable threshold.
 MAJORITY = 0.5
+
 #: Destinations listed by default in a footprint's care-flow measures (spatial.careflows; the value
 #: it had there): ten rows fit the Check page's table and the command line's output unscrolled.
 DEFAULT_TOP = 10
