@@ -7,6 +7,8 @@ field, code) and how to fix it.
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from boundaries.errors import FootprintsError
 
 __all__ = [
@@ -89,3 +91,85 @@ class AssignmentError(ScenarioError):
 
 class ScenarioExistsError(ScenarioError):
     """A save would replace a file holding another scenario (or something that is not a scenario)."""
+
+
+# --- proposals (spatial.proposals, spatial.graph) ---------------------------------------------
+
+__all__ += [
+    "ProposalError",
+    "UnknownAreaError",
+    "InfeasibleRangeError",
+    "DisconnectedAreasError",
+    "SearchTooLargeError",
+    "CountInfeasibleError",
+]
+
+
+class ProposalError(ScenarioError):
+    """Base of every problem with a proposal request (a :class:`ScenarioError`)."""
+
+
+class UnknownAreaError(ProposalError):
+    """A borough, STP or area that does not exist.
+
+    Attributes
+    ----------
+    name : str
+        What was asked for.
+    suggestions : list of str
+        The closest known codes/names.
+    """
+
+    def __init__(self, name: str, kind: str, suggestions: Sequence[str], known: Sequence[str],
+                 *, where: str | None = None) -> None:
+        self.name = name
+        self.suggestions = list(suggestions)
+        hint = f" (did you mean {', '.join(self.suggestions)}?)" if self.suggestions else ""
+        shown = ", ".join(known[:12]) + (f" and {len(known) - 12} more" if len(known) > 12 else "")
+        super().__init__(f"unknown {kind} {name!r}{hint}", where=where,
+                         fix=f"give the code or name of a {kind}: {shown}")
+
+
+class InfeasibleRangeError(ProposalError):
+    """No split of the areas can meet the population range.
+
+    Attributes
+    ----------
+    nearest : list of tuple
+        ``(low, high, n_parts)``: the nearest ranges that arithmetic allows.
+    """
+
+    def __init__(self, message: str, nearest: Sequence[tuple[int, int, int]], *, where: str | None = None) -> None:
+        self.nearest = list(nearest)
+        if self.nearest:
+            opts = " or ".join(f"{lo:,}–{hi:,} ({k} part{'s' if k != 1 else ''})" for lo, hi, k in self.nearest)
+            fix = f"the nearest achievable range is {opts}; change the range (thresholds locality_min/locality_max)"
+        else:
+            fix = "change the population range"
+        super().__init__(message, where=where, fix=fix)
+
+
+class DisconnectedAreasError(ProposalError):
+    """Areas that must be split into contiguous pieces are not one connected piece.
+
+    Attributes
+    ----------
+    pieces : list of list of str
+        Codes of the areas in each piece, largest piece first.
+    """
+
+    def __init__(self, label: str, pieces: Sequence[Sequence[str]], *, where: str | None = None) -> None:
+        self.pieces = [list(p) for p in pieces]
+        shown = "; ".join(
+            f"piece {i + 1}: {len(p)} area(s) ({', '.join(p[:4])}{'…' if len(p) > 4 else ''})"
+            for i, p in enumerate(self.pieces[:6]))
+        super().__init__(f"{label} is in {len(self.pieces)} separate pieces (islands): {shown}", where=where,
+                         fix="choose areas that form one connected piece, or propose for each piece separately")
+
+
+class SearchTooLargeError(ProposalError):
+    """An exact search that would examine too many combinations."""
+
+
+class CountInfeasibleError(ProposalError):
+    """A group cannot be split into the asked number of contiguous regions."""

@@ -27,19 +27,13 @@ import pandas as pd
 
 from boundaries import DEFAULT_YEAR
 
-from .checks import CareFlowModel, CheckResult, FootprintReport, check_footprint
-from .footprints import Footprint, Scenario
-from .index import UnitIndex
-from .proposals import (
-    AreaGraph,
-    Progress,
-    ProposalError,
-    SearchTooLargeError,
-    bell_number,
-    connected_subsets,
-    resolve_stp,
-)
-from .thresholds import level_geography, Thresholds
+from ..checks import CareFlowModel, CheckResult, FootprintReport, check_footprint
+from ..footprints import Footprint, Scenario
+from ..index import UnitIndex
+from ..errors import ProposalError, SearchTooLargeError
+from ..graph import AreaGraph, Progress, bell_number, connected_subsets
+from ..thresholds import level_geography, Thresholds
+from .common import resolve_stp
 
 __all__ = [
     "RankWeights",
@@ -173,7 +167,7 @@ class RankWeights:
 
 def _borough_core20(index, graph) -> np.ndarray | None:
     """Core20 share of each borough of ``graph`` (``None`` without IMD data)."""
-    from .profile import ProfileData, area_core20_shares
+    from ..profile import ProfileData, area_core20_shares
 
     data = ProfileData.from_index(index)
     if data.imd_decile is None:

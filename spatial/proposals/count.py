@@ -41,16 +41,13 @@ from typing import Sequence
 
 import numpy as np
 
-from .proposals import AreaGraph, DisconnectedAreasError, Progress, ProposalError, components
+from ..errors import CountInfeasibleError, DisconnectedAreasError, ProposalError
+from ..graph import AreaGraph, Progress, components
 
 __all__ = ["FLOOR_FRACTIONS", "CountInfeasibleError", "fixed_count_regions", "balance"]
 
 #: Floors tried, as fractions of the mean region population, highest (most balanced) first.
 FLOOR_FRACTIONS = (0.99, 0.98, 0.97, 0.96, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05)
-
-
-class CountInfeasibleError(ProposalError):
-    """A group cannot be split into the asked number of contiguous regions."""
 
 
 def balance(populations: Sequence[int]) -> float:
@@ -76,7 +73,7 @@ def _merge_to(graph: AreaGraph, ids: np.ndarray, local: np.ndarray, n: int) -> n
 
 
 def _solve_group(graph: AreaGraph, ids: np.ndarray, n: int, seed: int, settings, label: str) -> tuple[np.ndarray, float]:
-    from .proposals_localities import _maxp
+    from .localities import _maxp
 
     if n == 1:
         return np.zeros(len(ids), dtype=np.int64), 1.0
@@ -143,7 +140,7 @@ def fixed_count_regions(
     With floor :math:`f m` (``m`` the mean), each region's population lies in
     :math:`[f m, P - (n-1) f m]`; see the module notes.
     """
-    from .proposals_localities import MaxPSettings, RegionResult
+    from .localities import MaxPSettings, RegionResult
 
     cfg = settings or MaxPSettings()
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:

@@ -49,19 +49,12 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .footprints import Footprint, Scenario
-from .index import UnitIndex
-from .proposals import (
-    AreaGraph,
-    DisconnectedAreasError,
-    InfeasibleRangeError,
-    Progress,
-    ProposalError,
-    UnknownAreaError,
-    components,
-    resolve_stp,
-)
-from .thresholds import Thresholds
+from ..footprints import Footprint, Scenario
+from ..index import UnitIndex
+from ..errors import DisconnectedAreasError, InfeasibleRangeError, ProposalError, UnknownAreaError
+from ..graph import AreaGraph, Progress, components
+from ..thresholds import Thresholds
+from .common import resolve_stp
 
 __all__ = [
     "MaxPSettings",
@@ -728,7 +721,7 @@ class LocalityProposal:
         if self.index is None:
             raise ProposalError("this proposal has no unit index", where="LocalityProposal.index",
                                 fix="make it with propose_localities")
-        from .editing import compact_members
+        from ..editing import compact_members
 
         fps: list[Footprint] = []
         for code, locs in self.by_borough().items():
@@ -884,7 +877,7 @@ def propose_localities(
         if not (isinstance(need, (int, float)) and math.isfinite(need) and need > 0):
             raise ProposalError(f"need must be a positive number of km, not {need!r}", where="need",
                                 fix="use e.g. need=10 (or 0 to build localities on population and shape only)")
-        from .profile import ProfileData
+        from ..profile import ProfileData
 
         data = ProfileData.from_index(index)
         if data.imd_decile is None:
@@ -954,7 +947,7 @@ def _fixed_count(index: UnitIndex, graph: AreaGraph, members: list, label: str, 
                  seed: int, nest: bool, settings: MaxPSettings | None, progress: Progress | None, count: int,
                  group_labels: list[str]) -> LocalityProposal:
     """``propose_localities(count=N)``: exactly N balanced localities per borough, checked against the range."""
-    from .proposals_count import fixed_count_regions
+    from .count import fixed_count_regions
 
     res = fixed_count_regions(graph, count, seed=seed, by_group=nest, settings=settings,
                               group_labels=group_labels if nest else [label],
