@@ -29,6 +29,7 @@ import json
 import sys
 from typing import Any
 
+from ..limits import PARTITIONS_SHOWN
 from .check import _jsonable, attach_care_flows
 from .options import whole_number
 
@@ -65,7 +66,8 @@ def register(subparsers: Any) -> None:
     q.add_argument("stp", metavar="STP", help="code, name or initials of the STP")
     _common(q)
     q.add_argument("--weights", default=None, metavar="SPEC", help="ranking weights, as for `systems`")
-    q.add_argument("--limit", type=whole_number(1, 10), default=10, metavar="N", help="show the best N partitions (default 10)")
+    q.add_argument("--limit", type=whole_number(1, 10), default=PARTITIONS_SHOWN, metavar="N",
+                   help=f"show the best N partitions (default {PARTITIONS_SHOWN})")
     q.set_defaults(func=run_partitions)
 
     loc = sub.add_parser("localities", help="split a borough into contiguous 30-70k localities (spopt max-p)",

@@ -4,7 +4,8 @@ Footprints answers two planning questions from the real data (issue 7):
 
 * "which groupings of our boroughs could be an accountable care system?" —
   :func:`propose_systems` and :func:`propose_partitions`
-  (:mod:`spatial.proposals.systems`, :mod:`spatial.proposals.partitions`);
+  (:mod:`spatial.proposals.systems`, :mod:`spatial.proposals.partitions`,
+  scored by :mod:`spatial.proposals.ranking`);
 * "how would this borough split into 30–70k localities?" —
   :func:`propose_localities` (:mod:`spatial.proposals.localities`, built on
   PySAL spopt's max-p regions in :mod:`spatial.proposals.maxp`, or on exactly
@@ -28,33 +29,13 @@ from ..errors import (
 )
 from ..graph import AreaGraph, Progress, bell_number, components, connected_subsets
 from .common import resolve_stp
+from .blocks import BLOCKS, block_graph, layer_graph, msoa_graph
 from .count import FLOOR_FRACTIONS, balance, fixed_count_regions
-from .localities import (
-    BLOCKS,
-    PAPER_LOCALITIES,
-    Locality,
-    LocalityProposal,
-    MaxPSettings,
-    RegionResult,
-    block_graph,
-    feasible_counts,
-    layer_graph,
-    max_p_regions,
-    msoa_graph,
-    propose_localities,
-)
-from .systems import (
-    MAX_PARTITIONS,
-    SCORE_PARTS,
-    Partition,
-    PartitionSearch,
-    RankWeights,
-    SystemProposal,
-    SystemsTable,
-    borough_graph,
-    propose_partitions,
-    propose_systems,
-)
+from .localities import PAPER_LOCALITIES, Locality, LocalityProposal, propose_localities
+from .maxp import MaxPSettings, RegionResult, feasible_counts, max_p_regions
+from .partitions import Partition, PartitionSearch, propose_partitions
+from .ranking import SCORE_PARTS, RankWeights
+from .systems import SystemProposal, SystemsTable, borough_graph, propose_systems
 
 __all__ = [
     "ProposalError",
@@ -75,7 +56,6 @@ __all__ = [
     "SystemsTable",
     "Partition",
     "PartitionSearch",
-    "MAX_PARTITIONS",
     "borough_graph",
     "propose_systems",
     "propose_partitions",

@@ -1,8 +1,8 @@
-"""What both proposal families share: naming an STP the way planners do.
+"""What the proposal modules share: naming an STP the way planners do, and the words of a proposal.
 
-Systems (:mod:`spatial.proposals.systems`) and localities
-(:mod:`spatial.proposals.localities`) both take an STP by code, name or
-initials; :func:`resolve_stp` is the one place that reads it.
+Systems (:mod:`spatial.proposals.systems`, :mod:`spatial.proposals.partitions`)
+and localities (:mod:`spatial.proposals.localities`) all take an STP by code,
+name or initials; :func:`resolve_stp` is the one place that reads it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,16 @@ import difflib
 
 from ..errors import UnknownAreaError
 
-__all__ = ["resolve_stp"]
+__all__ = ["resolve_stp", "SYSTEMS_SOURCE"]
+
+#: Where a proposed system or partition comes from, as its scenario's ``source`` says.
+SYSTEMS_SOURCE = ("Footprints automatic proposal from the real boundaries and population; thresholds from "
+                  "Healthy London Partnership (2018)")
+
+
+def _m(pop: float) -> str:
+    """A population in millions for the explanations: ``2_310_000`` -> ``"2.31m"``."""
+    return f"{pop / 1e6:.2f}m"
 
 
 def _initials(name: str) -> str:

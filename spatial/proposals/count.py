@@ -8,7 +8,7 @@ Method (and why max-p with a count constraint)
 ----------------------------------------------
 For ``n`` regions of a group of total population ``P`` (mean ``m = P / n``),
 max-p (``spopt.region.MaxPHeuristic``, the construction and annealing of
-:func:`spatial.proposals_localities._maxp`) is run with the population floor
+:func:`spatial.proposals.maxp._maxp`) is run with the population floor
 
 .. math::  f_k \\cdot m, \\qquad f_k \\in (0.99, 0.98, 0.97, 0.96, 0.95, 0.9, \\ldots, 0.05)
 
@@ -41,8 +41,9 @@ from typing import Sequence
 
 import numpy as np
 
-from ..errors import CountInfeasibleError, DisconnectedAreasError, ProposalError
-from ..graph import AreaGraph, Progress, components
+from ..errors import CountInfeasibleError, ProposalError
+from ..graph import AreaGraph, Progress
+from .maxp import MaxPSettings, RegionResult, _check_group, _groups, _maxp, _region_figures
 
 __all__ = ["FLOOR_FRACTIONS", "CountInfeasibleError", "fixed_count_regions", "balance"]
 
@@ -73,8 +74,6 @@ def _merge_to(graph: AreaGraph, ids: np.ndarray, local: np.ndarray, n: int) -> n
 
 
 def _solve_group(graph: AreaGraph, ids: np.ndarray, n: int, seed: int, settings, label: str) -> tuple[np.ndarray, float]:
-    from .localities import _maxp
-
     if n == 1:
         return np.zeros(len(ids), dtype=np.int64), 1.0
     total = float(graph.population[ids].sum())
@@ -140,8 +139,6 @@ def fixed_count_regions(
     With floor :math:`f m` (``m`` the mean), each region's population lies in
     :math:`[f m, P - (n-1) f m]`; see the module notes.
     """
-    from .localities import MaxPSettings, RegionResult
-
     cfg = settings or MaxPSettings()
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise CountInfeasibleError(f"the number of regions must be a whole number of 1 or more, not {n!r}",
@@ -149,20 +146,9 @@ def fixed_count_regions(
     if graph.coords is None:
         raise ProposalError("the areas have no centroids", where="graph.coords",
                             fix="build the AreaGraph with coords")
-    if by_group and graph.group is not None:
-        groups = [(int(g), np.flatnonzero(graph.group == g)) for g in np.unique(graph.group)]
-    else:
-        groups = [(0, np.arange(graph.n))]
-    names = list(group_labels) if group_labels is not None else []
-
-    def label_of(g: int) -> str:
-        return names[g] if g < len(names) else ("the areas" if len(groups) == 1 else f"group {g}")
-
+    groups, label_of = _groups(graph, by_group, group_labels if group_labels is not None else [])
     for g, ids in groups:  # validate before any work
-        pieces = components(graph.adjacency, ids)
-        if len(pieces) > 1:
-            raise DisconnectedAreasError(label_of(g), [[str(c) for c in graph.codes[p]] for p in pieces],
-                                         where=label_of(g))
+        _check_group(graph, ids, label_of(g))
         if len(ids) < n:
             raise CountInfeasibleError(
                 f"{label_of(g)} has only {len(ids)} building block(s), so it cannot make {n} regions",
@@ -181,8 +167,6 @@ def fixed_count_regions(
             region_group.append(g)
     if progress:
         progress(1.0, f"{len(region_group):,} regions")
-    population = np.bincount(labels, weights=graph.population, minlength=len(region_group)).astype(np.int64)
-    contiguous = np.array([len(components(graph.adjacency, np.flatnonzero(labels == r))) == 1
-                           for r in range(len(region_group))], dtype=bool)
+    population, contiguous = _region_figures(graph, labels, len(region_group))
     return RegionResult(labels, population, np.asarray(region_group, dtype=np.int64), {}, contiguous, 0,
                         floor_fraction=fractions)

@@ -1,78 +1,35 @@
 """Localities: split a borough into contiguous 30–70k pieces with PySAL spopt's max-p regions.
 
 "How would this borough split into 30–70k localities?"  :func:`propose_localities`
-answers from the real units (LSOAs) or, to respect MSOA boundaries, from the
-borough's MSOAs.
-
-Method (and why max-p)
-----------------------
-The locality rule is a population *range* with no fixed number of pieces.
-Max-p regions (Duque, Anselin & Rey 2012; the heuristic of Wei, Rey & Knaap
-2020, ``spopt.region.MaxPHeuristic``) is the spopt method built for exactly
-that: it finds the **largest number** of contiguous regions whose population
-each reaches a floor, without being told how many.  We give it
-
-* the floor ``thresholds.locality_min`` on the population;
-* rook contiguity of the building blocks (the engine's unit adjacency);
-* the blocks' centroids (km, EPSG:27700) as the attributes whose
-  within-region dissimilarity it minimises, so its annealing phase prefers
-  compact localities.
-
-Max-p has no ceiling, so ``thresholds.locality_max`` is checked afterwards;
-a locality above it is split by running max-p again inside it (with the
-same floor; a piece above the ceiling has at least ``2 × floor`` residents
-whenever ``max ≥ 2 × min``, as for 30–70k), and flagged with the reason
-when no contiguous split exists.  The other spopt methods need the number
-of regions up front (SKATER, AZP, region k-means, Ward, SPENC), which the
-planner does not know; SKATER's ``floor`` would work with a guessed count
-but gives long, snaking regions along its spanning tree.
-
-Max-p draws random numbers (``numpy.random``); :func:`max_p_regions` seeds
-it per group from ``seed`` and restores the caller's random state, so the same
-seed gives the same localities and nothing else is disturbed.
-
-Scale: spopt builds a dense ``n × n`` distance matrix, so one max-p problem
-costs O(n²) memory and more than O(n²) time; localities nest in boroughs, so
-the work is split per borough (``graph.group``) and grows linearly with the
-number of boroughs (see ``docs/PROPOSALS.md`` and ``bench/bench_proposals.py``).
+answers from the real units (LSOAs) or, to respect MSOA or ward boundaries,
+from the borough's MSOAs or wards (:mod:`spatial.proposals.blocks`), with
+max-p regions (:mod:`spatial.proposals.maxp`, where the method and why it is
+max-p are described), exactly N per borough (:mod:`spatial.proposals.count`)
+or keeping deprived areas together (:mod:`spatial.proposals.need`), and
+compares the result with what the 2018 papers describe.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
-import warnings
 from dataclasses import dataclass, field
-from typing import Iterator, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
+from ..errors import ProposalError, UnknownAreaError
 from ..footprints import Footprint, Scenario
+from ..graph import AreaGraph, Progress
 from ..index import UnitIndex
-from ..errors import DisconnectedAreasError, InfeasibleRangeError, ProposalError, UnknownAreaError
-from ..graph import AreaGraph, Progress, components
 from ..thresholds import Thresholds
+from .blocks import BLOCKS, block_graph, layer_graph
 from .common import resolve_stp
+from .count import fixed_count_regions
+from .maxp import MaxPSettings, RegionResult, feasible_counts, max_p_regions
+from .need import need_attributes
 
-__all__ = [
-    "MaxPSettings",
-    "RegionResult",
-    "max_p_regions",
-    "feasible_counts",
-    "msoa_graph",
-    "layer_graph",
-    "block_graph",
-    "BLOCKS",
-    "Locality",
-    "LocalityProposal",
-    "propose_localities",
-    "PAPER_LOCALITIES",
-]
-
-#: Building blocks localities can be made of: ``on`` value -> words.
-BLOCKS = {"unit": "LSOAs", "msoa": "MSOAs", "ward": "wards (2017, best fit from LSOAs)", "blocks": "given blocks"}
+__all__ = ["Locality", "LocalityProposal", "propose_localities", "PAPER_LOCALITIES"]
 
 _HLP = "Healthy London Partnership, 'Supporting integration ambitions in London' (2018)"
 #: What the papers describe at locality level, by STP or borough code (for the comparison).
@@ -91,450 +48,7 @@ PAPER_LOCALITIES: dict[str, tuple[str, tuple[int, int] | None, int | None]] = {
 }
 
 
-# --- the generic method ----------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class MaxPSettings:
-    """Effort of spopt's max-p heuristic.
-
-    spopt's ``MaxPHeuristic.solve`` anneals *every* construction that reached
-    the best number of regions, ``max_iterations_sa`` times each; how many do
-    is down to chance, so its run time varies 50-fold between boroughs of the
-    same size (0.9 s to 107 s measured).  We call the same two phases of
-    ``spopt.region.maxp`` ourselves — all constructions (cheap: ~1 ms each
-    for a borough), then annealing of only the ``anneal`` most compact of
-    the best ones — which bounds the time without changing the method.
-
-    Attributes
-    ----------
-    construction : int
-        Random constructions tried (``max_iterations_construction``); the
-        largest number of regions found is kept.
-    anneal : int
-        How many of the best constructions (fewest within-region centroid
-        distance first) get spopt's tabu simulated annealing.
-    max_no_move : int, optional
-        Annealing stops after this many moves in a row without improvement
-        (spopt's default: the number of areas).
-    top_n : int
-        Candidate regions considered when attaching left-over areas.
-    max_areas : int
-        Largest single max-p problem (spopt keeps an n × n distance matrix);
-        larger inputs must be split into groups.
-    """
-
-    construction: int = 99
-    anneal: int = 1
-    max_no_move: int | None = None
-    top_n: int = 2
-    max_areas: int = 3000
-
-    def __post_init__(self) -> None:
-        for name in ("construction", "anneal", "top_n", "max_areas"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ProposalError(f"{name} must be a whole number of 1 or more, not {v!r}",
-                                    where=f"MaxPSettings.{name}", fix="use a positive integer")
-
-
-@dataclass
-class RegionResult:
-    """Regions of an :class:`AreaGraph`.
-
-    Attributes
-    ----------
-    labels : ndarray of int
-        Region id (0..p-1) of each area.
-    population : ndarray of int64
-        Population of each region.
-    group : ndarray of int
-        Group (e.g. borough) id of each region (0 without groups).
-    flags : dict
-        Region id -> reason it breaks the range (only those that do).
-    contiguous : ndarray of bool
-        Whether each region is one connected piece.
-    n_split : int
-        Regions above the ceiling that were split again.
-    floor_fraction : dict
-        Fixed-count regions only (:mod:`spatial.proposals_count`): group id ->
-        the floor used, as a fraction of the group's mean region population.
-    """
-
-    labels: np.ndarray
-    population: np.ndarray
-    group: np.ndarray
-    flags: dict[int, str]
-    contiguous: np.ndarray
-    n_split: int = 0
-    floor_fraction: dict = field(default_factory=dict)
-
-    @property
-    def p(self) -> int:
-        """Number of regions."""
-        return len(self.population)
-
-
-@contextlib.contextmanager
-def _seeded(seed: int) -> Iterator[None]:
-    """Seed numpy's legacy global generator (spopt uses it) and restore it afterwards."""
-    state = np.random.get_state()
-    np.random.seed(seed % (2 ** 32))
-    try:
-        yield
-    finally:
-        np.random.set_state(state)
-
-
-def feasible_counts(total: int, low: float, high: float) -> tuple[int, int]:
-    """Smallest and largest number of pieces whose *average* fits ``low``–``high`` (``(k1, k2)``, k1 > k2 if none)."""
-    k_min = max(1, math.ceil(total / high)) if high > 0 else 1
-    k_max = math.floor(total / low) if low > 0 else max(k_min, 1)
-    return k_min, k_max
-
-
-def _check_feasible(total: int, largest: int, largest_code: str, low: int, high: int, label: str) -> None:
-    """Raise :class:`InfeasibleRangeError` when arithmetic alone rules the range out."""
-    if total < low:
-        raise InfeasibleRangeError(
-            f"{label} has {total:,} residents, fewer than the locality minimum {low:,}, so no split can meet "
-            f"the range {low:,}–{high:,}", [(total, max(high, total), 1)], where=label)
-    if largest > high:
-        raise InfeasibleRangeError(
-            f"{label}: its building block {largest_code} alone has {largest:,} residents, above the locality "
-            f"maximum {high:,}", [(low, largest, max(1, math.floor(total / largest)))], where=label)
-    k_min, k_max = feasible_counts(total, low, high)
-    if k_min > k_max:
-        k1, k2 = k_max, k_min
-        nearest = []
-        if k1 >= 1:
-            nearest.append((low, math.ceil(total / k1), k1))
-        nearest.append((math.floor(total / k2), high, k2))
-        parts = []
-        if k1 >= 1:
-            parts.append(f"{k1} localit{'y' if k1 == 1 else 'ies'} would average {total / k1:,.0f} (above {high:,})")
-        parts.append(f"{k2} would average {total / k2:,.0f} (below {low:,})")
-        raise InfeasibleRangeError(
-            f"no split of {label} ({total:,} residents) into localities of {low:,}–{high:,} exists: "
-            + " and ".join(parts), nearest, where=label)
-
-
-def _weights(adjacency: sp.csr_array):
-    import libpysal
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return libpysal.weights.WSP(sp.csr_matrix(adjacency.astype(float))).to_W(silence_warnings=True)
-
-
-def _anneal(labels, regions: dict, attrs: dict, pops: np.ndarray, w, dist: np.ndarray, floor: float,
-            max_no_move: int, alpha: float = 0.998, tabu_length: int = 10) -> tuple[list, dict, dict]:
-    """spopt's max-p simulated annealing (``maxp._perform_sa``), made to end.
-
-    spopt 0.7 loops for ever when every area it may move borders no other
-    region (such a move is skipped without counting, and the same areas come
-    back): pysal/spopt#506, fixed in spopt 0.8, which needs Python 3.12.  Here,
-    when a fresh list of candidate areas holds only such areas, annealing
-    stops.  In every other case this makes the same moves from the same
-    random draws as spopt, with spopt's own move search and move check.
-    """
-    from spopt.region import maxp as spopt_maxp
-
-    labels = list(labels)
-    regions = {k: list(v) for k, v in regions.items()}
-    attrs = dict(attrs)
-    temperature, idle, tabu = 1.0, 0, []
-    candidates: list = []
-    checked = False  # a real move was weighed since the candidates were last listed
-    while idle <= max_no_move:
-        if not candidates:
-            candidates = list(spopt_maxp._pick_move_area(labels, regions, attrs, pops, w, dist, floor))
-            checked = False
-            if not candidates:
-                break
-        area = candidates[np.random.randint(len(candidates))]
-        lost, added, move = spopt_maxp._check_move(area, labels, regions, pops, w, dist, floor)
-        if move is None:  # no neighbouring region to move to
-            candidates.remove(area)
-            if not candidates and not checked:
-                break  # spopt 0.7 would list the same areas again, for ever
-            continue
-        checked = True
-        gain = lost - added
-        donor, recipient = move[1], move[2]
-        if gain > 0:
-            accept = True
-            if (area, recipient, donor) not in tabu:
-                if len(tabu) == tabu_length:
-                    tabu.pop(0)
-                tabu.append((area, recipient, donor))
-            idle = 0
-        else:
-            idle += 1
-            accept = bool(np.exp(gain / temperature) > np.random.random()) and move not in tabu
-        candidates.remove(area)
-        if accept:
-            labels[area] = recipient
-            regions[donor].remove(area)
-            regions[recipient].append(area)
-            attrs[donor] -= pops[area]
-            attrs[recipient] += pops[area]
-            candidates = [a for a in candidates if labels[a] != recipient and labels[a] != donor]
-        temperature *= alpha
-    return labels, regions, attrs
-
-
-def _maxp(graph: AreaGraph, ids: np.ndarray, floor: float, seed: int, settings: MaxPSettings,
-          attributes: np.ndarray | None = None) -> np.ndarray:
-    """Max-p labels (0..p-1) of the connected areas ``ids`` of ``graph`` (see :class:`MaxPSettings`).
-
-    ``attributes`` (n, k), when given, join the centroids (km) as the
-    attributes whose within-region dissimilarity max-p minimises (e.g. a
-    weighted Core20 share, so localities keep deprived areas together).
-    """
-    from scipy.spatial.distance import pdist, squareform
-    from spopt.region import maxp as spopt_maxp
-
-    if len(ids) == 1 or graph.population[ids].sum() < 2 * floor:
-        return np.zeros(len(ids), dtype=np.int64)
-    if len(ids) > settings.max_areas:
-        raise ProposalError(
-            f"{len(ids):,} areas in one max-p problem (limit {settings.max_areas:,}: spopt keeps an n x n "
-            f"distance matrix)", where="max_p_regions",
-            fix="group the areas (e.g. by borough, graph.group) or build from MSOAs instead of units")
-    w = _weights(graph.adjacency[ids][:, ids])
-    attr = graph.coords[ids] / 1000.0
-    if attributes is not None:
-        attr = np.column_stack([attr, np.asarray(attributes, dtype=float).reshape(graph.n, -1)[ids]])
-    pops = graph.population[ids].astype(float)
-    with _seeded(seed), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if not all(hasattr(spopt_maxp, f) for f in ("_construction_phase", "_pick_move_area", "_check_move",
-                                                      "_calculate_within_region_distance")):
-            # another spopt version: the public solver (same method, unbounded annealing time)
-            frame = pd.DataFrame({f"a{j}": attr[:, j] for j in range(attr.shape[1])} | {"pop": pops})
-            model = spopt_maxp.MaxPHeuristic(frame, w, [f"a{j}" for j in range(attr.shape[1])], "pop", float(floor),
-                                             top_n=settings.top_n,
-                                             max_iterations_construction=settings.construction,
-                                             max_iterations_sa=settings.anneal, policy="keep")
-            model.solve()
-            labels = np.asarray(model.labels_, dtype=np.int64)
-        else:
-            dist = squareform(pdist(attr, metric="cityblock"))
-            _, found = spopt_maxp._construction_phase(np.arange(len(ids)), attr, pops, dist, w, float(floor),
-                                                      settings.top_n, settings.construction)
-            spread = [spopt_maxp._calculate_within_region_distance(f[1], dist) for f in found]
-            best, best_spread = None, np.inf
-            for k in np.argsort(spread, kind="stable")[:settings.anneal]:
-                lab, regions, attrs = found[k]
-                lab, regions, _ = _anneal(
-                    lab, regions, attrs, pops, w, dist, float(floor),
-                    settings.max_no_move if settings.max_no_move is not None else len(ids))
-                value = spopt_maxp._calculate_within_region_distance(regions, dist)
-                if value < best_spread:
-                    best, best_spread = lab, value
-            labels = np.asarray(best, dtype=np.int64)
-    return np.unique(labels, return_inverse=True)[1]
-
-
-def max_p_regions(
-    graph: AreaGraph,
-    floor: float,
-    ceiling: float | None = None,
-    *,
-    seed: int = 0,
-    by_group: bool = True,
-    split_large: bool = True,
-    settings: MaxPSettings | None = None,
-    group_labels: Sequence[str] | None = None,
-    infeasible: str = "auto",
-    progress: Progress | None = None,
-    attributes: np.ndarray | None = None,
-) -> RegionResult:
-    """Contiguous regions of at least ``floor`` population, as many as possible (spopt max-p), ceiling checked.
-
-    Works on any :class:`AreaGraph` with centroids: a borough's units or
-    MSOAs, a whole STP, a synthetic grid.
-
-    Parameters
-    ----------
-    graph : AreaGraph
-        Needs ``coords``.
-    floor, ceiling : float
-        Population range of a region (ceiling optional).
-    seed : int
-        Same seed, same regions.
-    by_group : bool
-        Solve each ``graph.group`` separately (regions never cross groups).
-    split_large : bool
-        Split regions above ``ceiling`` by running max-p inside them.
-    settings : MaxPSettings, optional
-    group_labels : sequence of str, optional
-        Names of the groups for messages (default ``graph.group_names``).
-    infeasible : {"auto", "raise", "flag"}
-        What to do with a group that no split can fit into the range:
-        raise :class:`InfeasibleRangeError`, or solve it anyway (a group below
-        the floor stays whole) and flag its regions with the reason.
-        ``"auto"`` raises for a single group and flags when there are several
-        (so the City of London does not stop a whole STP).
-    progress : callable, optional
-    attributes : ndarray (n, k), optional
-        Further attributes (beside the centroids in km) whose within-region
-        dissimilarity max-p minimises (spopt's attribute argument).
-
-    Returns
-    -------
-    RegionResult
-
-    Raises
-    ------
-    DisconnectedAreasError
-        A group (or the whole input) is in separate pieces.
-    InfeasibleRangeError
-        A group whose population cannot be split into the range (with the
-        nearest achievable range).
-    """
-    cfg = settings or MaxPSettings()
-    if graph.coords is None:
-        raise ProposalError("the areas have no centroids", where="graph.coords",
-                            fix="build the AreaGraph with coords (AreaGraph.from_frame computes them)")
-    if not floor > 0:
-        raise ProposalError(f"the population floor must be above 0, not {floor}", where="locality_min",
-                            fix="use a positive locality_min")
-    hi = math.inf if ceiling is None else float(ceiling)
-    if by_group and graph.group is not None:
-        gids = np.unique(graph.group)
-        groups = [(int(g), np.flatnonzero(graph.group == g)) for g in gids]
-    else:
-        groups = [(0, np.arange(graph.n))]
-    names = list(group_labels) if group_labels is not None else (
-        [str(x) for x in graph.group_names] if graph.group_names is not None and by_group and graph.group is not None
-        else [])
-
-    def label_of(g: int) -> str:
-        return names[g] if g < len(names) else ("the areas" if len(groups) == 1 else f"group {g}")
-
-    if infeasible not in ("auto", "raise", "flag"):
-        raise ProposalError(f"unknown infeasible policy {infeasible!r}", where="infeasible",
-                            fix="use 'auto', 'raise' or 'flag'")
-    strict = infeasible == "raise" or (infeasible == "auto" and len(groups) == 1)
-    # validate everything before any work: bad input fails fast and whole
-    notes: dict[int, str] = {}
-    for g, ids in groups:
-        pieces = components(graph.adjacency, ids)
-        if len(pieces) > 1:
-            raise DisconnectedAreasError(label_of(g), [[str(c) for c in graph.codes[p]] for p in pieces],
-                                         where=label_of(g))
-        pops = graph.population[ids]
-        top = int(np.argmax(pops))
-        try:
-            _check_feasible(int(pops.sum()), int(pops[top]), str(graph.codes[ids[top]]), int(math.ceil(floor)),
-                            int(hi) if math.isfinite(hi) else int(pops.sum()), label_of(g))
-        except InfeasibleRangeError as exc:
-            if strict:
-                raise
-            notes[g] = str(exc)
-
-    labels = np.full(graph.n, -1, dtype=np.int64)
-    region_group: list[int] = []
-    n_split = 0
-    seeds = np.random.SeedSequence(seed).generate_state(len(groups) + 1)
-    for step, (g, ids) in enumerate(groups):
-        if progress:
-            progress(step / len(groups), f"max-p regions for {label_of(g)} ({len(ids):,} areas)")
-        local = _maxp(graph, ids, floor, int(seeds[step]), cfg, attributes)
-        pieces = [ids[local == k] for k in range(local.max() + 1)]
-        if split_large and math.isfinite(hi):
-            out, queue, depth = [], [(p, 0) for p in pieces], 0
-            while queue:
-                piece, depth = queue.pop(0)
-                if graph.population[piece].sum() > hi and depth < 4 and len(piece) > 1:
-                    sub = _maxp(graph, piece, floor, int(seeds[step]) + depth + 1, cfg, attributes)
-                    if sub.max() >= 1:
-                        n_split += 1
-                        queue.extend((piece[sub == k], depth + 1) for k in range(sub.max() + 1))
-                        continue
-                out.append(piece)
-            pieces = out
-        for piece in pieces:
-            labels[piece] = len(region_group)
-            region_group.append(g)
-    if progress:
-        progress(1.0, f"{len(region_group):,} regions")
-    population = np.bincount(labels, weights=graph.population, minlength=len(region_group)).astype(np.int64)
-    contiguous = np.ones(len(region_group), dtype=bool)
-    flags: dict[int, str] = {}
-    for r in range(len(region_group)):
-        members = np.flatnonzero(labels == r)
-        contiguous[r] = len(components(graph.adjacency, members)) == 1
-        pop = int(population[r])
-        reasons = []
-        if region_group[r] in notes and (pop < floor or pop > hi):
-            reasons.append(notes[region_group[r]])
-        if pop < floor and not reasons:
-            reasons.append(f"population {pop:,} is below {int(floor):,} by {int(floor) - pop:,}")
-        if pop > hi:
-            reasons.append(f"population {pop:,} is above {int(hi):,} by {pop - int(hi):,}: "
-                           + ("max-p found no split of it into contiguous parts of at least "
-                              f"{int(floor):,} each" if split_large else "not split (split_large is off)"))
-        if not contiguous[r]:
-            reasons.append("not one connected piece")
-        if reasons:
-            flags[r] = "; ".join(reasons)
-    return RegionResult(labels, population, np.asarray(region_group, dtype=np.int64), flags, contiguous, n_split)
-
-
-# --- real building blocks --------------------------------------------------------------------
-
-def block_graph(index: UnitIndex, units: np.ndarray, block_of_unit: np.ndarray, block_codes: np.ndarray,
-                block_names: np.ndarray) -> tuple[AreaGraph, list[np.ndarray]]:
-    """Graph of building blocks (groups of units, e.g. MSOAs or wards) within ``units``.
-
-    Blocks are cut to ``units``.  Two blocks touch when any of their units
-    share an edge (``Mᵀ A M`` on the unit adjacency); a block's centroid is
-    the area-weighted mean of its units' centroids; its group is the borough
-    holding most of its residents.
-
-    Returns
-    -------
-    AreaGraph, list of ndarray
-        The graph and the unit ids of each block.
-    """
-    units = np.asarray(units, dtype=np.int64)
-    keys, inv = np.unique(np.asarray(block_of_unit)[units], return_inverse=True)
-    m = sp.csr_array((np.ones(len(units)), (np.arange(len(units)), inv)), shape=(len(units), len(keys)))
-    adj = sp.csr_array(m.T @ sp.csr_array(index.adjacency[units][:, units], dtype=float) @ m)
-    adj.setdiag(0)
-    adj.eliminate_zeros()
-    pop = np.bincount(inv, weights=index.population[units], minlength=len(keys))
-    cent = index.geo.units.geometry.iloc[units].centroid
-    area = index.area[units]
-    wsum = np.bincount(inv, weights=area, minlength=len(keys))
-    x = np.bincount(inv, weights=area * cent.x.to_numpy(), minlength=len(keys)) / np.where(wsum > 0, wsum, 1)
-    y = np.bincount(inv, weights=area * cent.y.to_numpy(), minlength=len(keys)) / np.where(wsum > 0, wsum, 1)
-    borough = index.membership["borough"][units]
-    nb = len(index.layer_codes["borough"])
-    by = sp.csr_array((index.population[units] + 1e-9, (inv, borough)), shape=(len(keys), nb)).toarray()
-    group = by.argmax(axis=1)
-    members = [units[inv == k] for k in range(len(keys))]
-    graph = AreaGraph(codes=np.asarray(block_codes)[keys], names=np.asarray(block_names)[keys], population=pop,
-                      adjacency=adj > 0, group=group, group_codes=index.layer_codes["borough"],
-                      group_names=index.layer_names["borough"], area=wsum, coords=np.column_stack([x, y]))
-    return graph, members
-
-
-def layer_graph(index: UnitIndex, layer: str, units: np.ndarray | None = None) -> tuple[AreaGraph, list[np.ndarray]]:
-    """Areas of ``layer`` (``"msoa"``, ``"ward"``…; cut to ``units``, all by default) as an
-    :class:`AreaGraph`, with their unit ids."""
-    units = np.arange(index.n) if units is None else np.asarray(units, dtype=np.int64)
-    return block_graph(index, units, index.membership[layer], index.layer_codes[layer], index.layer_names[layer])
-
-
-def msoa_graph(index: UnitIndex, units: np.ndarray | None = None) -> tuple[AreaGraph, list[np.ndarray]]:
-    """MSOAs (cut to ``units``, all by default) as an :class:`AreaGraph`, with their unit ids."""
-    return layer_graph(index, "msoa", units)
-
-
-# --- localities ------------------------------------------------------------------------------
 
 @dataclass
 class Locality:
@@ -819,7 +333,7 @@ def propose_localities(
     count : int, optional
         Exactly this many contiguous localities per borough (or of the whole
         area when ``nest`` is off), as balanced in population as the data
-        allows (:func:`spatial.proposals_count.fixed_count_regions`); the
+        allows (:func:`spatial.proposals.count.fixed_count_regions`); the
         range is then checked, not aimed at.
     need : float
         Localities that respect need (0: off, the default).  Each block's
@@ -872,21 +386,7 @@ def propose_localities(
         raise ProposalError("localities by need and a fixed count cannot be combined", where="need",
                             fix="use either count=N (balanced in population) or need=KM (deprived areas kept "
                                 "together), not both")
-    attributes = None
-    if need:
-        if not (isinstance(need, (int, float)) and math.isfinite(need) and need > 0):
-            raise ProposalError(f"need must be a positive number of km, not {need!r}", where="need",
-                                fix="use e.g. need=10 (or 0 to build localities on population and shape only)")
-        from ..profile import ProfileData
-
-        data = ProfileData.from_index(index)
-        if data.imd_decile is None:
-            raise ProposalError("localities by need: " + data.missing.get("imd", "no IMD data"), where="need",
-                                fix="use need=0 for this region")
-        d = data._derived()
-        core = np.array([d["core_pop"][m].sum() for m in members])
-        tot = np.array([d["pop"][m].sum() for m in members])
-        attributes = (need * np.divide(core, tot, out=np.zeros_like(core), where=tot > 0))[:, None]
+    attributes = need_attributes(index, members, need) if need else None
     if count is not None:
         return _fixed_count(index, graph, members, label, on_label, t, seed, nest, settings, progress, count,
                             group_labels)
@@ -947,8 +447,6 @@ def _fixed_count(index: UnitIndex, graph: AreaGraph, members: list, label: str, 
                  seed: int, nest: bool, settings: MaxPSettings | None, progress: Progress | None, count: int,
                  group_labels: list[str]) -> LocalityProposal:
     """``propose_localities(count=N)``: exactly N balanced localities per borough, checked against the range."""
-    from .count import fixed_count_regions
-
     res = fixed_count_regions(graph, count, seed=seed, by_group=nest, settings=settings,
                               group_labels=group_labels if nest else [label],
                               progress=(lambda f, m: progress(0.05 + 0.9 * f, m)) if progress else None)

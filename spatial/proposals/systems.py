@@ -1,18 +1,17 @@
-"""Multi-borough systems: every valid grouping of boroughs, ranked, and whole partitions of an STP.
+"""Multi-borough systems: every valid grouping of boroughs, checked and ranked.
 
 "Which groupings of our boroughs could be an accountable care system?"
 :func:`propose_systems` enumerates every contiguous set of 2–4 boroughs
 (borough rook contiguity from the real boundaries, via libpysal), checks each
 with the engine's own rules (:func:`spatial.checks.check_footprint`, so the
 verdicts are exactly those of ``python -m spatial check``) and ranks them with
-weights the user can change (:class:`RankWeights`).  :func:`propose_partitions`
-then searches, exactly, every way to split one STP's boroughs into such
-systems and explains the best ones in words.
+weights the user can change (:class:`~spatial.proposals.ranking.RankWeights`).
+:func:`spatial.proposals.partitions.propose_partitions` then searches every way
+to split one STP's boroughs into such systems.
 
 >>> table = propose_systems(index, stp="South West London")     # doctest: +SKIP
 >>> table.systems[0].name                                         # doctest: +SKIP
 'Croydon + Merton + Sutton'
->>> propose_partitions(index, "SWL").summary()                    # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -30,139 +29,13 @@ from boundaries import DEFAULT_YEAR
 from ..checks import CareFlowModel, CheckResult, FootprintReport, check_footprint
 from ..footprints import Footprint, Scenario
 from ..index import UnitIndex
-from ..errors import ProposalError, SearchTooLargeError
-from ..graph import AreaGraph, Progress, bell_number, connected_subsets
+from ..errors import ProposalError
+from ..graph import AreaGraph, Progress, connected_subsets
 from ..thresholds import level_geography, Thresholds
-from .common import resolve_stp
+from .common import SYSTEMS_SOURCE, _m, resolve_stp
+from .ranking import SCORE_PARTS, RankWeights, _balance, _rounded
 
-__all__ = [
-    "RankWeights",
-    "SystemProposal",
-    "SystemsTable",
-    "Partition",
-    "PartitionSearch",
-    "borough_graph",
-    "propose_systems",
-    "propose_partitions",
-    "SCORE_PARTS",
-]
-
-#: The parts of a score, in the order shown.
-SCORE_PARTS = ("containment", "balance", "inside_stp", "compactness", "deprivation_balance")
-_PART_LABELS = {
-    "containment": "care-flow containment",
-    "balance": "population balance",
-    "inside_stp": "inside one STP",
-    "compactness": "compactness",
-    "deprivation_balance": "balance of deprivation across constituent places",
-}
-#: Most partitions an exact search may examine before it stops with an error.
-MAX_PARTITIONS = 2_000_000
-
-
-def _m(pop: float) -> str:
-    return f"{pop / 1e6:.2f}m"
-
-
-@dataclass(frozen=True)
-class RankWeights:
-    """How much each part counts in a system's score (any non-negative numbers; they are normalised).
-
-    Each part is a number in [0, 1], higher is better:
-
-    containment
-        The care-flow containment the care-flow model measures (share of the
-        residents' care given by providers inside the system).  Left out of
-        the score, and said so, when no care-flow model is loaded.
-    balance
-        ``1 − CV`` of the populations of the system's boroughs (for a
-        partition: of its systems), clipped at 0: 1 when they are all equal —
-        a partnership of equals rather than one dominant borough.
-    inside_stp
-        Share of residents in the STP holding most of them (1 inside one STP).
-    compactness
-        Polsby–Popper ``4πA/P²`` of the system's outline (1 for a disc; London
-        boroughs ≈ 0.3–0.6), exact from the borough perimeters and shared edges.
-    deprivation_balance
-        ``1 − gap`` in Core20 share (IMD 2019 most deprived national quintile)
-        between the system's most and least deprived boroughs (for a partition:
-        the mean over its systems), see :mod:`spatial.profile`.  Weight 0 by
-        default (opt in): pooling deprived and affluent places may be the point
-        of a partnership, or a risk to its focus.
-    """
-
-    containment: float = 0.4
-    balance: float = 0.2
-    inside_stp: float = 0.2
-    compactness: float = 0.2
-    deprivation_balance: float = 0.0
-
-    def __post_init__(self) -> None:
-        for name in SCORE_PARTS:
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
-                raise ProposalError(f"weight {name} must be a number of 0 or more, not {v!r}",
-                                    where=f"weights.{name}", fix="use e.g. containment=0.4,balance=0.2")
-        if sum(getattr(self, n) for n in SCORE_PARTS) <= 0:
-            raise ProposalError("all weights are 0", where="weights", fix="give at least one weight above 0")
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None) -> "RankWeights":
-        """Defaults overridden by ``data`` (unknown keys are an error naming the known ones)."""
-        data = dict(data or {})
-        unknown = sorted(set(data) - set(SCORE_PARTS))
-        if unknown:
-            raise ProposalError(f"unknown weight(s): {', '.join(unknown)}", where="weights",
-                                fix=f"use only {', '.join(SCORE_PARTS)}")
-        return cls(**{k: float(v) for k, v in data.items()})
-
-    @classmethod
-    def parse(cls, text: str) -> "RankWeights":
-        """From ``"containment=1,balance=0.5"`` (the CLI's ``--weights``)."""
-        data: dict[str, float] = {}
-        for part in filter(None, (p.strip() for p in str(text).split(","))):
-            key, sep, value = part.partition("=")
-            try:
-                if not sep:
-                    raise ValueError
-                data[key.strip()] = float(value)
-            except ValueError:
-                raise ProposalError(f"cannot read weight {part!r}", where="--weights",
-                                    fix="write name=number pairs separated by commas, e.g. "
-                                        "containment=1,balance=0.5,inside_stp=0.5,compactness=0.2") from None
-        return cls.from_dict(data)
-
-    def text(self) -> str:
-        """The weights in words, e.g. ``"care-flow containment 0.4, population balance 0.2, …"``."""
-        return ", ".join(f"{_PART_LABELS[n]} {getattr(self, n):g}" for n in SCORE_PARTS)
-
-    def to_dict(self) -> dict[str, float]:
-        """``{part: weight}``."""
-        return {n: float(getattr(self, n)) for n in SCORE_PARTS}
-
-    def score(self, parts: Mapping[str, float | None]) -> float:
-        """Weighted mean of the parts that were measured (NaN/None parts are left out)."""
-        num = den = 0.0
-        for name in SCORE_PARTS:
-            v = parts.get(name)
-            w = getattr(self, name)
-            if v is None or not math.isfinite(v) or w == 0:
-                continue
-            num += w * v
-            den += w
-        return num / den if den else 0.0
-
-    def describe(self, parts: Mapping[str, float | None]) -> str:
-        """The score as a sum in words, e.g. ``"0.2 × population balance 0.91 + …"``."""
-        used = [n for n in SCORE_PARTS if getattr(self, n) > 0 and parts.get(n) is not None
-                and math.isfinite(parts[n])]
-        den = sum(getattr(self, n) for n in used)
-        terms = [f"{getattr(self, n) / den:.2f} × {_PART_LABELS[n]} {parts[n]:.2f}" for n in used] if den else []
-        missing = [_PART_LABELS[n] for n in SCORE_PARTS if getattr(self, n) > 0 and n not in used]
-        text = " + ".join(terms) if terms else "no measured part"
-        if missing:
-            text += f" ({', '.join(missing)} not measured; its weight is shared among the others)"
-        return text
+__all__ = ["SystemProposal", "SystemsTable", "borough_graph", "propose_systems"]
 
 
 def _borough_core20(index, graph) -> np.ndarray | None:
@@ -183,13 +56,6 @@ def _deprivation_balance(core20: np.ndarray | None, ids) -> float | None:
         return None
     v = core20[list(ids)]
     return float(1.0 - (v.max() - v.min())) if len(v) else None
-
-
-def _balance(pops: np.ndarray) -> float:
-    pops = np.asarray(pops, dtype=float)
-    if len(pops) < 2 or pops.mean() <= 0:
-        return 1.0
-    return float(max(0.0, 1.0 - pops.std() / pops.mean()))
 
 
 def _containment(cf: CheckResult) -> float | None:
@@ -308,8 +174,7 @@ class SystemProposal:
             name=f"Proposed system: {self.name}", footprints=tuple(fps), thresholds=thresholds or self.thresholds,
             year=self.year if year is None else int(year), geography=geography,
             description=f"Automatic proposal (Footprints proposals): {self.explain()}",
-            source="Footprints automatic proposal from the real boundaries and population; thresholds from "
-                   "Healthy London Partnership (2018)",
+            source=SYSTEMS_SOURCE,
         )
 
     def to_dict(self) -> dict:
@@ -320,8 +185,7 @@ class SystemProposal:
             "stps": list(self.report.stps), "passed": self.passed,
             "checks": [c.to_dict() for c in self.report.checks],
             "score": round(float(self.score), 6),
-            "parts": {k: (None if v is None or not math.isfinite(v) else round(float(v), 6))
-                      for k, v in self.parts.items()},
+            "parts": _rounded(self.parts),
         }
 
 
@@ -542,275 +406,3 @@ def propose_systems(
         progress(1.0, f"checked {done:,} candidate systems")
     return SystemsTable(_rank(systems, w, passed_first), w, t, index.year, scope, counts, flows_measured, graph,
                         passed_first)
-
-
-# --- partitions ------------------------------------------------------------------------------
-
-@dataclass
-class Partition:
-    """One way to split an STP's boroughs into systems.
-
-    Attributes
-    ----------
-    stp, stp_name : str
-    systems : tuple of SystemProposal
-        Largest population first.
-    parts : dict
-        Score parts: population-weighted containment, balance of the systems'
-        populations, inside_stp (1), mean compactness.
-    score : float
-    rank : int
-    """
-
-    stp: str
-    stp_name: str
-    systems: tuple[SystemProposal, ...]
-    parts: dict[str, float | None]
-    score: float = 0.0
-    rank: int = 0
-
-    @property
-    def passed(self) -> bool:
-        """True when every system passes every rule."""
-        return all(s.passed for s in self.systems)
-
-    @property
-    def boroughs(self) -> list[str]:
-        """Every borough code of the partition (each exactly once)."""
-        return [b for s in self.systems for b in s.boroughs]
-
-    def explain(self, weights: RankWeights | None = None) -> str:
-        """The partition in words: its systems, the verdict and why it ranks where it does."""
-        w = weights or RankWeights()
-        pops = [s.population for s in self.systems]
-        listed = "; ".join(f"{s.name} ({_m(s.population)})" for s in self.systems)
-        text = f"{self.stp_name} as {len(self.systems)} system(s): {listed}. "
-        if self.passed:
-            floor = self.systems[0].report.check("population").threshold
-            smallest = min(pops)
-            text += "Every system passes every rule"
-            if isinstance(floor, (int, float)) and floor:
-                text += f"; the smallest has {_m(smallest)} residents, {100 * (smallest / floor - 1):.0f}% above " \
-                        f"the {_m(floor)} floor"
-            text += ". "
-        else:
-            bad = [f"{s.name} fails {', '.join(c.rule for c in s.failures())}" for s in self.systems if not s.passed]
-            text += "Not valid: " + "; ".join(bad) + ". "
-        text += f"Populations range {_m(min(pops))}–{_m(max(pops))}. Score {self.score:.3f} = {w.describe(self.parts)}."
-        return text
-
-    def to_scenario(self, *, thresholds: Thresholds | None = None, year: int | None = None) -> Scenario:
-        """A scenario: the STP and its systems (children), for the sketch page."""
-        first = self.systems[0]
-        geography = level_geography(first.report.level)
-        fps = [Footprint(self.stp_name, "icb" if geography == "2024" else "stp", (self.stp,))]
-        fps += [s.to_footprint(parent=self.stp_name) for s in self.systems]
-        return Scenario(
-            geography=geography,
-            name=f"Proposed split of {self.stp_name} (rank {self.rank})", footprints=tuple(fps),
-            thresholds=thresholds or first.thresholds, year=first.year if year is None else int(year),
-            description=f"Automatic proposal (Footprints proposals): {self.explain()}",
-            source="Footprints automatic proposal from the real boundaries and population; thresholds from "
-                   "Healthy London Partnership (2018)",
-        )
-
-    def to_dict(self) -> dict:
-        """JSON-ready dict."""
-        return {
-            "rank": self.rank, "stp": self.stp, "stp_name": self.stp_name, "passed": self.passed,
-            "score": round(float(self.score), 6),
-            "parts": {k: (None if v is None or not math.isfinite(v) else round(float(v), 6))
-                      for k, v in self.parts.items()},
-            "systems": [s.to_dict() for s in self.systems], "explanation": self.explain(),
-        }
-
-
-@dataclass
-class PartitionSearch:
-    """Result of the exact search over one STP's partitions.
-
-    Attributes
-    ----------
-    stp, stp_name : str
-    boroughs : tuple of str
-        The STP's borough codes.
-    n_set_partitions : int
-        Every way to split the boroughs into groups (Bell number).
-    n_blocks : int
-        Contiguous groups of 2–4 of its boroughs (the building blocks).
-    n_searched : int
-        Complete partitions into such groups: every one was examined.
-    n_valid : int
-        Partitions whose every system passes every rule.
-    partitions : list of Partition
-        Valid ones best first; when none is valid, the nearest (fewest failing
-        systems) best first.
-    weights : RankWeights
-    table : SystemsTable
-    """
-
-    stp: str
-    stp_name: str
-    boroughs: tuple[str, ...]
-    n_set_partitions: int
-    n_blocks: int
-    n_searched: int
-    n_valid: int
-    partitions: list[Partition]
-    weights: RankWeights
-    table: SystemsTable = field(repr=False)
-
-    @property
-    def best(self) -> Partition | None:
-        """The best partition (valid if any is)."""
-        return self.partitions[0] if self.partitions else None
-
-    def rerank(self, weights: RankWeights | Mapping[str, float] | None = None) -> "PartitionSearch":
-        """The same partitions ranked with other weights (no new search or check: instant).
-
-        Only the partitions kept by the search's ``limit`` are re-ranked; run
-        :func:`propose_partitions` with ``limit=None`` to re-rank them all.
-        """
-        w = weights if isinstance(weights, RankWeights) else RankWeights.from_dict(weights) if weights \
-            else self.weights
-        parts = [dataclasses.replace(p, score=w.score(p.parts)) for p in self.partitions]
-        parts.sort(key=_partition_order)
-        for i, p in enumerate(parts, 1):
-            p.rank = i
-        return dataclasses.replace(self, partitions=parts, weights=w)
-
-    def summary(self) -> str:
-        """What was searched and what was found, in words."""
-        t = self.table.thresholds
-        head = (f"{self.stp_name}: {len(self.boroughs)} boroughs can be split into groups in "
-                f"{self.n_set_partitions:,} ways; {self.n_searched:,} of them use only contiguous groups of "
-                f"{t.system_min_boroughs}–{t.system_max_boroughs} boroughs (built from {self.n_blocks:,} such "
-                f"groups) and all {self.n_searched:,} were examined (exact search). ")
-        if self.n_valid:
-            return head + f"{self.n_valid:,} pass every rule in every system."
-        if not self.n_searched:
-            return head + "No split into contiguous groups of that size exists."
-        return head + "None passes every rule; the nearest are listed (fewest failing systems first)."
-
-    def to_dict(self) -> dict:
-        """JSON-ready dict."""
-        return {
-            "stp": self.stp, "stp_name": self.stp_name, "boroughs": list(self.boroughs),
-            "n_set_partitions": self.n_set_partitions, "n_blocks": self.n_blocks, "n_searched": self.n_searched,
-            "n_valid": self.n_valid, "weights": self.weights.to_dict(), "summary": self.summary(),
-            "partitions": [p.to_dict() for p in self.partitions],
-        }
-
-
-def _partition_order(p: Partition) -> tuple:
-    """Fewest failing systems first, then best score, fewer systems, borough codes (a total order)."""
-    return (sum(not s.passed for s in p.systems), -p.score, len(p.systems), [s.boroughs for s in p.systems])
-
-
-def _partition_parts(systems: Sequence[SystemProposal]) -> dict[str, float | None]:
-    pops = np.array([s.population for s in systems], dtype=float)
-    cont = [s.parts.get("containment") for s in systems]
-    containment = None if any(c is None for c in cont) else float(np.dot(cont, pops) / pops.sum())
-    comp = [s.parts.get("compactness") for s in systems]
-    compactness = None if any(c is None for c in comp) else float(np.mean(comp))
-    dep = [s.parts.get("deprivation_balance") for s in systems]
-    deprivation = None if any(d is None for d in dep) else float(np.mean(dep))
-    return {"containment": containment, "balance": _balance(pops), "inside_stp": 1.0, "compactness": compactness,
-            "deprivation_balance": deprivation}
-
-
-def propose_partitions(
-    index: UnitIndex,
-    stp: str,
-    *,
-    thresholds: Thresholds | None = None,
-    flows: CareFlowModel | None = None,
-    weights: RankWeights | Mapping[str, float] | None = None,
-    table: SystemsTable | None = None,
-    limit: int | None = 50,
-    max_partitions: int = MAX_PARTITIONS,
-    progress: Progress | None = None,
-) -> PartitionSearch:
-    """Every way to split one STP's boroughs into contiguous systems of 2–4 boroughs, best first.
-
-    The search is exact: starting from the first borough not yet placed, it
-    tries every contiguous group that contains it, so each partition into
-    such groups is visited exactly once.  London's STPs have 5–8 boroughs
-    (at most Bell(8) = 4,140 set partitions), so this takes milliseconds.
-
-    Parameters
-    ----------
-    index : UnitIndex
-    stp : str
-        Code, name or initials of the STP.
-    thresholds, flows, weights :
-        As :func:`propose_systems`.
-    table : SystemsTable, optional
-        A table already computed for this STP (within it), to reuse its checks.
-    limit : int, optional
-        Keep the best ``limit`` partitions (all when ``None``); the counts
-        always cover the whole search.
-    max_partitions : int
-        Stop with :class:`SearchTooLargeError` beyond this many partitions.
-    progress : callable, optional
-
-    Returns
-    -------
-    PartitionSearch
-    """
-    t = thresholds or Thresholds()
-    w = weights if isinstance(weights, RankWeights) else RankWeights.from_dict(weights)
-    sid = resolve_stp(index, stp)
-    code, name = str(index.layer_codes["stp"][sid]), str(index.layer_names["stp"][sid])
-    if table is None:
-        table = propose_systems(index, stp=code, thresholds=t, flows=flows, weights=w,
-                                progress=(lambda f, m: progress(0.8 * f, m)) if progress else None)
-    graph = table.graph
-    gid = int(np.flatnonzero(graph.group_codes == code)[0])
-    members = np.flatnonzero(graph.group == gid)
-    pos = {int(b): i for i, b in enumerate(members)}
-    blocks = [s for s in table.systems if all(i in pos for i in s.ids)]
-    by_first: dict[int, list[tuple[int, SystemProposal]]] = {i: [] for i in range(len(members))}
-    for s in blocks:
-        mask = 0
-        for i in s.ids:
-            mask |= 1 << pos[i]
-        by_first[min(pos[i] for i in s.ids)].append((mask, s))
-    full = (1 << len(members)) - 1
-    found: list[tuple[SystemProposal, ...]] = []
-
-    def search(used: int, chosen: list[SystemProposal]) -> None:
-        if used == full:
-            found.append(tuple(chosen))
-            if len(found) > max_partitions:
-                raise SearchTooLargeError(
-                    f"more than {max_partitions:,} partitions of {name}", where="propose_partitions",
-                    fix="restrict the STP or lower system_max_boroughs")
-            return
-        first = (~used & (used + 1)).bit_length() - 1  # lowest borough not yet placed
-        for mask, s in by_first[first]:
-            if not mask & used:
-                chosen.append(s)
-                search(used | mask, chosen)
-                chosen.pop()
-
-    if progress:
-        progress(0.85, f"searching partitions of {name}")
-    search(0, [])
-    parts_list = []
-    for systems in found:
-        systems = tuple(sorted(systems, key=lambda s: (-s.population, s.boroughs)))
-        parts = _partition_parts(systems)
-        parts_list.append(Partition(code, name, systems, parts, w.score(parts)))
-    n_valid = sum(p.passed for p in parts_list)
-    parts_list.sort(key=_partition_order)
-    if n_valid:
-        parts_list = [p for p in parts_list if p.passed]
-    if limit is not None:
-        parts_list = parts_list[:limit]
-    for i, p in enumerate(parts_list, 1):
-        p.rank = i
-    if progress:
-        progress(1.0, f"{len(found):,} partitions of {name} examined")
-    return PartitionSearch(code, name, tuple(str(graph.codes[i]) for i in members), bell_number(len(members)),
-                           len(blocks), len(found), n_valid, parts_list, w, table)
