@@ -95,14 +95,8 @@ class ScenarioExistsError(ScenarioError):
 
 # --- proposals (spatial.proposals, spatial.graph) ---------------------------------------------
 
-__all__ += [
-    "ProposalError",
-    "UnknownAreaError",
-    "InfeasibleRangeError",
-    "DisconnectedAreasError",
-    "SearchTooLargeError",
-    "CountInfeasibleError",
-]
+__all__ += ["ProposalError", "UnknownAreaError", "InfeasibleRangeError", "DisconnectedAreasError",
+            "SearchTooLargeError", "CountInfeasibleError"]
 
 
 class ProposalError(ScenarioError):
