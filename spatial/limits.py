@@ -30,7 +30,7 @@ __all__ += ["MAX_PARTITIONS", "PARTITIONS_KEPT", "PARTITIONS_SHOWN", "MAX_MAXP_A
 #: examine before it stops with ``SearchTooLargeError``: each one found is held in memory.  London's
 #: STPs have at most 8 boroughs, Bell(8) = 4,140 set partitions; Bell(11) = 678,570 < 2,000,000 <
 #: Bell(12) = 4,213,597, so any group of up to 11 boroughs is always searched whole, and a larger one
-#: stops in seconds instead of filling memory.
+#: stops with the error instead of filling memory.
 MAX_PARTITIONS = 2_000_000
 
 #: Best partitions ``propose_partitions`` keeps by default (the counts always cover the whole
@@ -47,8 +47,8 @@ PARTITIONS_SHOWN = 10
 #: problem are refused (group them by borough, or build from MSOAs).
 MAX_MAXP_AREAS = 3_000
 
-#: How many times a locality above the population ceiling is split again with max-p (each split of
-#: a piece above twice the floor makes at least 2 pieces, so 4 rounds allow 16 pieces from one
-#: region: more than any London borough of at most ~400,000 residents needs at a 30,000 floor).
-#: Bounds the work when max-p cannot split a piece further.
+#: How many rounds a locality above the population ceiling is split again with max-p.  A split that
+#: succeeds makes at least 2 pieces, so 4 rounds can make 16 or more from one region: more than any
+#: London borough (at most ~400,000 residents, 13 localities at a 30,000 floor) needs.  Bounds the
+#: work where max-p keeps returning a piece it cannot split into parts of at least the floor.
 MAX_SPLIT_DEPTH = 4
