@@ -47,16 +47,12 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .errors import ScenarioError
+from .errors import ClusterError
 from .graph import connected_subsets
 from .index import UnitIndex
 from .thresholds import Thresholds
 
 __all__ = ["ClusterError", "ClusterTable", "icb_adjacency", "enumerate_clusters", "cluster_table"]
-
-
-class ClusterError(ScenarioError):
-    """A cluster question that cannot be answered (no ICBs, no councils, bad sizes)."""
 
 
 def icb_adjacency(index: UnitIndex) -> sp.csr_array:

@@ -96,7 +96,7 @@ class ScenarioExistsError(ScenarioError):
 # --- proposals (spatial.proposals, spatial.graph) ---------------------------------------------
 
 __all__ += ["ProposalError", "UnknownAreaError", "InfeasibleRangeError", "DisconnectedAreasError",
-            "SearchTooLargeError", "CountInfeasibleError"]
+            "SearchTooLargeError", "CountInfeasibleError", "ClusterError"]
 
 
 class ProposalError(ScenarioError):
@@ -167,3 +167,7 @@ class SearchTooLargeError(ProposalError):
 
 class CountInfeasibleError(ProposalError):
     """A group cannot be split into the asked number of contiguous regions."""
+
+
+class ClusterError(ScenarioError):
+    """An ICB-cluster question (:mod:`spatial.clusters`) that cannot be answered (no ICBs, no councils, bad sizes)."""

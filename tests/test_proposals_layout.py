@@ -126,3 +126,23 @@ def test_cli_shows_the_default_number_of_partitions():
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert f"(default {limits.PARTITIONS_SHOWN})" in " ".join(out.stdout.split())
+
+
+def test_icb_clusters_use_the_one_connected_set_enumeration():
+    """``spatial.clusters.enumerate_clusters`` now reads :func:`spatial.graph.connected_subsets`:
+    the same sets as a brute force over every combination (networkx connectivity), each once."""
+    import itertools
+
+    import networkx as nx
+
+    from spatial.clusters import ClusterError, enumerate_clusters
+
+    assert ClusterError is errors.ClusterError and issubclass(ClusterError, ScenarioError)
+    grid = graph.AreaGraph.grid(4, 5)
+    g = nx.from_scipy_sparse_array(grid.adjacency)
+    brute = {c for k in (2, 3, 4) for c in itertools.combinations(range(grid.n), k) if nx.is_connected(g.subgraph(c))}
+    got = enumerate_clusters(grid.adjacency, 2, 4)
+    assert len(got) == len(set(got)) and set(got) == brute
+    assert all(list(c) == sorted(c) for c in got)
+    with pytest.raises(ClusterError, match="make no sense"):
+        enumerate_clusters(grid.adjacency, 3, 2)
