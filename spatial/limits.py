@@ -6,7 +6,8 @@ these are the program's own safety limits, each with the reason for its value.
 
 from __future__ import annotations
 
-__all__ = ["ORPHAN_TMP_SECONDS", "MAX_FOOTPRINTS", "MAX_THRESHOLD_DIGITS"]
+__all__ = ["ORPHAN_TMP_SECONDS", "MAX_FOOTPRINTS", "MAX_THRESHOLD_DIGITS", "SLIVER_M2", "UNIT_BUILT_RTOL",
+           "UNIT_BUILT_EXTENT_M", "MAJORITY", "DEFAULT_TOP", "DEFAULT_LEAKAGE"]
 
 #: A save's hidden temporary file (``.<name>.json.<random>.tmp``) older than this is the orphan of a
 #: killed save and is removed by the next save into the folder.  A save takes well under a second
@@ -20,6 +21,34 @@ MAX_FOOTPRINTS = 1_000
 #: Most digits in an integer threshold (population thresholds are at most 8 digits; 15 keeps every
 #: value exact as a float, IEEE 754 doubles hold 15-17 significant digits).
 MAX_THRESHOLD_DIGITS = 15
+
+#: Overlaps smaller than this (m²) are slivers between edges digitised at different generalisations
+#: (20 m LSOA edges against the GLA borough edges), not real overlaps.  1 m² is far below the smallest
+#: real CCG x borough overlap (15 m²) and far above the 0.0012 m² by which our cleaned units differ from
+#: the published CCGs.  A numerical tolerance of the geometry, not a planning threshold.
+SLIVER_M2 = 1.0
+
+#: A shape is the union of its units (by the lookup) when its area matches theirs to this relative
+#: tolerance (and its extent to :data:`UNIT_BUILT_EXTENT_M`).  The published CCG/STP/MSOA layers match
+#: to ~4e-11; the GLA boroughs differ by up to 1.6e-3, so 1e-7 separates the two by four orders of
+#: magnitude either way.  A numerical tolerance, not a planning threshold.
+UNIT_BUILT_RTOL = 1e-7
+
+#: Largest difference (m) between the bounding box of a unit-built shape and that of its units.  Our
+#: units went through ``shapely.coverage_clean``, which moves vertices by less than 1 mm, so 1 cm
+#: allows for that and nothing a real boundary difference would leave.
+UNIT_BUILT_EXTENT_M = 0.01
+
+#: "Mostly" means at least half: the definition of a majority (overlap classes, 2018 -> 2024
+#: conversion of units), not a tunable threshold.
+MAJORITY = 0.5
+#: Destinations listed by default in a footprint's care-flow measures (spatial.careflows; the value
+#: it had there): ten rows fit the Check page's table and the command line's output unscrolled.
+DEFAULT_TOP = 10
+
+#: Leakage (non-core) destinations listed by default (the value it had in spatial.careflows): the
+#: main few say where residents go instead; the care_flow rule's reason names two of them.
+DEFAULT_LEAKAGE = 5
 
 
 # --- proposals (spatial.proposals) -------------------------------------------------------------

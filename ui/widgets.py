@@ -21,6 +21,7 @@ import streamlit as st
 from boundaries.errors import FootprintsError
 from spatial import Engine, Scenario, ScenarioReport
 from spatial.errors import ScenarioError, ScenarioFormatError, UnknownCodeError
+from spatial.overlaps import PIECE_KINDS, overlap_pieces  # noqa: F401  (moved to the engine: spatial.overlaps.summary)
 from spatial.thresholds import ALL_LEVELS, LEVEL_LABELS, LEVELS
 
 __all__ = [
@@ -495,65 +496,6 @@ def scenario_map(engine: Engine, scenario: Scenario, report: ScenarioReport, nam
     fit.options["animate"] = False
     fit.add_to(m)
     return m
-
-
-# --- overlap pieces ---------------------------------------------------------------------------------
-
-#: Kinds of overlap piece on the Overlaps map, in legend order.
-PIECE_KINDS = ("matching", "main part, boundaries differ", "part lying in another area")
-
-
-def overlap_pieces(la, lb, table: pd.DataFrame, index, coterminous_min: float):
-    """The pieces ``A ∩ B`` of two overlap layers, built from the units they share, for the map.
-
-    Parameters
-    ----------
-    la, lb : spatial.overlaps.OverlapLayer
-    table : DataFrame
-        From :func:`spatial.overlaps.overlap_table` (population shares).
-    index : UnitIndex
-    coterminous_min : float
-        The scenario's coterminosity threshold.
-
-    Returns
-    -------
-    GeoDataFrame
-        EPSG:27700; ``code, name, residents, share_of_a, share_of_b, kind`` where
-        ``kind`` is one of :data:`PIECE_KINDS`: *matching* when the pair is
-        coterminous (both shares at least ``coterminous_min``); *main part* when
-        at least half (:data:`spatial.overlaps.MAJORITY`) of each lies in the
-        other; otherwise *part lying in another area* (e.g. the City of London
-        within City and Hackney CCG).
-    """
-    import geopandas as gpd
-    import numpy as np
-    from spatial.geometry import dissolve
-
-    from spatial.overlaps import MAJORITY
-
-    pos_a = {str(c): i for i, c in enumerate(la.codes)}
-    pos_b = {str(c): i for i, c in enumerate(lb.codes)}
-    geoms = index.geo.units.geometry.to_numpy()
-    rows = table[table["shared_units"] > 0]
-    shapes, kinds = [], []
-    for r in rows.itertuples(index=False):
-        units = np.intersect1d(la.units_of(pos_a[str(r.a_code)]), lb.units_of(pos_b[str(r.b_code)]))
-        shapes.append(dissolve(geoms, units))
-        sa, sb = float(r.share_of_a_pop), float(r.share_of_b_pop)
-        if sa >= coterminous_min and sb >= coterminous_min:
-            kinds.append(PIECE_KINDS[0])
-        elif sa >= MAJORITY and sb >= MAJORITY:
-            kinds.append(PIECE_KINDS[1])
-        else:
-            kinds.append(PIECE_KINDS[2])
-    return gpd.GeoDataFrame({
-        "code": [f"{a}|{b}" for a, b in zip(rows["a_code"], rows["b_code"])],
-        "name": [f"{a} ∩ {b}" for a, b in zip(rows["a_name"], rows["b_name"])],
-        "residents": rows["overlap_population"].to_numpy(),
-        "share_of_a": [f"{100 * v:.1f}%" for v in rows["share_of_a_pop"]],
-        "share_of_b": [f"{100 * v:.1f}%" for v in rows["share_of_b_pop"]],
-        "kind": kinds,
-    }, geometry=shapes, crs=index.geo.units.crs)
 
 
 # --- region / geography picker (sidebar) ---------------------------------------------------------
