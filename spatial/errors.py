@@ -59,10 +59,14 @@ class ScenarioFormatError(ScenarioError):
     """Malformed JSON, wrong ``format``/``version``, wrong types."""
 
 
+def did_you_mean(suggestions: Sequence[str]) -> str:
+    """``" (did you mean A, B?)"``, or ``""`` without suggestions: the hint after an unknown name."""
+    return f" (did you mean {', '.join(suggestions)}?)" if suggestions else ""
+
+
 def list_unknown(codes: list[str], suggestions: dict[str, list[str]], limit: int = 10) -> str:
     """``'X' (did you mean A, B?); 'Y' and 3 more``: unknown codes with their closest known ones."""
-    listed = "; ".join(f"{c!r}" + (f" (did you mean {', '.join(s)}?)" if s else "")
-                       for c, s in list(suggestions.items())[:limit])
+    listed = "; ".join(f"{c!r}" + did_you_mean(s) for c, s in list(suggestions.items())[:limit])
     return listed + (f" and {len(codes) - limit} more" if len(codes) > limit else "")
 
 
@@ -121,9 +125,10 @@ class UnknownLayerError(OverlapError):
     def __init__(self, name: str, suggestions: list[str], known: Iterable[str], *, where: str | None = None) -> None:
         self.name = name
         self.suggestions = list(suggestions)
-        hint = f" (did you mean {', '.join(map(repr, self.suggestions))}?)" if self.suggestions else ""
-        super().__init__(f"unknown layer {name!r}{hint}", where=where,
+        super().__init__(f"unknown layer {name!r}{did_you_mean([repr(x) for x in self.suggestions])}", where=where,
                          fix=f"use one of {', '.join(known)}, or a scenario (.json file)")
+
+
 class UnknownTrustError(ScenarioError):
     """Trust codes in a core-provider override that name no known trust.
 
@@ -172,9 +177,8 @@ class UnknownAreaError(ProposalError):
                  *, where: str | None = None) -> None:
         self.name = name
         self.suggestions = list(suggestions)
-        hint = f" (did you mean {', '.join(self.suggestions)}?)" if self.suggestions else ""
         shown = ", ".join(known[:12]) + (f" and {len(known) - 12} more" if len(known) > 12 else "")
-        super().__init__(f"unknown {kind} {name!r}{hint}", where=where,
+        super().__init__(f"unknown {kind} {name!r}{did_you_mean(self.suggestions)}", where=where,
                          fix=f"give the code or name of a {kind}: {shown}")
 
 
