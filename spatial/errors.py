@@ -3,11 +3,17 @@
 All derive from :class:`boundaries.errors.FootprintsError`, so one ``except``
 catches every user error.  Messages say what is wrong, where (file, line or
 field, code) and how to fix it.
+
+The care-flow data errors (:class:`FlowDataError`, :class:`FlowYearError`,
+:class:`FlowDataWarning`) are raised by the data layer (:mod:`boundaries.flows`),
+defined in :mod:`boundaries.errors` and re-exported here.
 """
 
 from __future__ import annotations
 
-from boundaries.errors import FootprintsError
+from typing import Iterable, Mapping, Sequence
+
+from boundaries.errors import FlowDataError, FlowDataWarning, FlowYearError, FootprintsError
 
 __all__ = [
     "ScenarioError",
@@ -17,6 +23,12 @@ __all__ = [
     "ThresholdError",
     "AssignmentError",
     "ScenarioExistsError",
+    "OverlapError",
+    "UnknownLayerError",
+    "UnknownTrustError",
+    "FlowDataError",
+    "FlowYearError",
+    "FlowDataWarning",
 ]
 
 
@@ -47,10 +59,14 @@ class ScenarioFormatError(ScenarioError):
     """Malformed JSON, wrong ``format``/``version``, wrong types."""
 
 
+def did_you_mean(suggestions: Sequence[str]) -> str:
+    """``" (did you mean A, B?)"``, or ``""`` without suggestions: the hint after an unknown name."""
+    return f" (did you mean {', '.join(suggestions)}?)" if suggestions else ""
+
+
 def list_unknown(codes: list[str], suggestions: dict[str, list[str]], limit: int = 10) -> str:
     """``'X' (did you mean A, B?); 'Y' and 3 more``: unknown codes with their closest known ones."""
-    listed = "; ".join(f"{c!r}" + (f" (did you mean {', '.join(s)}?)" if s else "")
-                       for c, s in list(suggestions.items())[:limit])
+    listed = "; ".join(f"{c!r}" + did_you_mean(s) for c, s in list(suggestions.items())[:limit])
     return listed + (f" and {len(codes) - limit} more" if len(codes) > limit else "")
 
 
@@ -89,3 +105,127 @@ class AssignmentError(ScenarioError):
 
 class ScenarioExistsError(ScenarioError):
     """A save would replace a file holding another scenario (or something that is not a scenario)."""
+
+
+class OverlapError(ScenarioError):
+    """An overlap that cannot be computed: an empty layer, a bad level, bad geometry input."""
+
+
+class UnknownLayerError(OverlapError):
+    """A layer name that is neither a named layer nor a scenario.
+
+    Attributes
+    ----------
+    name : str
+        What was asked for.
+    suggestions : list of str
+        The closest known layer names (and scenario ids when given).
+    """
+
+    def __init__(self, name: str, suggestions: list[str], known: Iterable[str], *, where: str | None = None) -> None:
+        self.name = name
+        self.suggestions = list(suggestions)
+        super().__init__(f"unknown layer {name!r}{did_you_mean([repr(x) for x in self.suggestions])}", where=where,
+                         fix=f"use one of {', '.join(known)}, or a scenario (.json file)")
+
+
+class UnknownTrustError(ScenarioError):
+    """Trust codes in a core-provider override that name no known trust.
+
+    Attributes
+    ----------
+    codes : list of str
+        The unknown codes.
+    suggestions : dict
+        Code -> closest known trust codes (with names).
+    """
+
+    def __init__(self, codes: Iterable[str], suggestions: Mapping[str, list[str]], *,
+                 where: str | None = None) -> None:
+        self.codes = list(codes)
+        self.suggestions = dict(suggestions)
+        super().__init__(
+            f"{len(self.codes)} unknown trust code(s) in core_providers: "
+            f"{list_unknown(self.codes, self.suggestions)}", where=where,
+            fix="use NHS ODS trust codes such as RJZ (King's College Hospital); `python -m spatial flows "
+                "--trusts` lists them, or remove core_providers to use the trusts located inside the footprint",
+        )
+
+
+# --- proposals (spatial.proposals, spatial.graph) ---------------------------------------------
+
+__all__ += ["ProposalError", "UnknownAreaError", "InfeasibleRangeError", "DisconnectedAreasError",
+            "SearchTooLargeError", "CountInfeasibleError", "ClusterError"]
+
+
+class ProposalError(ScenarioError):
+    """Base of every problem with a proposal request (a :class:`ScenarioError`)."""
+
+
+class UnknownAreaError(ProposalError):
+    """A borough, STP or area that does not exist.
+
+    Attributes
+    ----------
+    name : str
+        What was asked for.
+    suggestions : list of str
+        The closest known codes/names.
+    """
+
+    def __init__(self, name: str, kind: str, suggestions: Sequence[str], known: Sequence[str],
+                 *, where: str | None = None) -> None:
+        self.name = name
+        self.suggestions = list(suggestions)
+        shown = ", ".join(known[:12]) + (f" and {len(known) - 12} more" if len(known) > 12 else "")
+        super().__init__(f"unknown {kind} {name!r}{did_you_mean(self.suggestions)}", where=where,
+                         fix=f"give the code or name of a {kind}: {shown}")
+
+
+class InfeasibleRangeError(ProposalError):
+    """No split of the areas can meet the population range.
+
+    Attributes
+    ----------
+    nearest : list of tuple
+        ``(low, high, n_parts)``: the nearest ranges that arithmetic allows.
+    """
+
+    def __init__(self, message: str, nearest: Sequence[tuple[int, int, int]], *, where: str | None = None) -> None:
+        self.nearest = list(nearest)
+        if self.nearest:
+            opts = " or ".join(f"{lo:,}–{hi:,} ({k} part{'s' if k != 1 else ''})" for lo, hi, k in self.nearest)
+            fix = f"the nearest achievable range is {opts}; change the range (thresholds locality_min/locality_max)"
+        else:
+            fix = "change the population range"
+        super().__init__(message, where=where, fix=fix)
+
+
+class DisconnectedAreasError(ProposalError):
+    """Areas that must be split into contiguous pieces are not one connected piece.
+
+    Attributes
+    ----------
+    pieces : list of list of str
+        Codes of the areas in each piece, largest piece first.
+    """
+
+    def __init__(self, label: str, pieces: Sequence[Sequence[str]], *, where: str | None = None) -> None:
+        self.pieces = [list(p) for p in pieces]
+        shown = "; ".join(
+            f"piece {i + 1}: {len(p)} area(s) ({', '.join(p[:4])}{'…' if len(p) > 4 else ''})"
+            for i, p in enumerate(self.pieces[:6]))
+        super().__init__(f"{label} is in {len(self.pieces)} separate pieces (islands): {shown}", where=where,
+                         fix="choose areas that form one connected piece, or propose for each piece separately")
+
+
+class SearchTooLargeError(ProposalError):
+    """An exact search that would examine too many combinations."""
+
+
+class CountInfeasibleError(ProposalError):
+    """A group cannot be split into the asked number of contiguous regions."""
+
+
+class ClusterError(ScenarioError):
+    """An ICB-cluster question (:mod:`spatial.clusters`) that cannot be answered (no ICBs, no councils, bad sizes)."""

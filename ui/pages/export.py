@@ -22,11 +22,10 @@ import streamlit as st
 
 from boundaries.errors import FootprintsError
 from spatial.thresholds import LEVEL_LABELS
-from ui.state import app_settings, get_state, show_error
 from ui.controls import level_options
 from ui.files import safe_scenario_name
 from ui.maps import scenario_map, show_map
-from ui.state import checking_engine
+from ui.state import app_settings, checking_engine, get_state, show_error
 from ui.tables import TABLE_KEY, report_or_error, report_table, source_line
 
 EXPORT_KEY = "board_exports"

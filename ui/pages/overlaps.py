@@ -16,12 +16,11 @@ import pandas as pd
 import streamlit as st
 
 from boundaries.errors import FootprintsError
+from spatial.overlaps import PIECE_KINDS, overlap_pieces
 from spatial.thresholds import LEVEL_LABELS
-from ui.state import get_state, show_error
 from ui.maps import show_map
-from ui.state import checking_engine
+from ui.state import checking_engine, get_state, show_error
 from ui.tables import source_line
-from ui.widgets import PIECE_KINDS, overlap_pieces
 
 NAMED = {
     "CCGs (April 2018)": "ccg",

@@ -19,9 +19,8 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from boundaries.errors import FootprintsError
-from ui.state import get_state, show_error
 from ui.maps import scenario_map, show_map
-from ui.state import checking_engine, load_into_session
+from ui.state import checking_engine, get_state, load_into_session, show_error
 from ui.tables import report_or_error
 
 RESULT_KEY = "proposals_result"
@@ -116,7 +115,7 @@ result = stored[1]
 
 # --- the ranking weights (re-rank the result already computed; no re-run) --------------------------
 if mode != MODES[2]:
-    from spatial.proposals_systems import SCORE_PARTS, RankWeights
+    from spatial.proposals import SCORE_PARTS, RankWeights
 
     with st.expander("Ranking weights", expanded=False):
         st.caption("How much each part counts in the score (0–1 each; they are normalised). Changing them "

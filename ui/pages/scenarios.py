@@ -27,18 +27,17 @@ import streamlit as st
 
 from boundaries.errors import FootprintsError
 from spatial import Scenario
+from spatial.io import MAX_UPLOAD_BYTES, scenario_from_upload
 from spatial.scenario_io import dumps
 from spatial.store import ConflictError, NameTakenError, Store, StoreError, StoreUnavailableError
 from spatial.thresholds import GEOGRAPHY_LEVELS, LEVEL_LABELS, LEVELS, STORE_BIN_DAYS
-from ui.state import commit, get_state, page_notice, show_error
-from ui.store import (auth_configured, author_name, get_store, link_to_store, remember_author, share_url,
-                      signed_in_user, stored_ref, write_author_cookie)
 from ui.controls import run_with_progress
 from ui.files import safe_scenario_name
 from ui.maps import footprint_frame
-from ui.state import checking_engine, load_into_session
+from ui.state import checking_engine, commit, get_state, load_into_session, page_notice, show_error
+from ui.store import (auth_configured, author_name, get_store, link_to_store, remember_author, share_url,
+                      signed_in_user, stored_ref, write_author_cookie)
 from ui.tables import RULE_LABELS, md, verdict_text
-from ui.widgets import MAX_UPLOAD_BYTES, scenario_from_upload
 
 UPLOAD_KEY = "scenarios_loaded_upload"
 GEO_KEY = "scenarios_geo_downloads"

@@ -15,10 +15,9 @@ import streamlit as st
 
 from spatial.scenario_io import dumps
 from spatial.store import NotFoundError, StoreError
-from ui.state import show_error
-from ui.store import get_store, share_url, signed_in_user
 from ui.files import safe_scenario_name
-from ui.state import checking_engine, load_into_session
+from ui.state import checking_engine, load_into_session, show_error
+from ui.store import get_store, share_url, signed_in_user
 from ui.tables import md, report_or_error, report_table
 
 engine, flows_note = checking_engine()
