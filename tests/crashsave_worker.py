@@ -29,7 +29,7 @@ import random
 import sys
 import time
 
-from spatial import scenario_io
+import spatial.io as scenario_io
 from spatial.io import scenario_json  # the JSON writer (json.dump, os.replace) lives here
 from spatial.footprints import Footprint, Scenario
 from spatial.thresholds import Thresholds

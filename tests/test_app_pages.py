@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from spatial import Engine, Footprint, Scenario
 from spatial.editing import apply_brush
-from spatial.scenario_io import dumps
+from spatial.io import dumps
 from tests.conftest import require_data_dir
 from ui.files import safe_scenario_name, scenario_path
 from ui.state import STATE_KEY, AppState

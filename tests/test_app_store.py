@@ -15,7 +15,7 @@ import pytest
 
 from spatial import Footprint
 from spatial.preloaded import load_preloaded
-from spatial.scenario_io import dumps, loads, save_scenario
+from spatial.io import dumps, loads, save_scenario
 from spatial.store import open_store
 from tests.test_app_pages import errors, find_table, run_app, state_of
 

@@ -12,7 +12,7 @@ import json
 import pytest
 
 from spatial import Footprint, Scenario
-from spatial.scenario_io import dumps
+from spatial.io import dumps
 from tests.browser_helpers import (  # noqa: F401  (pytest fixtures)
     ARTIFACTS,
     app_server,

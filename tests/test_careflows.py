@@ -31,7 +31,7 @@ from spatial.careflows import (
     with_core_providers,
 )
 from spatial.checks import check_footprint, check_scenario
-from spatial.flows_data import FlowDataError, FlowDataWarning, read_flow_file, trust_display_name, validate_flows
+from boundaries.flows import FlowDataError, FlowDataWarning, read_flow_file, trust_display_name, validate_flows
 from spatial.footprints import Footprint, Scenario
 from spatial.thresholds import Thresholds
 
@@ -287,7 +287,7 @@ def test_with_core_providers_add_remove_and_back_to_default(flows, index):
 
 
 def test_override_saved_in_scenario_file(flows, index, tmp_path):
-    from spatial.scenario_io import load_scenario, save_scenario
+    from spatial.io import load_scenario, save_scenario
 
     fp = with_core_providers(Footprint("Sutton", "borough", (SUTTON,)), flows, index, add=["RJ7"])
     path = save_scenario(Scenario("with override", (fp,)), tmp_path / "s.json")

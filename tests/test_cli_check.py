@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from spatial.footprints import Footprint, Scenario
-from spatial.scenario_io import save_scenario
+from spatial.io import save_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 KR = {"Kingston upon Thames", "Richmond upon Thames"}

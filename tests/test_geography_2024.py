@@ -24,7 +24,7 @@ from spatial.checks import check_footprint
 from spatial.clusters import cluster_table, enumerate_clusters, icb_adjacency
 from spatial.errors import FootprintError, UnknownCodeError
 from spatial.geography import GeographyMismatchError
-from spatial.scenario_io import dumps, loads, save_scenario, load_scenario
+from spatial.io import dumps, loads, save_scenario, load_scenario
 
 REPO = Path(__file__).resolve().parent.parent
 AGES = ["age_0_15", "age_16_24", "age_25_34", "age_35_49", "age_50_64", "age_65_plus"]
@@ -355,7 +355,7 @@ def test_units_take_their_lsoa11_parents_msoa_flows(england, data_dir):
 
 
 def test_trusts_at_sites_only_when_named_unambiguously(england, data_dir):
-    from spatial.trust_sites import reduce_name
+    from boundaries.trust_sites import reduce_name
 
     t = england.flows.trusts
     t = t[t["has_flows"]]
@@ -389,8 +389,8 @@ def test_supply_side_from_2022_shares_joined_on_nhs_codes(england, data_dir):
 # --- proposals in the 2024 geography ------------------------------------------------------------
 
 def test_multi_place_systems_inside_an_icb_and_neighbourhoods(raw):
-    from spatial.proposals_localities import propose_localities
-    from spatial.proposals_systems import propose_systems
+    from spatial.proposals import propose_localities
+    from spatial.proposals import propose_systems
 
     nel = Engine.load("QMF", geography="2024")
     table = propose_systems(nel.index, stp="E54000029")

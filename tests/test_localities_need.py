@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from spatial.proposals import ProposalError
-from spatial.proposals_localities import propose_localities
+from spatial.proposals import propose_localities
 from spatial.profile import ProfileData, locality_need_summary
 
 NEWHAM, BARNET = "E09000025", "E09000003"

@@ -11,7 +11,7 @@ import pytest
 
 from boundaries.errors import FootprintsError
 from spatial.preloaded import UnknownPreloadedError, list_preloaded, load_preloaded
-from spatial.scenario_io import validate_members
+from spatial.io import validate_members
 
 IDS = ["borough-systems", "devolution-pilots", "haringey-islington", "kingston-richmond", "london-stps",
        "named-borough-systems", "ncl-chins", "nel-partnerships", "one-hackney-quadrants", "south-london-mental-health",

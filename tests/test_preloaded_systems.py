@@ -25,9 +25,9 @@ from spatial.checks import check_scenario
 from spatial.footprints import Footprint, Scenario
 from spatial.preloaded import list_preloaded, load_preloaded
 from spatial.proposals import AreaGraph
-from spatial.proposals_count import CountInfeasibleError, balance, fixed_count_regions
-from spatial.proposals_localities import propose_localities
-from spatial.scenario_io import dumps, loads, validate_members
+from spatial.proposals import CountInfeasibleError, balance, fixed_count_regions
+from spatial.proposals import propose_localities
+from spatial.io import dumps, loads, validate_members
 from spatial.errors import FootprintError, ScenarioFormatError
 
 REPO = Path(__file__).resolve().parents[1]

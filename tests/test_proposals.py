@@ -33,8 +33,8 @@ from spatial.proposals import (
     bell_number,
     connected_subsets,
 )
-from spatial.proposals_localities import max_p_regions, propose_localities
-from spatial.proposals_systems import RankWeights, borough_graph, propose_partitions, propose_systems
+from spatial.proposals import max_p_regions, propose_localities
+from spatial.proposals import RankWeights, borough_graph, propose_partitions, propose_systems
 from spatial.thresholds import Thresholds
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -38,7 +38,7 @@ from boundaries import (
 from boundaries.errors import FootprintsError
 from boundaries.geographies import _check_population
 from boundaries.readers import Loaded, read_dataset
-from spatial.flows_data import FlowDataError, read_flow_file
+from boundaries.flows import FlowDataError, read_flow_file
 
 RAW_SHP = Path("london/raw/jamesdamillington_london-data/london-2021-lad22-gen20")
 #: The 33 London boroughs (2022 boundaries) as a real ESRI shapefile from the mirror.

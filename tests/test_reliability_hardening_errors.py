@@ -38,7 +38,7 @@ def _run(*args, timeout=600, **env):
 
 def test_400_digit_threshold_is_a_threshold_error(tmp_path):
     from spatial.errors import ThresholdError
-    from spatial.scenario_io import load_scenario
+    from spatial.io import load_scenario
     from spatial.thresholds import Thresholds
 
     with pytest.raises(ThresholdError, match=r"stp_max is a 401-digit number.*Fix: "):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from spatial.errors import AssignmentError
-from spatial.scenario_io import assignment_from_csv
+from spatial.io import assignment_from_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 KINGSTON, RICHMOND = "E09000021", "E09000027"
@@ -105,7 +105,7 @@ def _plan(name: str, borough: str = KINGSTON):
 ])
 def test_a_save_never_replaces_a_file_holding_another_scenario(tmp_path, first, second):
     from spatial.errors import ScenarioExistsError
-    from spatial.scenario_io import load_scenario, save_scenario
+    from spatial.io import load_scenario, save_scenario
     from ui.files import scenario_path
 
     p1, p2 = scenario_path(tmp_path, first), scenario_path(tmp_path, second)
@@ -125,7 +125,7 @@ def test_a_save_never_replaces_a_file_holding_another_scenario(tmp_path, first, 
 
 def test_a_save_never_replaces_a_file_that_is_not_a_scenario(tmp_path):
     from spatial.errors import ScenarioExistsError
-    from spatial.scenario_io import save_scenario
+    from spatial.io import save_scenario
 
     path = tmp_path / "notes.json"
     path.write_text('{"my": "own file"}')
@@ -138,7 +138,7 @@ def test_orphan_temporary_files_of_killed_saves_are_removed_by_the_next_save(tmp
     import time
 
     from spatial.limits import ORPHAN_TMP_SECONDS
-    from spatial.scenario_io import save_scenario
+    from spatial.io import save_scenario
 
     old = time.time() - ORPHAN_TMP_SECONDS - 5
     orphans = []
@@ -159,7 +159,7 @@ def test_orphan_temporary_files_of_killed_saves_are_removed_by_the_next_save(tmp
 
 
 def test_overwrite_end_to_end_cli_refuses_then_replaces_with_overwrite(tmp_path, geo):
-    from spatial.scenario_io import load_scenario, save_scenario
+    from spatial.io import load_scenario, save_scenario
 
     target = tmp_path / "SWL-Merton.json"
     save_scenario(_plan("SWL/Merton"), target)

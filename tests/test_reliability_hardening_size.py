@@ -66,7 +66,7 @@ def test_check_page_draws_1000_overlapping_footprints(engine, geo):
 
 def test_a_scenario_beyond_the_size_limit_is_refused(index, geo):
     from spatial.errors import FootprintError
-    from spatial.scenario_io import assignment_from_csv, loads
+    from spatial.io import assignment_from_csv, loads
 
     n = MAX_FOOTPRINTS + 1
     with pytest.raises(FootprintError, match=rf"{n:,} footprints, over the limit of {MAX_FOOTPRINTS:,}.*Fix: "):

@@ -78,7 +78,7 @@ def test_board_csv_neutralises_leading_space_newline_tab_and_full_width(engine):
 
 
 def test_assignment_csv_download_is_inert_and_round_trips(index):
-    from spatial.scenario_io import assignment_from_csv, assignment_to_csv
+    from spatial.io import assignment_from_csv, assignment_to_csv
 
     s = _hostile_scenario()
     text = assignment_to_csv(s, index)
@@ -104,7 +104,7 @@ def test_scenarios_comparison_csv_is_inert(index):
 
 
 def test_cli_overlap_csv_is_inert(tmp_path):
-    from spatial.scenario_io import save_scenario
+    from spatial.io import save_scenario
 
     path = tmp_path / "hostile.json"
     save_scenario(_hostile_scenario(), path)
@@ -134,7 +134,7 @@ def _scenario_json(names: list[str], field: str = "name") -> str:
 @pytest.mark.parametrize("field", ["name", "notes", "members"])
 def test_lone_surrogate_is_refused_at_load_naming_footprint_and_field(field, tmp_path):
     from spatial.errors import ScenarioError
-    from spatial.scenario_io import load_scenario
+    from spatial.io import load_scenario
 
     text = _scenario_json(["Kingston", "Rich\ud800mond"], field)
     path = tmp_path / "plan.json"
@@ -167,7 +167,7 @@ def test_lone_surrogate_end_to_end_cli_and_app_upload(tmp_path):
 
 def test_look_alike_names_are_one_name_and_duplicates():
     from spatial.errors import FootprintError
-    from spatial.scenario_io import loads
+    from spatial.io import loads
 
     nfc, nfd = "Merton and Sutton Caf\u00e9", "Merton and Sutton Cafe\u0301"
     assert Footprint(nfd, "borough", (MERTON,)).name == nfc

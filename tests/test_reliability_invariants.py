@@ -33,7 +33,7 @@ from spatial.text import clean_name
 from spatial.errors import ThresholdError
 from spatial.footprints import Footprint, Scenario
 from spatial.overlaps import population_overlap, weighted_overlap
-from spatial.scenario_io import (
+from spatial.io import (
     assignment_from_csv,
     assignment_to_csv,
     dumps,

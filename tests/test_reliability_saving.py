@@ -35,7 +35,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from boundaries.errors import FootprintsError
 from spatial.errors import ScenarioError
-from spatial.scenario_io import load_scenario, save_scenario
+from spatial.io import load_scenario, save_scenario
 from tests.crashsave_worker import parse_description, version
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -28,7 +28,7 @@ from boundaries.errors import FootprintsError, PopulationError
 from spatial.errors import AssignmentError, FootprintError, ScenarioError, ScenarioFormatError, UnknownCodeError
 from spatial.text import clean_name
 from spatial.footprints import Footprint, Scenario
-from spatial.scenario_io import (
+from spatial.io import (
     MAX_BYTES,
     assignment_from_csv,
     dumps,
@@ -195,8 +195,8 @@ def test_assignment_of_one_unit_to_two_footprints_is_kept_as_overlap(index, geo)
 
 @pytest.fixture(scope="module")
 def upload():
-    """``ui.widgets.scenario_from_upload`` (imports Streamlit, which runs without a server here)."""
-    from ui.widgets import scenario_from_upload
+    """``spatial.io.scenario_from_upload``."""
+    from spatial.io import scenario_from_upload
 
     return scenario_from_upload
 

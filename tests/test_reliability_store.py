@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 
 from spatial.preloaded import load_preloaded
-from spatial.scenario_io import dumps
+from spatial.io import dumps
 from spatial.store import ConflictError, StoreUnavailableError, open_store
 from tests import pgserver
 from tests.store_kill_worker import version_scenario

@@ -33,7 +33,7 @@ from layers.assets import self_contained_html
 from layers.export import block_network, export_pdf, table_csv, table_xlsx
 from spatial.text import clean_name
 from spatial.footprints import Footprint, Scenario
-from spatial.scenario_io import load_scenario, save_scenario
+from spatial.io import load_scenario, save_scenario
 from tests.browser_helpers import ARTIFACTS, browser  # noqa: F401  (pytest fixture)
 from tests.test_app_pages import pdf_text
 

@@ -17,7 +17,7 @@ import pytest
 import shapely
 
 from boundaries.errors import FootprintsError
-from spatial import scenario_io
+import spatial.io as scenario_io
 from spatial.io import scenario_json  # the JSON writer (json.dump, os.replace) lives here
 from spatial.errors import (
     AssignmentError,
@@ -29,7 +29,7 @@ from spatial.errors import (
 )
 from spatial.footprints import Footprint, Scenario
 from spatial.preloaded import list_preloaded, load_preloaded
-from spatial.scenario_io import (
+from spatial.io import (
     assignment_from_csv,
     assignment_to_csv,
     dumps,

@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 
 from spatial import Footprint, Scenario
 from spatial.preloaded import list_preloaded, load_preloaded
-from spatial.scenario_io import dumps, save_scenario
+from spatial.io import dumps, save_scenario
 from spatial.store import (ConflictError, NameTakenError, NotFoundError, StoreCorruptError, open_store)
 from spatial.store.engine import HEAD
 from spatial.thresholds import STORE_BIN_DAYS
@@ -236,7 +236,7 @@ def test_export_then_import_keeps_every_version(store, tmp_path, kr):
         assert [(h.number, h.author, h.message, h.sha256) for h in other.history(twin.id)] == \
                [(h.number, h.author, h.message, h.sha256) for h in store.history(s.id)]
     # each exported version is a plain scenario file
-    from spatial.scenario_io import load_scenario
+    from spatial.io import load_scenario
 
     files = sorted((tmp_path / "exp").glob("*/v*.json"))
     assert len(files) == 3 and load_scenario(files[0]).footprints == kr.footprints

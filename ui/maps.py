@@ -1,6 +1,6 @@
 """Maps of a scenario on the pages: the footprints as the maps draw them, and the verdict map.
 
-Shapes and metrics come from :func:`spatial.scenario_io.footprints_frame`
+Shapes and metrics come from :func:`spatial.io.footprints_frame`
 (cached per scenario), drawing from :mod:`layers.maps`; a map is shown as one
 self-contained HTML document, so it works offline.
 """
@@ -20,7 +20,7 @@ __all__ = ["MAP_TOOLTIP", "footprint_frame", "map_frame", "show_map", "scenario_
 
 @st.cache_data(max_entries=24, show_spinner=False)
 def _frame_cached(_engine: Engine, region: str, key: str, with_flows: bool, scenario: Scenario):
-    from spatial.scenario_io import footprints_frame
+    from spatial.io import footprints_frame
 
     eng = _engine.for_year(scenario.year)
     report = eng.check(scenario)

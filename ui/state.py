@@ -216,7 +216,7 @@ def load_into_session(scenario: Scenario, label: str, *, engine: Engine | None =
     """
     if engine is not None:
         try:
-            from spatial.scenario_io import validate_members
+            from spatial.io import validate_members
 
             validate_members(scenario, engine.for_year(scenario.year).index, where=label)
         except FootprintsError as exc:

@@ -28,7 +28,7 @@ import streamlit as st
 from boundaries.errors import FootprintsError
 from spatial import Scenario
 from spatial.io import MAX_UPLOAD_BYTES, scenario_from_upload
-from spatial.scenario_io import dumps
+from spatial.io import dumps
 from spatial.store import ConflictError, NameTakenError, Store, StoreError, StoreUnavailableError
 from spatial.thresholds import GEOGRAPHY_LEVELS, LEVEL_LABELS, LEVELS, STORE_BIN_DAYS
 from ui.controls import run_with_progress
@@ -419,7 +419,7 @@ st.header("Download")
 if not scenario.footprints:
     st.info("The scenario has no footprints yet.")
 else:
-    from spatial.scenario_io import assignment_to_csv, dumps, export_geojson, export_gpkg
+    from spatial.io import assignment_to_csv, dumps, export_geojson, export_gpkg
 
     stem = safe_scenario_name(scenario.name) if scenario.name.strip() else "scenario"
     d1, d2, d3, d4 = st.columns(4)

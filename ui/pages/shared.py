@@ -13,7 +13,7 @@ import dataclasses
 
 import streamlit as st
 
-from spatial.scenario_io import dumps
+from spatial.io import dumps
 from spatial.store import NotFoundError, StoreError
 from ui.files import safe_scenario_name
 from ui.state import checking_engine, load_into_session, show_error
