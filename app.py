@@ -43,7 +43,7 @@ def pages(home_default: bool = True) -> list:
     ]
 
 
-# WCAG 2.2 AA contrast (axe-core, tests/test_accessibility.py): Streamlit draws captions and shortcut hints
+# WCAG 2.2 AA contrast (axe-core, tests/browser/test_accessibility.py): Streamlit draws captions and shortcut hints
 # at 60% opacity (3:1 on white); at full opacity in a mid grey they reach 7:1.
 st.html("<style>[data-testid='stCaptionContainer'] { opacity: 1 !important; color: #4a4d57 !important; }"
         " kbd { opacity: 1 !important; color: #3a3d45 !important; }</style>")

@@ -62,7 +62,7 @@ TOL_MUTED: tuple[str, ...] = (
 #: (:data:`SKETCH_UNASSIGNED`), the "in two or more" black and plain white, with normal vision and
 #: under Machado et al. (2009) deuteranopia and protanopia).  The first
 #: :data:`SKETCH_DISTINCT` differ by at least :data:`SKETCH_MIN_DELTA_E` in all three
-#: views, the rest by at least :data:`SKETCH_MIN_DELTA_E_ALL` (tests/test_colours.py).
+#: views, the rest by at least :data:`SKETCH_MIN_DELTA_E_ALL` (tests/layers/test_colours.py).
 SKETCH_PALETTE: tuple[str, ...] = (
     "#1965B0", "#225522", "#E69F00", "#009988", "#66CCEE", "#4EB265", "#882255", "#F7F056", "#997700",
 )

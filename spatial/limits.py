@@ -12,7 +12,7 @@ __all__ = ["ORPHAN_TMP_SECONDS", "MAX_FOOTPRINTS", "MAX_THRESHOLD_DIGITS", "SLIV
 
 #: A save's hidden temporary file (``.<name>.json.<random>.tmp``) older than this is the orphan of a
 #: killed save and is removed by the next save into the folder.  A save takes well under a second
-#: (tests/test_reliability_saving.py: 120 kB of JSON, fsynced), so a minute never removes a live one.
+#: (tests/reliability/test_reliability_saving.py: 120 kB of JSON, fsynced), so a minute never removes a live one.
 ORPHAN_TMP_SECONDS = 60.0
 
 #: Most footprints in one scenario.  London has 4,835 units and 983 MSOAs; 1,000 footprints already

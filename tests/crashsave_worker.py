@@ -1,4 +1,4 @@
-"""Helper process for the crash-safe saving tests (``tests/test_reliability_saving.py``).
+"""Helper process for the crash-safe saving tests (``tests/reliability/test_reliability_saving.py``).
 
 It runs as a small fork server so that each saving process starts in
 milliseconds instead of re-importing the engine: the test starts this script

@@ -1,4 +1,4 @@
-"""Helper process for the SIGKILL test of the scenario store (tests/test_reliability_store.py).
+"""Helper process for the SIGKILL test of the scenario store (tests/reliability/test_reliability_store.py).
 
 ``python tests/store_kill_worker.py <db url> <scenario id> <first version> <count>``
 saves ``count`` versions of the scenario, each based on the one before, and
