@@ -419,9 +419,9 @@ def level_options(scenario: Scenario) -> list[str]:
 def _flows_engine(_engine: Engine, region: str, key: str) -> tuple[Engine, str]:
     """The shared engine with the PHE care-flow model attached (once per server process)."""
     try:
-        from spatial.careflows import CareFlows
+        from spatial.flow_cache import cached_care_flows
 
-        flows = CareFlows.load(_engine.geo, 2018)
+        flows = cached_care_flows(_engine.geo, 2018)  # built once per dataset, then read from the processed cache
     except ImportError:
         return _engine, "care flows not measured: the care-flow model is not installed"
     except FootprintsError as exc:
