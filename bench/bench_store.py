@@ -35,7 +35,7 @@ from _common import agree, report, timeit  # noqa: F401  (also puts the repo on 
 from sqlalchemy import insert
 
 from spatial.preloaded import list_preloaded, load_preloaded
-from spatial.scenario_io import atomic_write, dumps, loads
+from spatial.io import atomic_write, dumps, loads
 from spatial.store import open_store
 from spatial.store.models import ScenarioRow, VersionRow
 
@@ -46,7 +46,7 @@ def fill(store, folder: Path, n_scen: int, n_ver: int, rng: random.Random) -> li
     """The same scenarios and versions into the store (bulk insert) and the naive folder."""
     import json
 
-    from spatial.scenario_io import scenario_to_dict
+    from spatial.io import scenario_to_dict
 
     bases = [scenario_to_dict(load_preloaded(i)) for i, _, _ in list_preloaded()]
     t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)

@@ -19,6 +19,9 @@ __all__ = [
     "PopulationError",
     "ConsistencyError",
     "DownloadError",
+    "FlowDataError",
+    "FlowYearError",
+    "FlowDataWarning",
 ]
 
 
@@ -99,3 +102,16 @@ class ConsistencyError(DataError):
 
 class DownloadError(DataError):
     """A download failed after its retries; nothing was written to the cache."""
+
+
+class FlowDataError(DataError):
+    """A flow (or trust) table that cannot be used: missing columns, blank codes,
+    proportions outside [0, 1], or an MSOA whose shares add up to more than one."""
+
+
+class FlowYearError(DataError):
+    """A catchment year the data does not have (the message lists those it has)."""
+
+
+class FlowDataWarning(UserWarning):
+    """Flow data that was used with a repair or a caveat (nothing dropped silently)."""

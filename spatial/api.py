@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Callable
 
-from boundaries import Geographies, Settings
+from boundaries import Geographies, Settings, settings
 from boundaries.config import DEFAULT_GEOGRAPHY
 from boundaries.regions import load_region
 
@@ -91,11 +91,12 @@ class Engine:
         -------
         Engine
         """
+        config = config or settings()
         geo = load_region(region, geography=str(geography), year=year, config=config, progress=progress)
         engine = cls(geo, UnitIndex.from_geographies(geo))
         from .overlaps import precompute_unit_areas
 
-        precompute_unit_areas(engine.index)  # once per dataset: the units x published-layer area tables
+        precompute_unit_areas(engine.index, config)  # once per dataset: the units x published-layer area tables
         if care_flows:
             from .careflows import CareFlows
 

@@ -38,11 +38,10 @@ from boundaries.readers import load_dataset
 from .errors import ScenarioError
 from .footprints import Footprint, Scenario, resolve_members
 from .index import UnitIndex
+from .limits import MAJORITY  # a target unit joins a footprint when at least this share of its weight comes from it
 
 __all__ = ["ConversionReport", "FootprintChange", "convert_scenario", "unit_weights", "MAJORITY"]
 
-#: A target unit joins a footprint when at least this share of its weight comes from the footprint.
-MAJORITY = 0.5
 _LEVELS_TO_2024 = {"locality": "neighbourhood", "borough": "place", "multi_borough": "multi_place", "stp": "icb"}
 _LEVELS_TO_2018 = {v: k for k, v in _LEVELS_TO_2024.items()} | {"icb_cluster": "stp"}
 

@@ -3,11 +3,17 @@
 All derive from :class:`boundaries.errors.FootprintsError`, so one ``except``
 catches every user error.  Messages say what is wrong, where (file, line or
 field, code) and how to fix it.
+
+The care-flow data errors (:class:`FlowDataError`, :class:`FlowYearError`,
+:class:`FlowDataWarning`) are raised by the data layer (:mod:`boundaries.flows`),
+defined in :mod:`boundaries.errors` and re-exported here.
 """
 
 from __future__ import annotations
 
-from boundaries.errors import FootprintsError
+from typing import Iterable, Mapping
+
+from boundaries.errors import FlowDataError, FlowDataWarning, FlowYearError, FootprintsError
 
 __all__ = [
     "ScenarioError",
@@ -17,6 +23,12 @@ __all__ = [
     "ThresholdError",
     "AssignmentError",
     "ScenarioExistsError",
+    "OverlapError",
+    "UnknownLayerError",
+    "UnknownTrustError",
+    "FlowDataError",
+    "FlowYearError",
+    "FlowDataWarning",
 ]
 
 
@@ -89,3 +101,47 @@ class AssignmentError(ScenarioError):
 
 class ScenarioExistsError(ScenarioError):
     """A save would replace a file holding another scenario (or something that is not a scenario)."""
+
+
+class OverlapError(ScenarioError):
+    """An overlap that cannot be computed: an empty layer, a bad level, bad geometry input."""
+
+
+class UnknownLayerError(OverlapError):
+    """A layer name that is neither a named layer nor a scenario.
+
+    Attributes
+    ----------
+    name : str
+        What was asked for.
+    suggestions : list of str
+        The closest known layer names (and scenario ids when given).
+    """
+
+    def __init__(self, name: str, suggestions: list[str], known: Iterable[str], *, where: str | None = None) -> None:
+        self.name = name
+        self.suggestions = list(suggestions)
+        hint = f" (did you mean {', '.join(map(repr, self.suggestions))}?)" if self.suggestions else ""
+        super().__init__(f"unknown layer {name!r}{hint}", where=where,
+                         fix=f"use one of {', '.join(known)}, or a scenario (.json file)")
+class UnknownTrustError(ScenarioError):
+    """Trust codes in a core-provider override that name no known trust.
+
+    Attributes
+    ----------
+    codes : list of str
+        The unknown codes.
+    suggestions : dict
+        Code -> closest known trust codes (with names).
+    """
+
+    def __init__(self, codes: Iterable[str], suggestions: Mapping[str, list[str]], *,
+                 where: str | None = None) -> None:
+        self.codes = list(codes)
+        self.suggestions = dict(suggestions)
+        super().__init__(
+            f"{len(self.codes)} unknown trust code(s) in core_providers: "
+            f"{list_unknown(self.codes, self.suggestions)}", where=where,
+            fix="use NHS ODS trust codes such as RJZ (King's College Hospital); `python -m spatial flows "
+                "--trusts` lists them, or remove core_providers to use the trusts located inside the footprint",
+        )

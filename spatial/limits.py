@@ -6,7 +6,9 @@ these are the program's own safety limits, each with the reason for its value.
 
 from __future__ import annotations
 
-__all__ = ["ORPHAN_TMP_SECONDS", "MAX_FOOTPRINTS", "MAX_THRESHOLD_DIGITS"]
+__all__ = ["ORPHAN_TMP_SECONDS", "MAX_FOOTPRINTS", "MAX_THRESHOLD_DIGITS", "SLIVER_M2", "UNIT_BUILT_RTOL",
+           "UNIT_BUILT_EXTENT_M", "MAJORITY", "DEFAULT_TOP", "DEFAULT_LEAKAGE", "MAX_SCENARIO_BYTES",
+           "MAX_SCENARIO_CHARS"]
 
 #: A save's hidden temporary file (``.<name>.json.<random>.tmp``) older than this is the orphan of a
 #: killed save and is removed by the next save into the folder.  A save takes well under a second
@@ -20,3 +22,45 @@ MAX_FOOTPRINTS = 1_000
 #: Most digits in an integer threshold (population thresholds are at most 8 digits; 15 keeps every
 #: value exact as a float, IEEE 754 doubles hold 15-17 significant digits).
 MAX_THRESHOLD_DIGITS = 15
+
+#: Overlaps smaller than this (m²) are slivers between edges digitised at different generalisations
+#: (20 m LSOA edges against the GLA borough edges), not real overlaps.  1 m² is far below the smallest
+#: real CCG x borough overlap (15 m²) and far above the 0.0012 m² by which our cleaned units differ from
+#: the published CCGs.  A numerical tolerance of the geometry, not a planning threshold.
+SLIVER_M2 = 1.0
+
+#: A shape is the union of its units (by the lookup) when its area matches theirs to this relative
+#: tolerance (and its extent to :data:`UNIT_BUILT_EXTENT_M`).  The published CCG/STP/MSOA layers match
+#: to ~4e-11; the GLA boroughs differ by up to 1.6e-3, so 1e-7 separates the two by four orders of
+#: magnitude either way.  A numerical tolerance, not a planning threshold.
+UNIT_BUILT_RTOL = 1e-7
+
+#: Largest difference (m) between the bounding box of a unit-built shape and that of its units.  Our
+#: units went through ``shapely.coverage_clean``, which moves vertices by less than 1 mm, so 1 cm
+#: allows for that and nothing a real boundary difference would leave.
+UNIT_BUILT_EXTENT_M = 0.01
+
+#: "Mostly" means at least half: the definition of a majority (overlap classes, 2018 -> 2024
+#: conversion of units), not a tunable threshold.
+MAJORITY = 0.5
+
+#: Destinations listed by default in a footprint's care-flow measures (spatial.careflows; the value
+#: it had there): ten rows fit the Check page's table and the command line's output unscrolled.
+DEFAULT_TOP = 10
+
+#: Leakage (non-core) destinations listed by default (the value it had in spatial.careflows): the
+#: main few say where residents go instead; the care_flow rule's reason names two of them.
+DEFAULT_LEAKAGE = 5
+
+#: Largest scenario JSON or assignment CSV read, from a path or an upload (bytes; 20 MiB, shown as "20 MB").
+#: Checked from the file's size (or the upload's length) before anything is read or parsed, so a 100 MB
+#: file is refused at once (compressed files are never expanded: they are refused as not text).  A scenario
+#: lists boroughs or MSOAs: the largest plan shipped (spatial/scenarios) is 8 kB, and every London unit
+#: (4,835 LSOAs) assigned one by one to footprints of 20-character names is 4,835 x 31 = 150 kB of CSV, so
+#: the limit leaves two orders of magnitude of room.
+MAX_SCENARIO_BYTES = 20 * 1024 * 1024
+
+#: Largest scenario JSON or assignment CSV given as text (characters), checked before parsing.  The same
+#: number as :data:`MAX_SCENARIO_BYTES`: UTF-8 and UTF-16 spend at least one byte per character, so a
+#: text decoded from a file under the byte limit is never refused for its length.
+MAX_SCENARIO_CHARS = MAX_SCENARIO_BYTES

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .errors import ScenarioError
 from .footprints import Scenario
-from .scenario_io import loads
+from .io import loads
 
 __all__ = ["UnknownPreloadedError", "list_preloaded", "load_preloaded", "preloaded_path", "PRELOADED_DIR",
            "preloaded_for"]

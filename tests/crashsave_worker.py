@@ -30,6 +30,7 @@ import sys
 import time
 
 from spatial import scenario_io
+from spatial.io import scenario_json  # the JSON writer (json.dump, os.replace) lives here
 from spatial.footprints import Footprint, Scenario
 from spatial.thresholds import Thresholds
 
@@ -62,7 +63,7 @@ def parse_description(text: str) -> tuple[int, int]:
 
 
 def _slow_dump(obj, f, **kw) -> None:
-    text = scenario_io.json.dumps(obj, **kw)
+    text = scenario_json.json.dumps(obj, **kw)
     for start in range(0, len(text), 2048):
         f.write(text[start:start + 2048])
         time.sleep(0.0003)
@@ -70,7 +71,7 @@ def _slow_dump(obj, f, **kw) -> None:
 
 def _save_loop(path: str, writer: int, start: int, count: int, slow: bool, log_path: str) -> None:
     if slow:
-        scenario_io.json.dump = _slow_dump  # this child process only
+        scenario_json.json.dump = _slow_dump  # this child process only
     with open(log_path, "a", buffering=1) as log:
         i = start
         while count == 0 or i < start + count:

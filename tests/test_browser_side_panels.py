@@ -61,14 +61,17 @@ def check_layout(boxes: dict) -> None:
 
 def test_flow_map_legend_and_source_beside_the_map(browser, tmp_path):  # noqa: F811
     from layers.assets import self_contained_html
-    from layers.careflows import flow_map
+    from layers.flowmaps import flow_map
     from spatial import Footprint
+    from spatial.geometry import footprint_geometry
     from ui.widgets import checking_engine
 
     eng, _ = checking_engine()
     assert eng.flows is not None, "care flows are needed (PHE catchment files in ../shared/data/nhs/flows)"
     fp = Footprint("Kingston and Richmond", "multi_borough", (KINGSTON, RICHMOND))
-    check_layout(render(browser, self_contained_html(flow_map(eng, fp)), tmp_path, "flow_map"))
+    shape = footprint_geometry(eng.index, eng.index.expand(fp.members))
+    fm = flow_map(eng.flows.measure(fp, eng.index), shape, eng.flows.trust_table(eng.index))
+    check_layout(render(browser, self_contained_html(fm), tmp_path, "flow_map"))
 
 
 def test_overlap_style_map_legend_and_source_beside_the_map(browser, geo, tmp_path):  # noqa: F811

@@ -483,11 +483,13 @@ def test_cli_check_includes_care_flow_rule():
 # --- maps --------------------------------------------------------------------------------------
 
 def test_flow_map_layers(engine, flows):
-    from layers.careflows import flow_map_layers
+    from layers.flowmaps import flow_map_layers
+    from spatial.geometry import footprint_geometry
 
     fp = Footprint("BHR", "multi_borough", BHR)
-    outline, lines, points = flow_map_layers(engine.with_flows(flows), fp, top=6)
     m = flows.measure(fp, engine.index, top=6)
+    shape = footprint_geometry(engine.index, engine.index.expand(fp.members))
+    outline, lines, points = flow_map_layers(m, shape, flows.trust_table(engine.index))
     gj = next(c for c in lines._children.values() if hasattr(c, "data"))
     feats = gj.data["features"]
     assert sorted(f["id"] for f in feats) == sorted(d.code for d in m.top)
@@ -500,7 +502,7 @@ def test_flow_map_layers(engine, flows):
 
 
 def test_containment_choropleth_colours_follow_values(flows, index):
-    from layers.careflows import CONTAINMENT_BINS, CONTAINMENT_COLOURS, containment_choropleth
+    from layers.flowmaps import CONTAINMENT_BINS, CONTAINMENT_COLOURS, containment_choropleth
 
     frame = containment_frame(flows, index, layer="borough")
     assert len(frame) == 33 and frame.crs.to_epsg() == 27700
@@ -517,11 +519,14 @@ def test_containment_choropleth_colours_follow_values(flows, index):
 @pytest.mark.browser
 def test_flow_map_renders_offline(engine, flows, tmp_path):
     from layers.assets import self_contained_html
-    from layers.careflows import flow_map
     from layers.export import block_network, browser
+    from layers.flowmaps import flow_map
+    from spatial.geometry import footprint_geometry
 
     fp = Footprint("Kingston and Richmond", "multi_borough", (KINGSTON, RICHMOND))
-    html = self_contained_html(flow_map(engine.with_flows(flows), fp, top=5))
+    shape = footprint_geometry(engine.index, engine.index.expand(fp.members))
+    html = self_contained_html(flow_map(flows.measure(fp, engine.index), shape, flows.trust_table(engine.index),
+                                        top=5))
     path = tmp_path / "flows.html"
     path.write_text(html, encoding="utf-8")
     result: dict = {}

@@ -46,8 +46,7 @@ def raw(data_dir):
 @pytest.fixture(scope="module")
 def england(data_dir):
     e = Engine.load("england", geography="2024")
-    e.flows = CareFlows.load(e.geo, year=2019)
-    return e
+    return e.with_flows(CareFlows.load(e.geo, year=2019))  # engines are frozen: with_flows returns a new one
 
 
 def test_england_2024_units_and_populations_match_raw_files(england, raw):

@@ -36,7 +36,7 @@ from spatial.overlaps import (
     unit_areas,
     unit_built,
 )
-from spatial.overlaps import _unit_areas_path
+from spatial.overlaps.cache import _unit_areas_path
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -460,7 +460,7 @@ def test_unit_areas_cache_lives_in_the_processed_folder_and_is_keyed_by_the_shap
     first = unit_areas(bor, index)
     again = unit_areas(bor, index)
     assert again.from_cache
-    path = _unit_areas_path(index, again.key)
+    path = _unit_areas_path(index, again.key, settings())
     assert path is not None and path.is_file()
     assert settings().processed_dir in path.parents and ROOT not in path.parents
     assert (again.matrix != first.matrix).nnz == 0
@@ -492,7 +492,8 @@ _PRECOMPUTE = """
 import json, sys
 from pathlib import Path
 from spatial.api import Engine
-from spatial.overlaps import PRECOMPUTED_MARKER, area_overlap, precompute_unit_areas, settings
+from boundaries import settings
+from spatial.overlaps import PRECOMPUTED_MARKER, area_overlap, precompute_unit_areas
 engine = Engine.load()   # a fresh cache: builds the dataset, then precomputes the published tables
 folder = settings().processed_dir / f"{engine.geo.region}-{engine.geo.key}"
 ccg, bor = (engine.geo.layer(n, "published") for n in ("ccg", "borough"))
@@ -519,3 +520,54 @@ def test_engine_load_precomputes_the_published_borough_table_so_the_first_overla
     assert got["again"] == []                                  # the marker makes later loads a no-op
     assert got["first"] == "read from the processed cache" and got["computed"] == "computed"
     assert got["same"] and got["pairs"] > 100                  # identical to the table computed in the call
+
+
+def test_overlap_pieces_are_the_shared_units_classed_like_the_summary(index, geo):
+    """Issue 15: the map's pieces come from the engine, classed by the same rule as the summary."""
+    from spatial.overlaps import PIECE_KINDS, match_class, overlap_pieces
+
+    t = 0.95
+    la, lb = overlap_layer("ccg", index), overlap_layer("borough", index)
+    table = overlap_table(la, lb, index, by="population")
+    pieces = overlap_pieces(la, lb, table, index, t)
+    u = geo.units
+    assert len(pieces) == len(u.groupby(["ccg", "borough"])) == len(table)
+    # the old rule of the Overlaps page, written out: matching / both at least half / the rest
+    sa, sb = table["share_of_a_pop"].to_numpy(), table["share_of_b_pop"].to_numpy()
+    expected = np.where((sa >= t) & (sb >= t), PIECE_KINDS[0],
+                        np.where((sa >= 0.5) & (sb >= 0.5), PIECE_KINDS[1], PIECE_KINDS[2]))
+    assert list(pieces["kind"]) == list(expected)
+    assert set(pieces["kind"]) == set(PIECE_KINDS)   # London's CCG x borough has all three kinds
+    city = pieces[pieces["code"] == f"{CITY_HACKNEY_CCG}|{CITY}"].iloc[0]
+    assert city["kind"] == PIECE_KINDS[2]            # the City of London inside City and Hackney CCG
+    # each piece is the union of the units in both areas (its area their summed area)
+    want = u.assign(a=u.geometry.area).groupby(["ccg", "borough"])["a"].sum()
+    got = pieces.set_index(pieces["code"].str.split("|", expand=True).apply(tuple, axis=1)).geometry.area
+    np.testing.assert_allclose(got.to_numpy(), want.reindex(got.index).to_numpy(), rtol=1e-9)
+    # the summary's class of each A's best pair is the same function
+    summary = overlap_summary(table, "population", t)
+    assert list(summary["match"]) == list(match_class(summary["share_of_a"], summary["share_of_b"], t))
+    assert list(summary["match"]) == [_expected_class(x, y, t) for x, y in zip(summary["share_of_a"],
+                                                                             summary["share_of_b"])]
+
+
+def test_unit_areas_cache_uses_the_settings_it_is_given(geo, index, data_dir, tmp_path):
+    """Issue 15: the cache folder comes from the caller's Settings, not from the default settings."""
+    from boundaries import Settings, settings
+    from spatial.overlaps import PRECOMPUTED_MARKER, precompute_unit_areas
+
+    config = Settings(data_dir, tmp_path / "cache", "env")
+    assert config.processed_dir != settings().processed_dir
+    folder = config.processed_dir / f"{geo.region}-{geo.key}"
+    bor = geo.layer("borough", "published")
+    assert not unit_areas(bor, index, config=config).from_cache   # no dataset folder there: computed, not kept
+    assert not folder.exists()
+    folder.mkdir(parents=True)
+    first = unit_areas(bor, index, config=config)
+    assert not first.from_cache and [p.name for p in folder.glob("unit_areas_*.bin")] == [
+        f"unit_areas_{first.key}.bin"]
+    again = unit_areas(bor, index, config=config)
+    assert again.from_cache and (again.matrix != first.matrix).nnz == 0
+    assert precompute_unit_areas(index, config) == ["borough"] and (folder / PRECOMPUTED_MARKER).is_file()
+    table = area_overlap(geo.layer("ccg", "published"), bor, index=index, config=config)
+    assert table.attrs["unit_areas"] == "read from the processed cache"

@@ -76,7 +76,7 @@ def test_read_only_cache_folder_costs_only_the_speed_up(tmp_path, data_dir, monk
 
     import numpy as np
 
-    from spatial import index as index_mod, overlaps as overlaps_mod
+    from boundaries import files as files_mod
     from spatial.index import UnitIndex, cached_adjacency, unit_adjacency
 
     config = Settings(data_dir, tmp_path / "cache", "env")
@@ -85,8 +85,7 @@ def test_read_only_cache_folder_costs_only_the_speed_up(tmp_path, data_dir, monk
     def read_only(*a, **k):
         raise OSError(errno.EROFS, "Read-only file system")
 
-    monkeypatch.setattr(index_mod.tempfile, "mkstemp", read_only)
-    monkeypatch.setattr(overlaps_mod.tempfile, "mkstemp", read_only)
+    monkeypatch.setattr(files_mod.tempfile, "mkstemp", read_only)   # the one atomic write of both caches
     adj = cached_adjacency(geo, config)
     assert (adj != unit_adjacency(geo)).nnz == 0
     assert not list((config.processed_dir / f"{geo.region}-{geo.key}").glob("adjacency*"))

@@ -32,7 +32,6 @@ import pytest
 from layers.assets import self_contained_html
 from layers.export import block_network, export_pdf, table_csv, table_xlsx
 from spatial.text import clean_name
-from spatial.api import Engine
 from spatial.footprints import Footprint, Scenario
 from spatial.scenario_io import load_scenario, save_scenario
 from tests.browser_helpers import ARTIFACTS, browser  # noqa: F401  (pytest fixture)
@@ -147,15 +146,16 @@ def test_board_pdf_carries_the_names_as_text(browser, board_html, tmp_path):  # 
 
 
 def test_care_flow_map_of_a_hostile_footprint(browser, geo, index):  # noqa: F811
-    from layers.careflows import flow_map
+    from layers.flowmaps import flow_map
     from spatial.careflows import CareFlows
+    from spatial.geometry import footprint_geometry
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         flows = CareFlows.load(geo, year=2018)
-    eng = Engine(geo, index, flows=flows)
     fp = Footprint(XSS_SCRIPT + " " + XSS_IMG, "multi_borough", ("E09000021", "E09000027"))
-    html = self_contained_html(flow_map(eng, fp))
+    shape = footprint_geometry(index, index.expand(fp.members))
+    html = self_contained_html(flow_map(flows.measure(fp, index), shape, flows.trust_table(index)))
     assert XSS_IMG not in html and "<script>alert(1)" not in html
     context, page, dialogs, requests = _open(
         browser, html, "flow_map", "() => !!(window.L && document.querySelectorAll('path').length > 0)")

@@ -18,6 +18,7 @@ import shapely
 
 from boundaries.errors import FootprintsError
 from spatial import scenario_io
+from spatial.io import scenario_json  # the JSON writer (json.dump, os.replace) lives here
 from spatial.errors import (
     AssignmentError,
     FootprintError,
@@ -121,7 +122,7 @@ def test_save_failure_midway_keeps_old_file(tmp_path, monkeypatch):
         f.write('{"format": "footprints-scenario", "name": ')
         raise OSError("disk full")
 
-    monkeypatch.setattr(scenario_io.json, "dump", broken_dump)
+    monkeypatch.setattr(scenario_json.json, "dump", broken_dump)
     with pytest.raises(OSError, match="disk full"):
         save_scenario(_sample().with_year(2020), path)
     assert path.read_bytes() == before
@@ -136,7 +137,7 @@ def test_save_failure_at_replace_keeps_old_file(tmp_path, monkeypatch):
     def broken_replace(src, dst):
         raise OSError("replace failed")
 
-    monkeypatch.setattr(scenario_io.os, "replace", broken_replace)
+    monkeypatch.setattr(scenario_json.os, "replace", broken_replace)
     with pytest.raises(OSError, match="replace failed"):
         save_scenario(_sample().with_year(2020), path)
     assert path.read_bytes() == before

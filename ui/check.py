@@ -12,6 +12,7 @@ import dataclasses
 import streamlit as st
 
 from spatial.careflows import with_core_providers
+from spatial.geometry import footprint_geometry
 from spatial.thresholds import LEVEL_LABELS
 from ui.check_reasons import reasons_html
 from ui.state import commit, get_state, page_notice
@@ -178,13 +179,14 @@ if shown:
             st.dataframe(dest, hide_index=True, width="stretch", key="check_destinations")
             _core_providers_editor(state, engine.flows, index, r.units, fp, [c for c, _ in measures.core])
             try:
-                from layers.careflows import flow_map
+                from layers.flowmaps import flow_map
             except ImportError:
                 flow_map = None
             if flow_map is not None:
                 try:
                     with st.spinner("Drawing the flow map…"):
-                        fm = flow_map(engine.for_year(scenario.year), fp,
+                        # the map draws the measures of the table above (measured once, here)
+                        fm = flow_map(measures, footprint_geometry(index, r.units), engine.flows.trust_table(index),
                                       title=f"Where {pick} residents go to hospital")
                         show_map(fm, height=480)
                 except Exception as exc:  # noqa: BLE001 - shown, never a traceback

@@ -16,9 +16,10 @@ import pandas as pd
 import streamlit as st
 
 from boundaries.errors import FootprintsError
+from spatial.overlaps import PIECE_KINDS, overlap_pieces
 from spatial.thresholds import LEVEL_LABELS
 from ui.state import get_state, show_error
-from ui.widgets import PIECE_KINDS, checking_engine, overlap_pieces, show_map, source_line
+from ui.widgets import checking_engine, show_map, source_line
 
 NAMED = {
     "CCGs (April 2018)": "ccg",

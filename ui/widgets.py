@@ -20,7 +20,9 @@ import streamlit as st
 
 from boundaries.errors import FootprintsError
 from spatial import Engine, Scenario, ScenarioReport
-from spatial.errors import ScenarioError, ScenarioFormatError, UnknownCodeError
+from spatial.errors import ScenarioError
+from spatial.io import MAX_UPLOAD_BYTES, scenario_from_upload  # the upload reader is engine work (spatial.io.uploads)
+from spatial.overlaps import PIECE_KINDS, overlap_pieces  # noqa: F401  (moved to the engine: spatial.overlaps.summary)
 from spatial.thresholds import ALL_LEVELS, LEVEL_LABELS, LEVELS
 
 __all__ = [
@@ -59,8 +61,6 @@ RULE_LABELS = {
 }
 #: How a rule's ``passed`` value is written.
 VERDICT_TEXT = {True: "pass", False: "fail", None: "n/a"}
-#: Largest file the Scenarios page accepts (bytes), the same as the scenario reader's limit.
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 #: Environment variable naming the folder where the app saves scenarios.
 SCENARIOS_ENV = "FOOTPRINTS_SCENARIOS"
 #: Key of each table column to explain in exports.
@@ -320,79 +320,6 @@ def saved_scenarios(folder: Path) -> list[Path]:
     return sorted(files, key=lambda p: (-p.stat().st_mtime, p.name))
 
 
-# --- uploads -----------------------------------------------------------------------------------------
-
-def _decode_text(data: bytes, where: str) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise ScenarioFormatError("broken UTF-16 text", where=where, fix="save the file as UTF-8") from exc
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ScenarioFormatError(
-            f"not a text file (byte 0x{data[exc.start]:02x} at position {exc.start:,})", where=where,
-            fix="upload a scenario JSON (.json) or an assignment CSV (.csv) saved as UTF-8") from exc
-
-
-def scenario_from_upload(filename: str, data: bytes, engine: Engine, *, level: str = "multi_borough") -> Scenario:
-    """Read an uploaded scenario JSON or assignment CSV, strictly.
-
-    Parameters
-    ----------
-    filename : str
-        As uploaded (only its extension and name are used; it is never a path).
-    data : bytes
-    engine : Engine
-        To check every member code.
-    level : str
-        Level of the footprints of an assignment CSV without a ``level`` column.
-
-    Raises
-    ------
-    ScenarioFormatError
-        Empty, oversized (> 20 MB), not text, not JSON or CSV, a newer format version.
-    ScenarioError
-        Any other problem (unknown codes with suggestions, bad fields...), naming the file.
-    """
-    from spatial.scenario_io import assignment_from_csv, loads, validate_members
-
-    where = Path(str(filename).replace("\\", "/")).name or "upload"
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise ScenarioFormatError(
-            f"the file is {len(data) / 1e6:.1f} MB, over the limit of {MAX_UPLOAD_BYTES // (1024 * 1024)} MB",
-            where=where, fix="a scenario is normally a few kilobytes: check it is the right file, or list "
-                             "boroughs or MSOAs rather than every unit")
-    if not data.strip():
-        raise ScenarioFormatError("the file is empty", where=where,
-                                  fix="upload a scenario saved from Footprints (.json) or an assignment CSV")
-    ext = Path(where).suffix.lower()
-    if ext not in (".json", ".csv", ".txt"):
-        raise ScenarioFormatError(
-            f"{ext or 'a file without extension'} is not a format this page reads", where=where,
-            fix="upload a scenario JSON (.json) or an assignment CSV (.csv, columns unit_code,footprint); "
-                "GeoJSON and GeoPackage are export formats")
-    text = _decode_text(data, where)
-    if ext == ".json" or (ext == ".txt" and text.lstrip().startswith("{")):
-        scenario = loads(text, where=where)
-        validate_members(scenario, engine.for_year(scenario.year).index, where=where)
-        return scenario
-    if not text.endswith("\n"):
-        text += "\n"  # assignment_from_csv reads a str holding a line break as the CSV text
-    try:
-        return assignment_from_csv(text, index=engine.index, level=level, name=Path(where).stem)
-    except UnknownCodeError as exc:
-        raise UnknownCodeError(exc.codes, exc.suggestions, where=_rewhere(exc.where, where)) from exc
-    except ScenarioError as exc:
-        raise type(exc)(exc.message, where=_rewhere(exc.where, where), fix=exc.fix) from exc
-
-
-def _rewhere(loc: str | None, filename: str) -> str:
-    """The reader's location with the uploaded file's name in place of 'assignment CSV'."""
-    return (loc or "").replace("assignment CSV", filename) or filename
-
-
 def run_with_progress(steps: list[tuple[str, Callable[[], Any]]]) -> list[Any]:
     """Run ``steps`` (label, function) under one progress bar; return their results."""
     bar = st.progress(0.0, text=steps[0][0] if steps else "")
@@ -495,65 +422,6 @@ def scenario_map(engine: Engine, scenario: Scenario, report: ScenarioReport, nam
     fit.options["animate"] = False
     fit.add_to(m)
     return m
-
-
-# --- overlap pieces ---------------------------------------------------------------------------------
-
-#: Kinds of overlap piece on the Overlaps map, in legend order.
-PIECE_KINDS = ("matching", "main part, boundaries differ", "part lying in another area")
-
-
-def overlap_pieces(la, lb, table: pd.DataFrame, index, coterminous_min: float):
-    """The pieces ``A ∩ B`` of two overlap layers, built from the units they share, for the map.
-
-    Parameters
-    ----------
-    la, lb : spatial.overlaps.OverlapLayer
-    table : DataFrame
-        From :func:`spatial.overlaps.overlap_table` (population shares).
-    index : UnitIndex
-    coterminous_min : float
-        The scenario's coterminosity threshold.
-
-    Returns
-    -------
-    GeoDataFrame
-        EPSG:27700; ``code, name, residents, share_of_a, share_of_b, kind`` where
-        ``kind`` is one of :data:`PIECE_KINDS`: *matching* when the pair is
-        coterminous (both shares at least ``coterminous_min``); *main part* when
-        at least half (:data:`spatial.overlaps.MAJORITY`) of each lies in the
-        other; otherwise *part lying in another area* (e.g. the City of London
-        within City and Hackney CCG).
-    """
-    import geopandas as gpd
-    import numpy as np
-    from spatial.geometry import dissolve
-
-    from spatial.overlaps import MAJORITY
-
-    pos_a = {str(c): i for i, c in enumerate(la.codes)}
-    pos_b = {str(c): i for i, c in enumerate(lb.codes)}
-    geoms = index.geo.units.geometry.to_numpy()
-    rows = table[table["shared_units"] > 0]
-    shapes, kinds = [], []
-    for r in rows.itertuples(index=False):
-        units = np.intersect1d(la.units_of(pos_a[str(r.a_code)]), lb.units_of(pos_b[str(r.b_code)]))
-        shapes.append(dissolve(geoms, units))
-        sa, sb = float(r.share_of_a_pop), float(r.share_of_b_pop)
-        if sa >= coterminous_min and sb >= coterminous_min:
-            kinds.append(PIECE_KINDS[0])
-        elif sa >= MAJORITY and sb >= MAJORITY:
-            kinds.append(PIECE_KINDS[1])
-        else:
-            kinds.append(PIECE_KINDS[2])
-    return gpd.GeoDataFrame({
-        "code": [f"{a}|{b}" for a, b in zip(rows["a_code"], rows["b_code"])],
-        "name": [f"{a} ∩ {b}" for a, b in zip(rows["a_name"], rows["b_name"])],
-        "residents": rows["overlap_population"].to_numpy(),
-        "share_of_a": [f"{100 * v:.1f}%" for v in rows["share_of_a_pop"]],
-        "share_of_b": [f"{100 * v:.1f}%" for v in rows["share_of_b_pop"]],
-        "kind": kinds,
-    }, geometry=shapes, crs=index.geo.units.crs)
 
 
 # --- region / geography picker (sidebar) ---------------------------------------------------------

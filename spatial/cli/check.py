@@ -59,7 +59,7 @@ def read_scenario(spec: str, index, *, level: str = "multi_borough") -> Scenario
         every error of the readers.
     """
     from ..preloaded import UnknownPreloadedError, load_preloaded
-    from ..scenario_io import assignment_from_csv, load_scenario, validate_members
+    from ..io import assignment_from_csv, load_scenario, validate_members
 
     path = Path(spec)
     if path.is_file():
@@ -171,7 +171,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"note: {note}", file=sys.stderr)
     if args.save_as:
         from ..errors import ScenarioExistsError
-        from ..scenario_io import save_scenario
+        from ..io import save_scenario
 
         try:
             path = save_scenario(scenario, args.save_as, overwrite=args.overwrite)

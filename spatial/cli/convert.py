@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from ..api import Engine
     from ..convert import convert_scenario
     from ..preloaded import load_preloaded
-    from ..scenario_io import load_scenario, save_scenario
+    from ..io import load_scenario, save_scenario
 
     path = Path(args.scenario)
     scenario = load_scenario(path) if path.is_file() else None
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         save_scenario(report.scenario, args.output)
     if args.json:
-        print(json.dumps({"scenario": json.loads(__import__("spatial.scenario_io", fromlist=["dumps"]).dumps(report.scenario)),
+        print(json.dumps({"scenario": json.loads(__import__("spatial.io", fromlist=["dumps"]).dumps(report.scenario)),
                           "changes": [c.to_dict() for c in report.changes], "notes": report.notes},
                          indent=1, ensure_ascii=False))
     else:

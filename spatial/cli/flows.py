@@ -18,10 +18,11 @@ from typing import Any
 
 import numpy as np
 
+from boundaries.flows import flow_years
+
 from ..errors import ScenarioError
 from .check import _jsonable
 from .options import regular_file, whole_number
-from ..flows_data import flow_years
 from ..footprints import Footprint, Scenario
 from ..thresholds import ALL_LEVELS, LEVELS
 

@@ -86,9 +86,9 @@ def read_layer(spec: str) -> str | Scenario:
     path = Path(key)
     if path.is_file():
         try:
-            from ..scenario_io import load_scenario
+            from ..io import load_scenario
         except ImportError as exc:  # pragma: no cover - until the scenario reader exists
-            raise OverlapError("scenario files cannot be read yet (no spatial.scenario_io)", where=key,
+            raise OverlapError("scenario files cannot be read yet (no spatial.io)", where=key,
                                fix=f"use a layer name: {', '.join(NAMED_LAYERS)}") from exc
         return load_scenario(path)
     try:

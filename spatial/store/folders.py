@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy import insert, select
 
 from boundaries.errors import FootprintsError
+from boundaries.files import decode_text
 
 from .errors import NameTakenError
 from .models import ImportRow
@@ -83,7 +84,7 @@ def _free_name(store, name: str) -> str:
 
 def import_folder(store, folder: Path, *, author: str = "import"):
     """See :meth:`spatial.store.Store.import_folder`."""
-    from ..scenario_io import load_scenario, loads
+    from ..io import load_scenario, loads
 
     done, problems = [], []
     if not folder.is_dir():
@@ -91,9 +92,9 @@ def import_folder(store, folder: Path, *, author: str = "import"):
     manifest = folder / MANIFEST
     if manifest.is_file():
         try:
-            data = json.loads(manifest.read_text(encoding="utf-8"))
+            data = json.loads(decode_text(manifest.read_bytes(), where=str(manifest), utf16=False))
             items = data["scenarios"]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, FootprintsError) as exc:
             return done, [f"{manifest}: not a store export ({exc})"]
         for item in items:
             try:
@@ -102,9 +103,10 @@ def import_folder(store, folder: Path, *, author: str = "import"):
                     path = (folder / v["file"]).resolve()
                     if folder.resolve() not in path.parents:
                         raise ValueError(f"{v['file']!r} points outside the folder")
-                    body = path.read_text(encoding="utf-8")
+                    raw = path.read_bytes()
+                    body = decode_text(raw, where=str(path), utf16=False)
                     loads(body, where=str(path))  # a valid scenario file
-                    if v.get("sha256") and hashlib.sha256(body.encode("utf-8")).hexdigest() != v["sha256"]:
+                    if v.get("sha256") and hashlib.sha256(raw).hexdigest() != v["sha256"]:
                         raise ValueError(f"{v['file']}: SHA-256 differs from the manifest")
                     bodies.append((v, body))
                 if not bodies:

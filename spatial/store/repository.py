@@ -1,7 +1,7 @@
 """The scenario store: every save a version, conflicts reported, nothing overwritten.
 
 A :class:`Store` wraps one database (SQLite file or PostgreSQL).  Scenarios
-are kept as the documented scenario JSON (``spatial.scenario_io.dumps``), so
+are kept as the documented scenario JSON (``spatial.io.dumps``), so
 anything saved can be exported as a file that opens anywhere.
 
 Rules
@@ -93,7 +93,7 @@ def _body(scenario: Scenario, name: str) -> tuple[str, str]:
     """The version body (scenario JSON under the stored name) and its SHA-256."""
     import dataclasses
 
-    from ..scenario_io import dumps
+    from ..io import dumps
 
     text = dumps(dataclasses.replace(scenario, name=name) if scenario.name != name else scenario)
     return text, hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -248,7 +248,7 @@ class Store:
         StoreCorruptError
             The stored body does not match its SHA-256.
         """
-        from ..scenario_io import loads
+        from ..io import loads
 
         number = _version_number(version)
         with self._tx(False) as conn:
