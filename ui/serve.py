@@ -9,8 +9,10 @@ also does Streamlit's own first-use work that the first script run would
 otherwise pay (about 0.2-0.3 s): the emoji table behind ``page_icon`` (a regex
 of every emoji, compiled on import) and the one-time "is this a REPL?" check
 that the first element makes (``inspect.stack()``, which reads the source of
-every frame).  Nothing else changes: the engine is still loaded (and any cache
-warning shown) by the script.  Arguments are passed on to ``streamlit run app.py``::
+every frame).  Last, it loads the default engine (London, 2018) when its
+processed cache is complete, for the script to take (:mod:`ui.engine_preload`);
+any other choice, and a first build with its progress bar, are still loaded by
+the script.  Arguments are passed on to ``streamlit run app.py``::
 
     python -m ui.serve --server.headless true --server.port 8501
 """
@@ -29,7 +31,8 @@ APP = Path(__file__).resolve().parent.parent / "app.py"
 #: The engine's heavy imports, heaviest first, then the rest of what the first script run imports (a
 #: missing one is left to the script).  No Streamlit page modules (``ui.*``): their Streamlit objects are
 #: made by the script run itself (``declare_component`` registers the click map only inside a script run,
-#: so ``ui.components.clickmap`` imported here would be served by nobody).
+#: so ``ui.components.clickmap`` imported here would be served by nobody).  :mod:`ui.engine_preload`, which
+#: makes no element, is imported after these.
 PRELOAD = ("geopandas", "scipy.sparse", "boundaries", "spatial", "pyarrow.parquet", "pyarrow.dataset",
            "pyarrow.pandas_compat", "spatial.overlaps", "spatial.careflows", "scipy.sparse.csgraph",
            "streamlit.emojis", "streamlit.material_icon_names", "boundaries.status", "spatial.editing",
@@ -64,6 +67,12 @@ def _preload() -> None:
     try:
         _streamlit_first_use()
     except Exception:  # noqa: BLE001 - a Streamlit without it: the first element does it, as before
+        pass
+    try:
+        from ui.engine_preload import start
+
+        start()  # the default engine, when its processed cache is complete (the script takes it)
+    except Exception:  # noqa: BLE001 - nothing preloaded: the script loads the engine and reports any error
         pass
 
 

@@ -31,12 +31,14 @@ def _load_engine(region: str, geography: str = "2018") -> Engine:
     import warnings
 
     from boundaries.cache import CacheWarning
+    from ui.engine_preload import preloaded
 
     bar = st.progress(0.0, text="Loading boundaries and population…")
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", CacheWarning)
-            engine = Engine.load(region, geography=geography, progress=lambda f, msg: bar.progress(min(f, 1.0), text=msg))
+            engine = preloaded(region, geography) or Engine.load(  # preloaded: make run's preload (ui.serve)
+                region, geography=geography, progress=lambda f, msg: bar.progress(min(f, 1.0), text=msg))
     finally:
         bar.empty()
     for w in caught:  # e.g. an unusable FOOTPRINTS_CACHE: the app runs, uncached, and says so
