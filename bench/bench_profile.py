@@ -24,8 +24,8 @@ from _common import agree, report, timeit
 from spatial import Engine, Footprint
 from spatial.checks import check_footprint
 from spatial.profile import ProfileData, profile_units, profiles_for_sets
-from spatial.proposals import connected_subsets
-from spatial.proposals_systems import borough_graph
+from spatial.graph import connected_subsets
+from spatial.proposals import borough_graph
 from spatial.thresholds import Thresholds
 
 warnings.simplefilter("ignore")

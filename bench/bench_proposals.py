@@ -33,9 +33,9 @@ from boundaries import load_geographies
 from spatial.footprints import Footprint
 from spatial.checks import check_footprint
 from spatial.index import UnitIndex
-from spatial.proposals import AreaGraph, connected_subsets
-from spatial.proposals_localities import _weights, block_graph, max_p_regions, propose_localities
-from spatial.proposals_systems import borough_graph, propose_systems
+from spatial.graph import AreaGraph, connected_subsets
+from spatial.proposals import block_graph, borough_graph, max_p_regions, propose_localities, propose_systems
+from spatial.proposals.maxp import _weights
 
 FLOOR, CEILING = 30_000, 70_000
 

@@ -15,9 +15,9 @@ Method
 ICB adjacency comes from the unit coverage: ICBs *i* and *j* are neighbours
 when a unit of *i* shares an edge with a unit of *j* (``M.T @ A @ M`` with
 ``A`` the rook adjacency of the units and ``M`` the unit -> ICB membership).
-Connected sets of 2-4 ICBs are enumerated once each with Wernicke's ESU
-algorithm.  Every measure is then a sum over the ICBs of a cluster of
-per-ICB arrays computed once:
+Connected sets of 2-4 ICBs are enumerated once each
+(:func:`spatial.graph.connected_subsets`).  Every measure is then a sum over
+the ICBs of a cluster of per-ICB arrays computed once:
 
 .. math::
 
@@ -47,15 +47,12 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .errors import ScenarioError
+from .errors import ClusterError
+from .graph import connected_subsets
 from .index import UnitIndex
 from .thresholds import Thresholds
 
 __all__ = ["ClusterError", "ClusterTable", "icb_adjacency", "enumerate_clusters", "cluster_table"]
-
-
-class ClusterError(ScenarioError):
-    """A cluster question that cannot be answered (no ICBs, no councils, bad sizes)."""
 
 
 def icb_adjacency(index: UnitIndex) -> sp.csr_array:
@@ -71,28 +68,16 @@ def icb_adjacency(index: UnitIndex) -> sp.csr_array:
 
 
 def enumerate_clusters(adjacency: sp.csr_array, min_size: int = 2, max_size: int = 4) -> list[tuple[int, ...]]:
-    """Every connected set of ``min_size``..``max_size`` vertices, once each (Wernicke's ESU), sorted tuples."""
+    """Every connected set of ``min_size``..``max_size`` vertices, once each, as sorted tuples.
+
+    The enumeration is :func:`spatial.graph.connected_subsets` (the one home of
+    connected sets); clusters come smallest first, each size in lexicographic order.
+    """
     if min_size < 1 or max_size < min_size:
         raise ClusterError(f"cluster sizes {min_size}-{max_size} make no sense", where="sizes",
                            fix="give 1 <= min <= max, e.g. 2-4")
-    n = adjacency.shape[0]
-    nbrs = [set(adjacency.indices[adjacency.indptr[v]:adjacency.indptr[v + 1]].tolist()) for v in range(n)]
-    out: list[tuple[int, ...]] = []
-
-    def extend(sub: list[int], ext: set[int], v: int, closed: set[int]) -> None:
-        if len(sub) >= min_size:
-            out.append(tuple(sorted(sub)))
-        if len(sub) == max_size:
-            return
-        ext = set(ext)
-        while ext:
-            w = ext.pop()
-            new_ext = ext | {u for u in nbrs[w] if u > v and u not in closed}
-            extend(sub + [w], new_ext, v, closed | nbrs[w] | {w})
-
-    for v in range(n):
-        extend([v], {u for u in nbrs[v] if u > v}, v, nbrs[v] | {v})
-    return out
+    sets = connected_subsets(adjacency, max_size, min_size=min_size)
+    return [tuple(int(i) for i in row) for k in sorted(sets) for row in sets[k]]
 
 
 @dataclass

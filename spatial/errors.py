@@ -11,7 +11,7 @@ defined in :mod:`boundaries.errors` and re-exported here.
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Sequence
 
 from boundaries.errors import FlowDataError, FlowDataWarning, FlowYearError, FootprintsError
 
@@ -59,10 +59,14 @@ class ScenarioFormatError(ScenarioError):
     """Malformed JSON, wrong ``format``/``version``, wrong types."""
 
 
+def did_you_mean(suggestions: Sequence[str]) -> str:
+    """``" (did you mean A, B?)"``, or ``""`` without suggestions: the hint after an unknown name."""
+    return f" (did you mean {', '.join(suggestions)}?)" if suggestions else ""
+
+
 def list_unknown(codes: list[str], suggestions: dict[str, list[str]], limit: int = 10) -> str:
     """``'X' (did you mean A, B?); 'Y' and 3 more``: unknown codes with their closest known ones."""
-    listed = "; ".join(f"{c!r}" + (f" (did you mean {', '.join(s)}?)" if s else "")
-                       for c, s in list(suggestions.items())[:limit])
+    listed = "; ".join(f"{c!r}" + did_you_mean(s) for c, s in list(suggestions.items())[:limit])
     return listed + (f" and {len(codes) - limit} more" if len(codes) > limit else "")
 
 
@@ -121,9 +125,10 @@ class UnknownLayerError(OverlapError):
     def __init__(self, name: str, suggestions: list[str], known: Iterable[str], *, where: str | None = None) -> None:
         self.name = name
         self.suggestions = list(suggestions)
-        hint = f" (did you mean {', '.join(map(repr, self.suggestions))}?)" if self.suggestions else ""
-        super().__init__(f"unknown layer {name!r}{hint}", where=where,
+        super().__init__(f"unknown layer {name!r}{did_you_mean([repr(x) for x in self.suggestions])}", where=where,
                          fix=f"use one of {', '.join(known)}, or a scenario (.json file)")
+
+
 class UnknownTrustError(ScenarioError):
     """Trust codes in a core-provider override that name no known trust.
 
@@ -145,3 +150,82 @@ class UnknownTrustError(ScenarioError):
             fix="use NHS ODS trust codes such as RJZ (King's College Hospital); `python -m spatial flows "
                 "--trusts` lists them, or remove core_providers to use the trusts located inside the footprint",
         )
+
+
+# --- proposals (spatial.proposals, spatial.graph) ---------------------------------------------
+
+__all__ += ["ProposalError", "UnknownAreaError", "InfeasibleRangeError", "DisconnectedAreasError",
+            "SearchTooLargeError", "CountInfeasibleError", "ClusterError"]
+
+
+class ProposalError(ScenarioError):
+    """Base of every problem with a proposal request (a :class:`ScenarioError`)."""
+
+
+class UnknownAreaError(ProposalError):
+    """A borough, STP or area that does not exist.
+
+    Attributes
+    ----------
+    name : str
+        What was asked for.
+    suggestions : list of str
+        The closest known codes/names.
+    """
+
+    def __init__(self, name: str, kind: str, suggestions: Sequence[str], known: Sequence[str],
+                 *, where: str | None = None) -> None:
+        self.name = name
+        self.suggestions = list(suggestions)
+        shown = ", ".join(known[:12]) + (f" and {len(known) - 12} more" if len(known) > 12 else "")
+        super().__init__(f"unknown {kind} {name!r}{did_you_mean(self.suggestions)}", where=where,
+                         fix=f"give the code or name of a {kind}: {shown}")
+
+
+class InfeasibleRangeError(ProposalError):
+    """No split of the areas can meet the population range.
+
+    Attributes
+    ----------
+    nearest : list of tuple
+        ``(low, high, n_parts)``: the nearest ranges that arithmetic allows.
+    """
+
+    def __init__(self, message: str, nearest: Sequence[tuple[int, int, int]], *, where: str | None = None) -> None:
+        self.nearest = list(nearest)
+        if self.nearest:
+            opts = " or ".join(f"{lo:,}–{hi:,} ({k} part{'s' if k != 1 else ''})" for lo, hi, k in self.nearest)
+            fix = f"the nearest achievable range is {opts}; change the range (thresholds locality_min/locality_max)"
+        else:
+            fix = "change the population range"
+        super().__init__(message, where=where, fix=fix)
+
+
+class DisconnectedAreasError(ProposalError):
+    """Areas that must be split into contiguous pieces are not one connected piece.
+
+    Attributes
+    ----------
+    pieces : list of list of str
+        Codes of the areas in each piece, largest piece first.
+    """
+
+    def __init__(self, label: str, pieces: Sequence[Sequence[str]], *, where: str | None = None) -> None:
+        self.pieces = [list(p) for p in pieces]
+        shown = "; ".join(
+            f"piece {i + 1}: {len(p)} area(s) ({', '.join(p[:4])}{'…' if len(p) > 4 else ''})"
+            for i, p in enumerate(self.pieces[:6]))
+        super().__init__(f"{label} is in {len(self.pieces)} separate pieces (islands): {shown}", where=where,
+                         fix="choose areas that form one connected piece, or propose for each piece separately")
+
+
+class SearchTooLargeError(ProposalError):
+    """An exact search that would examine too many combinations."""
+
+
+class CountInfeasibleError(ProposalError):
+    """A group cannot be split into the asked number of contiguous regions."""
+
+
+class ClusterError(ScenarioError):
+    """An ICB-cluster question (:mod:`spatial.clusters`) that cannot be answered (no ICBs, no councils, bad sizes)."""

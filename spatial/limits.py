@@ -64,3 +64,34 @@ MAX_SCENARIO_BYTES = 20 * 1024 * 1024
 #: number as :data:`MAX_SCENARIO_BYTES`: UTF-8 and UTF-16 spend at least one byte per character, so a
 #: text decoded from a file under the byte limit is never refused for its length.
 MAX_SCENARIO_CHARS = MAX_SCENARIO_BYTES
+
+# --- proposals (spatial.proposals) -------------------------------------------------------------
+
+__all__ += ["MAX_PARTITIONS", "PARTITIONS_KEPT", "PARTITIONS_SHOWN", "MAX_MAXP_AREAS", "MAX_SPLIT_DEPTH"]
+
+#: Most partitions the exact partition search (:func:`spatial.proposals.propose_partitions`) may
+#: examine before it stops with ``SearchTooLargeError``: each one found is held in memory.  London's
+#: STPs have at most 8 boroughs, Bell(8) = 4,140 set partitions; Bell(11) = 678,570 < 2,000,000 <
+#: Bell(12) = 4,213,597, so any group of up to 11 boroughs is always searched whole, and a larger one
+#: stops with the error instead of filling memory.
+MAX_PARTITIONS = 2_000_000
+
+#: Best partitions ``propose_partitions`` keeps by default (the counts always cover the whole
+#: search; ``limit=None`` keeps all, as the app and the CLI ask).  50 is five screens of the CLI's 10.
+PARTITIONS_KEPT = 50
+
+#: Best partitions ``python -m spatial propose partitions`` shows unless ``--limit`` says otherwise:
+#: one screen of text, each partition an explanation of a few lines.
+PARTITIONS_SHOWN = 10
+
+#: Largest single max-p problem (areas) in the locality method: spopt keeps a dense n x n float64
+#: distance matrix, 3,000² x 8 B = 72 MB (with its condensed copy ~108 MB).  A London borough has at
+#: most a few hundred LSOAs, so per-borough problems are far below it; all 4,835 London units in one
+#: problem are refused (group them by borough, or build from MSOAs).
+MAX_MAXP_AREAS = 3_000
+
+#: How many rounds a locality above the population ceiling is split again with max-p.  A split that
+#: succeeds makes at least 2 pieces, so 4 rounds can make 16 or more from one region: more than any
+#: London borough (at most ~400,000 residents, 13 localities at a 30,000 floor) needs.  Bounds the
+#: work where max-p keeps returning a piece it cannot split into parts of at least the floor.
+MAX_SPLIT_DEPTH = 4

@@ -419,7 +419,7 @@ def test_annealing_ends_when_no_candidate_borders_another_region():
     (0) borders no other region.  spopt 0.7's loop would list it again for ever."""
     from libpysal.weights import W
 
-    from spatial.proposals_localities import _anneal
+    from spatial.proposals.anneal import _anneal
 
     w = W({0: [1], 1: [0, 2], 2: [1, 3], 3: [2, 4], 4: [3]})
     pops = np.array([10.0, 10.0, 30.0, 15.0, 15.0])

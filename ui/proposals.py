@@ -114,7 +114,7 @@ result = stored[1]
 
 # --- the ranking weights (re-rank the result already computed; no re-run) --------------------------
 if mode != MODES[2]:
-    from spatial.proposals_systems import SCORE_PARTS, RankWeights
+    from spatial.proposals import SCORE_PARTS, RankWeights
 
     with st.expander("Ranking weights", expanded=False):
         st.caption("How much each part counts in the score (0–1 each; they are normalised). Changing them "

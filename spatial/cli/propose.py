@@ -29,6 +29,7 @@ import json
 import sys
 from typing import Any
 
+from ..limits import PARTITIONS_SHOWN
 from .check import _jsonable, attach_care_flows
 from .options import whole_number
 
@@ -65,7 +66,8 @@ def register(subparsers: Any) -> None:
     q.add_argument("stp", metavar="STP", help="code, name or initials of the STP")
     _common(q)
     q.add_argument("--weights", default=None, metavar="SPEC", help="ranking weights, as for `systems`")
-    q.add_argument("--limit", type=whole_number(1, 10), default=10, metavar="N", help="show the best N partitions (default 10)")
+    q.add_argument("--limit", type=whole_number(1, 10), default=PARTITIONS_SHOWN, metavar="N",
+                   help=f"show the best N partitions (default {PARTITIONS_SHOWN})")
     q.set_defaults(func=run_partitions)
 
     loc = sub.add_parser("localities", help="split a borough into contiguous 30-70k localities (spopt max-p)",
@@ -116,7 +118,7 @@ def _dump(data: Any) -> None:
 # --- systems ---------------------------------------------------------------------------------------
 
 def format_systems(table, *, limit: int | None = None, passed_only: bool = False) -> str:
-    """The readable table of a :class:`~spatial.proposals_systems.SystemsTable`."""
+    """The readable table of a :class:`~spatial.proposals.SystemsTable`."""
     rows = table.valid() if passed_only else table.systems
     shown = rows if limit is None else rows[:limit]
     lines = [table.summary(), ""]
@@ -138,7 +140,7 @@ def format_systems(table, *, limit: int | None = None, passed_only: bool = False
 
 def run_systems(args: argparse.Namespace) -> int:
     """Run ``propose systems``."""
-    from ..proposals_systems import RankWeights, propose_systems
+    from ..proposals import RankWeights, propose_systems
 
     weights = RankWeights.parse(args.weights) if args.weights else RankWeights()
     engine, note = _engine(args, flows=not args.no_care_flows)
@@ -156,7 +158,7 @@ def run_systems(args: argparse.Namespace) -> int:
 # --- partitions ------------------------------------------------------------------------------------
 
 def format_partitions(search, *, limit: int | None = None) -> str:
-    """The readable list of a :class:`~spatial.proposals_systems.PartitionSearch`."""
+    """The readable list of a :class:`~spatial.proposals.PartitionSearch`."""
     lines = [search.summary(), ""]
     for p in search.partitions[:limit]:
         lines.append(f"{p.rank:>3}. {'PASS' if p.passed else 'FAIL'}  {p.explain(search.weights)}")
@@ -165,7 +167,7 @@ def format_partitions(search, *, limit: int | None = None) -> str:
 
 def run_partitions(args: argparse.Namespace) -> int:
     """Run ``propose partitions``."""
-    from ..proposals_systems import RankWeights, propose_partitions
+    from ..proposals import RankWeights, propose_partitions
 
     weights = RankWeights.parse(args.weights) if args.weights else RankWeights()
     from ..proposals import resolve_stp
@@ -192,7 +194,7 @@ def run_partitions(args: argparse.Namespace) -> int:
 # --- localities ------------------------------------------------------------------------------------
 
 def format_localities(proposal) -> str:
-    """The readable table of a :class:`~spatial.proposals_localities.LocalityProposal`."""
+    """The readable table of a :class:`~spatial.proposals.LocalityProposal`."""
     lines = [proposal.summary(), ""]
     w = max(len("locality"), *(len(loc.name) for loc in proposal.localities))
     head = f"{'locality':<{w}}  {'population':>10}  {'units':>5}  in range"
@@ -210,7 +212,7 @@ def format_localities(proposal) -> str:
 def run_localities(args: argparse.Namespace) -> int:
     """Run ``propose localities``."""
     from ..api import Engine
-    from ..proposals_localities import propose_localities
+    from ..proposals import propose_localities
     from ..thresholds import Thresholds
 
     keys = ("neighbourhood_min", "neighbourhood_max") if getattr(args, "geography", "2018") == "2024" else \

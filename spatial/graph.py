@@ -1,19 +1,11 @@
-"""Automatic proposals: the shared core (errors, area graphs, connected sets).
+"""Areas as a graph: contiguity, connected pieces and every connected set of ``k`` areas.
 
-Footprints answers two planning questions from the real data (issue 7):
-
-* "which groupings of our boroughs could be an accountable care system?" —
-  :func:`spatial.proposals_systems.propose_systems` and
-  :func:`spatial.proposals_systems.propose_partitions`;
-* "how would this borough split into 30–70k localities?" —
-  :func:`spatial.proposals_localities.propose_localities`.
-
-This module holds what both use and what works on *any* set of areas with an
-adjacency and a population, not only London's boroughs: :class:`AreaGraph`
-(areas as arrays with their contiguity), :func:`connected_subsets` (every
-connected set of ``k`` areas, each exactly once) and the typed errors.  The
-public names of the two other modules are re-exported here lazily, so
-``from spatial.proposals import propose_systems`` works.
+What the proposals (:mod:`spatial.proposals`) are built on, and what works on
+*any* set of areas with an adjacency and a population, not only London's
+boroughs: :class:`AreaGraph` (areas as arrays with their contiguity),
+:func:`components` (connected pieces), :func:`connected_subsets` (every
+connected set of ``k`` areas, each exactly once) and :func:`bell_number`
+(how many ways a set splits into groups, for the exact partition search).
 
 Examples
 --------
@@ -24,8 +16,6 @@ Examples
 
 from __future__ import annotations
 
-import difflib
-import importlib
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -33,135 +23,24 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from .errors import ScenarioError
+from .errors import ProposalError
 
-__all__ = [
-    "ProposalError",
-    "UnknownAreaError",
-    "InfeasibleRangeError",
-    "DisconnectedAreasError",
-    "SearchTooLargeError",
-    "Progress",
-    "AreaGraph",
-    "connected_subsets",
-    "components",
-    "bell_number",
-    "resolve_stp",
-    # re-exported lazily from proposals_systems / proposals_localities
-    "RankWeights",
-    "SystemProposal",
-    "SystemsTable",
-    "Partition",
-    "PartitionSearch",
-    "borough_graph",
-    "propose_systems",
-    "propose_partitions",
-    "Locality",
-    "LocalityProposal",
-    "RegionResult",
-    "max_p_regions",
-    "msoa_graph",
-    "propose_localities",
-]
+__all__ = ["Progress", "AreaGraph", "components", "connected_subsets", "bell_number"]
 
 #: ``progress(fraction done in [0, 1], message)``, as in :meth:`spatial.api.Engine.load`.
 Progress = Callable[[float, str], None]
-
-_LAZY = {
-    "RankWeights": "proposals_systems",
-    "SystemProposal": "proposals_systems",
-    "SystemsTable": "proposals_systems",
-    "Partition": "proposals_systems",
-    "PartitionSearch": "proposals_systems",
-    "borough_graph": "proposals_systems",
-    "propose_systems": "proposals_systems",
-    "propose_partitions": "proposals_systems",
-    "Locality": "proposals_localities",
-    "LocalityProposal": "proposals_localities",
-    "RegionResult": "proposals_localities",
-    "max_p_regions": "proposals_localities",
-    "msoa_graph": "proposals_localities",
-    "propose_localities": "proposals_localities",
-}
-
-
-def __getattr__(name: str) -> Any:  # PEP 562: re-export without a circular import
-    if name in _LAZY:
-        return getattr(importlib.import_module(f"{__package__}.{_LAZY[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-# --- errors ----------------------------------------------------------------------------------
-
-class ProposalError(ScenarioError):
-    """Base of every problem with a proposal request (a :class:`ScenarioError`)."""
-
-
-class UnknownAreaError(ProposalError):
-    """A borough, STP or area that does not exist.
-
-    Attributes
-    ----------
-    name : str
-        What was asked for.
-    suggestions : list of str
-        The closest known codes/names.
-    """
-
-    def __init__(self, name: str, kind: str, suggestions: Sequence[str], known: Sequence[str],
-                 *, where: str | None = None) -> None:
-        self.name = name
-        self.suggestions = list(suggestions)
-        hint = f" (did you mean {', '.join(self.suggestions)}?)" if self.suggestions else ""
-        shown = ", ".join(known[:12]) + (f" and {len(known) - 12} more" if len(known) > 12 else "")
-        super().__init__(f"unknown {kind} {name!r}{hint}", where=where,
-                         fix=f"give the code or name of a {kind}: {shown}")
-
-
-class InfeasibleRangeError(ProposalError):
-    """No split of the areas can meet the population range.
-
-    Attributes
-    ----------
-    nearest : list of tuple
-        ``(low, high, n_parts)``: the nearest ranges that arithmetic allows.
-    """
-
-    def __init__(self, message: str, nearest: Sequence[tuple[int, int, int]], *, where: str | None = None) -> None:
-        self.nearest = list(nearest)
-        if self.nearest:
-            opts = " or ".join(f"{lo:,}–{hi:,} ({k} part{'s' if k != 1 else ''})" for lo, hi, k in self.nearest)
-            fix = f"the nearest achievable range is {opts}; change the range (thresholds locality_min/locality_max)"
-        else:
-            fix = "change the population range"
-        super().__init__(message, where=where, fix=fix)
-
-
-class DisconnectedAreasError(ProposalError):
-    """Areas that must be split into contiguous pieces are not one connected piece.
-
-    Attributes
-    ----------
-    pieces : list of list of str
-        Codes of the areas in each piece, largest piece first.
-    """
-
-    def __init__(self, label: str, pieces: Sequence[Sequence[str]], *, where: str | None = None) -> None:
-        self.pieces = [list(p) for p in pieces]
-        shown = "; ".join(
-            f"piece {i + 1}: {len(p)} area(s) ({', '.join(p[:4])}{'…' if len(p) > 4 else ''})"
-            for i, p in enumerate(self.pieces[:6]))
-        super().__init__(f"{label} is in {len(self.pieces)} separate pieces (islands): {shown}", where=where,
-                         fix="choose areas that form one connected piece, or propose for each piece separately")
-
-
-class SearchTooLargeError(ProposalError):
-    """An exact search that would examine too many combinations."""
 
 
 # --- areas as a graph ------------------------------------------------------------------------
 
 def _as_adjacency(adjacency: Any, n: int | None = None) -> sp.csr_array:
+    """Symmetric boolean CSR adjacency without self-loops (``n x n`` when ``n`` is given).
+
+    Raises
+    ------
+    ProposalError
+        A matrix that is not square, or not over ``n`` areas.
+    """
     adj = sp.csr_array(adjacency, dtype=bool)
     if adj.shape[0] != adj.shape[1] or (n is not None and adj.shape[0] != n):
         raise ProposalError(f"adjacency has shape {adj.shape}, expected a square matrix over {n} areas",
@@ -177,7 +56,7 @@ def _as_adjacency(adjacency: Any, n: int | None = None) -> sp.csr_array:
 class AreaGraph:
     """A set of areas as arrays: codes, names, population, contiguity and shape figures.
 
-    Everything in :mod:`spatial.proposals*` works on this, so the same code
+    Everything in :mod:`spatial.proposals` works on this, so the same code
     serves London's 33 boroughs, its 983 MSOAs, 4,835 LSOAs or a synthetic grid.
 
     Attributes
@@ -364,7 +243,20 @@ class AreaGraph:
 
 
 def components(adjacency: sp.csr_array, ids: np.ndarray | None = None) -> list[np.ndarray]:
-    """Connected pieces of the areas ``ids`` (all areas by default), largest first."""
+    """Connected pieces of the areas ``ids`` (all areas by default), largest first.
+
+    Parameters
+    ----------
+    adjacency : scipy.sparse.csr_array (n, n)
+        Symmetric contiguity.
+    ids : ndarray of int, optional
+        The areas to consider; pieces are connected through these areas only.
+
+    Returns
+    -------
+    list of ndarray
+        Area ids of each piece (ids of ``adjacency``), largest piece first.
+    """
     ids = np.arange(adjacency.shape[0]) if ids is None else np.asarray(ids, dtype=np.int64)
     if len(ids) == 0:
         return []
@@ -391,13 +283,9 @@ def connected_subsets(adjacency: Any, max_size: int, *, min_size: int = 1,
                       progress: Progress | None = None) -> dict[int, np.ndarray]:
     """Every connected set of ``min_size``..``max_size`` areas, each exactly once.
 
-    Level by level: each connected set of ``k + 1`` areas has a spanning tree
-    with a leaf whose removal leaves a connected set of ``k`` areas, so adding
-    every outside neighbour to every connected ``k``-set generates them all;
-    rows are sorted and duplicates dropped (one vectorised ``np.unique`` per
-    level).  Work grows with the number of sets found, not with
-    ``C(n, k)``: on a planar graph of bounded degree that is linear in ``n``
-    for fixed ``k``.
+    A set of areas is *connected* when its areas, with the contiguity between
+    them, form one piece (the induced subgraph is connected): the candidate
+    systems of 2-4 boroughs and the building blocks of a partition search.
 
     Parameters
     ----------
@@ -412,6 +300,26 @@ def connected_subsets(adjacency: Any, max_size: int, *, min_size: int = 1,
     dict
         Size -> int array ``(count, size)`` of area ids, rows sorted
         ascending, rows in lexicographic order.
+
+    Raises
+    ------
+    ProposalError
+        Sizes that make no sense, or an adjacency that is not square.
+
+    Notes
+    -----
+    Level by level: with :math:`C_k` the connected sets of :math:`k` areas and
+    :math:`N(v)` the neighbours of area :math:`v`,
+
+    .. math::  C_{k+1} = \\{\\, S \\cup \\{u\\} : S \\in C_k,\\; u \\in N(v) \\setminus S,\\; v \\in S \\,\\}
+
+    Every connected set of :math:`k + 1` areas has a spanning tree with a
+    leaf whose removal leaves a connected set of :math:`k` areas, so this
+    generates them all; rows are sorted and duplicates dropped (one
+    vectorised ``np.unique`` per level, on one int64 key per row while
+    :math:`n^k < 2^{62}`).  Work grows with the number of sets found, not
+    with :math:`\\binom{n}{k}`: on a planar graph of bounded degree that is
+    linear in :math:`n` for fixed :math:`k`.
     """
     adj = _as_adjacency(adjacency)
     n = adj.shape[0]
@@ -459,7 +367,31 @@ def connected_subsets(adjacency: Any, max_size: int, *, min_size: int = 1,
 
 
 def bell_number(n: int) -> int:
-    """Number of ways to split ``n`` items into non-empty groups (Bell triangle)."""
+    """Number of ways to split ``n`` items into non-empty groups (the Bell number :math:`B_n`).
+
+    Parameters
+    ----------
+    n : int
+        Number of items (0 or more).
+
+    Returns
+    -------
+    int
+        :math:`B_n`: 1, 1, 2, 5, 15, 52, 203, 877, 4140 for :math:`n = 0..8`.
+
+    Notes
+    -----
+    Computed with the Bell triangle: each row starts with the last entry of
+    the row before, and each further entry is the sum of its left neighbour
+    and the entry above that neighbour,
+
+    .. math::  a_{i,0} = a_{i-1,i-1}, \\qquad a_{i,j} = a_{i,j-1} + a_{i-1,j-1},
+
+    and :math:`B_n = a_{n,0}`; this is the recurrence
+    :math:`B_{n+1} = \\sum_{k=0}^{n} \\binom{n}{k} B_k` without binomials.
+    London's STPs have at most 8 boroughs, so an exact partition search
+    considers at most :math:`B_8 = 4140` set partitions.
+    """
     row = [1]
     for _ in range(n):
         nxt = [row[-1]]
@@ -467,30 +399,3 @@ def bell_number(n: int) -> int:
             nxt.append(nxt[-1] + v)
         row = nxt
     return row[0]
-
-
-# --- resolving STP names ---------------------------------------------------------------------
-
-def _initials(name: str) -> str:
-    return "".join(w[0] for w in name.replace("-", " ").split() if w[:1].isalpha()).upper()
-
-
-def resolve_stp(index, stp: str) -> int:
-    """STP id of a code, name or initials (``"NWL"``), case-insensitive.
-
-    Raises
-    ------
-    UnknownAreaError
-        With the closest STP names.
-    """
-    codes = [str(c) for c in index.layer_codes["stp"]]
-    names = [str(n) for n in index.layer_names["stp"]]
-    key = str(stp).strip()
-    for i, (c, nm) in enumerate(zip(codes, names)):
-        if key.upper() == c or key.casefold() == nm.casefold() or key.upper() == _initials(nm):
-            return i
-    pool = {nm.casefold(): f"{nm} ({c})" for c, nm in zip(codes, names)}
-    pool.update({c.casefold(): f"{nm} ({c})" for c, nm in zip(codes, names)})
-    near = difflib.get_close_matches(key.casefold(), list(pool), n=2, cutoff=0.5)
-    known = [f"{nm} ({c}, {_initials(nm)})" for c, nm in zip(codes, names)]
-    raise UnknownAreaError(key, "STP", list(dict.fromkeys(pool[k] for k in near)), known, where="--stp")
