@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping, Sequence
 
-from boundaries.errors import FlowDataError, FlowDataWarning, FlowYearError, FootprintsError
+from boundaries.errors import FlowDataError, FlowDataWarning, FlowYearError, FootprintsError, LocatedError
 
 __all__ = [
     "ScenarioError",
@@ -32,27 +32,12 @@ __all__ = [
 ]
 
 
-class ScenarioError(FootprintsError):
+class ScenarioError(LocatedError):
     """Base of all scenario problems.
 
-    Parameters
-    ----------
-    message : str
-        What is wrong.
-    where : str, optional
-        File, line or field.
-    fix : str, optional
-        What to do about it.
+    Takes ``message``, ``where`` (file, line or field) and ``fix``, as
+    :class:`boundaries.errors.LocatedError`.
     """
-
-    def __init__(self, message: str, *, where: str | None = None, fix: str | None = None) -> None:
-        self.where = where
-        self.fix = fix
-        self.message = message
-        text = f"{where}: {message}" if where else message
-        if fix:
-            text += f". Fix: {fix}"
-        super().__init__(text)
 
 
 class ScenarioFormatError(ScenarioError):
