@@ -49,6 +49,17 @@ def did_you_mean(suggestions: Sequence[str]) -> str:
     return f" (did you mean {', '.join(suggestions)}?)" if suggestions else ""
 
 
+def unknown_name(error: Exception, kind: str, name: str, suggestions: Sequence[str], *, quoted: bool = False) -> str:
+    """``"unknown layer 'x' (did you mean A, B?)"``; sets ``error.name`` and ``error.suggestions``.
+
+    ``quoted`` shows the suggestions as ``repr`` (``'A', 'B'``).
+    """
+    error.name = name  # type: ignore[attr-defined]
+    error.suggestions = list(suggestions)  # type: ignore[attr-defined]
+    shown = [repr(x) for x in error.suggestions] if quoted else error.suggestions  # type: ignore[attr-defined]
+    return f"unknown {kind} {name!r}{did_you_mean(shown)}"
+
+
 def list_unknown(codes: list[str], suggestions: dict[str, list[str]], limit: int = 10) -> str:
     """``'X' (did you mean A, B?); 'Y' and 3 more``: unknown codes with their closest known ones."""
     listed = "; ".join(f"{c!r}" + did_you_mean(s) for c, s in list(suggestions.items())[:limit])
@@ -108,10 +119,8 @@ class UnknownLayerError(OverlapError):
     """
 
     def __init__(self, name: str, suggestions: list[str], known: Iterable[str], *, where: str | None = None) -> None:
-        self.name = name
-        self.suggestions = list(suggestions)
-        super().__init__(f"unknown layer {name!r}{did_you_mean([repr(x) for x in self.suggestions])}", where=where,
-                         fix=f"use one of {', '.join(known)}, or a scenario (.json file)")
+        message = unknown_name(self, "layer", name, suggestions, quoted=True)
+        super().__init__(message, where=where, fix=f"use one of {', '.join(known)}, or a scenario (.json file)")
 
 
 class UnknownTrustError(ScenarioError):
@@ -160,11 +169,9 @@ class UnknownAreaError(ProposalError):
 
     def __init__(self, name: str, kind: str, suggestions: Sequence[str], known: Sequence[str],
                  *, where: str | None = None) -> None:
-        self.name = name
-        self.suggestions = list(suggestions)
         shown = ", ".join(known[:12]) + (f" and {len(known) - 12} more" if len(known) > 12 else "")
-        super().__init__(f"unknown {kind} {name!r}{did_you_mean(self.suggestions)}", where=where,
-                         fix=f"give the code or name of a {kind}: {shown}")
+        message = unknown_name(self, kind, name, suggestions)
+        super().__init__(message, where=where, fix=f"give the code or name of a {kind}: {shown}")
 
 
 class InfeasibleRangeError(ProposalError):
