@@ -37,7 +37,7 @@ from .geographies import Geographies, Progress, build_geographies
 from .readers import locate
 from .registry import Region, get_dataset, get_region
 
-__all__ = ["CACHE_FORMAT", "CacheWarning", "source_key", "load_geographies", "clear_cache", "lock_path",
+__all__ = ["CACHE_FORMAT", "CacheWarning", "code_stamp", "source_key", "load_geographies", "clear_cache", "lock_path",
            "sources_stamp", "cached_json", "is_cached"]
 
 #: Bump when the processed tables change shape.
@@ -75,6 +75,18 @@ def _file_digest(path: Path) -> str:
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
+    return h.hexdigest()
+
+
+def code_stamp(*roots: Path) -> str:
+    """Fingerprint of the Python source under ``roots`` (files or folders): a cached result built by
+    other code is never read back (an upgrade or an edit changes the name of every file it keys)."""
+    h = hashlib.blake2b(digest_size=16)
+    for root in roots:
+        files = [root] if root.is_file() else sorted(root.rglob("*.py"))
+        for path in files:
+            h.update(str(path.relative_to(root.parent)).encode())
+            h.update(path.read_bytes())
     return h.hexdigest()
 
 

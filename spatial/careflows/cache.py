@@ -42,7 +42,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from boundaries import Geographies
-from boundaries.cache import sources_stamp
+from boundaries.cache import code_stamp, sources_stamp
 from boundaries.config import Settings, settings as default_settings
 from boundaries.files import atomic_write_bytes
 from boundaries.registry import REGISTRY
@@ -54,12 +54,7 @@ _CODE = (Path(__file__).resolve().parents[1], Path(__file__).resolve().parents[2
 
 
 def _code_stamp() -> bytes:
-    h = hashlib.blake2b(digest_size=16)
-    for root in _CODE:
-        for path in sorted(root.rglob("*.py")):
-            h.update(str(path.relative_to(root.parent)).encode())
-            h.update(path.read_bytes())
-    return h.digest()
+    return code_stamp(*_CODE).encode()
 
 
 def care_flows_path(geo: Geographies, year: int = 2018, *, config: Settings | None = None) -> Path | None:

@@ -71,3 +71,22 @@ def test_region_options_are_read_from_the_lookups_once_then_from_disk(config, mo
     assert len(kept) == 1
     monkeypatch.setattr(controls, "_region_options", lambda g: pytest.fail("read the lookups again"))
     assert options("2018") == first
+
+
+def test_code_stamp_changes_with_the_code(tmp_path):
+    """Cached results built by other code are keyed apart (the care-flow model, the home map)."""
+    from boundaries.cache import code_stamp
+
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "a.py").write_text("x = 1\n")
+    single = tmp_path / "page.py"
+    single.write_text("y = 2\n")
+    before = code_stamp(pkg, single)
+    assert code_stamp(pkg, single) == before
+    (pkg / "a.py").write_text("x = 2\n")
+    edited = code_stamp(pkg, single)
+    (pkg / "b.py").write_text("")
+    added = code_stamp(pkg, single)
+    single.write_text("y = 3\n")
+    assert len({before, edited, added, code_stamp(pkg, single)}) == 4

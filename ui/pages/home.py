@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import streamlit as st
 
@@ -12,8 +13,10 @@ engine = get_engine()
 geo = engine.geo
 
 
-#: Bumped when the home map's drawing changes (old cached files are then ignored).
-_MAP_VERSION = 1
+#: Bumped when the home map's file layout changes; the drawing code is in the name too (``_DRAWN_BY``).
+_MAP_VERSION = 2
+#: The code that draws the home map: an edit or an upgrade of any of it gives the cached map another name.
+_DRAWN_BY = (Path(__file__).resolve(), Path(__file__).resolve().parents[2] / "layers")
 
 
 @st.cache_resource(show_spinner=False)
@@ -28,7 +31,10 @@ def _boundary_map_html(_engine, region: str, year: int) -> str:
 
     key = _engine.geo.key
     stem = re.sub(r"[^A-Za-z0-9]+", "-", region).strip("-")  # "london::2018" -> "london-2018" (portable name)
-    path = settings().cache_dir / "maps" / f"home-{stem}-{year}-{key or 'nokey'}-v{_MAP_VERSION}.html"
+    from boundaries.cache import code_stamp
+
+    drawn = code_stamp(*_DRAWN_BY)[:12]
+    path = settings().cache_dir / "maps" / f"home-{stem}-{year}-{key or 'nokey'}-v{_MAP_VERSION}-{drawn}.html"
     if key and path.is_file():
         try:
             return path.read_text(encoding="utf-8")
