@@ -24,7 +24,7 @@ except Exception as exc:  # noqa: BLE001 - a data-load error is a message, never
     st.error(f"The boundary and population data could not be loaded, so no page can open. {detail}")
     st.stop()
 
-from layers.clickmap import prepare_clickmap  # noqa: E402
+from ui.components.clickmap import prepare_clickmap  # noqa: E402
 
 prepare_clickmap()  # Leaflet for the Sketch map, copied once from the installed package (offline)
 

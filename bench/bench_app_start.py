@@ -16,7 +16,7 @@ Run as ``.venv/bin/python bench/bench_app_start.py`` from the repository root
 2. **Click latency at unit level** on the same units, zoomed to the same
    place, after one warm-up click:
 
-   * **ours**: the Sketch page (``layers.clickmap``; shapes stay in the
+   * **ours**: the Sketch page (``ui.components.clickmap``; shapes stay in the
      browser, a rerun sends one small integer per unit);
    * **naive**: a plain streamlit-folium page -- ``folium.GeoJson`` of the
      4,835 source shapes with a ``style_function`` colouring the selection,
@@ -52,7 +52,8 @@ if str(ROOT) not in sys.path:
 from _common import agree  # noqa: E402
 
 from boundaries import load_geographies  # noqa: E402
-from layers.clickmap import ensure_map_data, install_leaflet  # noqa: E402
+from spatial.careflows.cache import cached_care_flows  # noqa: E402
+from ui.components.clickmap import ensure_map_data, install_leaflet  # noqa: E402
 from tests.browser_helpers import (  # noqa: E402
     block_non_local,
     frame_by_url,
@@ -333,11 +334,12 @@ def main() -> int:
     args = parser.parse_args()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
-    # prime: the processed data cache, Leaflet in the component folder, the map file
+    # prime: the processed data cache, Leaflet in the component folder, the map file, the care-flow model
     t = time.perf_counter()
     geo = load_geographies()
     install_leaflet()
     ensure_map_data(geo)
+    cached_care_flows(geo)
     print(f"primed caches in {time.perf_counter() - t:.2f} s ({len(geo.units):,} units)")
     units, centre = pick_units(geo, args.clicks + 1)
     pops = geo.units.set_index("code")["population"]

@@ -34,7 +34,7 @@ from bench_app_start import metric_value, page_point, pick_units, timed_click  #
 ZOOM = 13  # Birmingham LSOAs are small: one zoom level out from the London benchmark
 
 from boundaries.regions import load_region  # noqa: E402
-from layers.clickmap import ensure_map_data, install_leaflet  # noqa: E402
+from ui.components.clickmap import ensure_map_data, install_leaflet  # noqa: E402
 from tests.browser_helpers import (  # noqa: E402
     block_non_local, frame_by_url, free_port, launch_browser, start_server, stop_server, wait_healthy, wait_idle,
 )

@@ -38,7 +38,7 @@ from .readers import locate
 from .registry import Region, get_dataset, get_region
 
 __all__ = ["CACHE_FORMAT", "CacheWarning", "source_key", "load_geographies", "clear_cache", "lock_path",
-           "sources_stamp", "cached_json"]
+           "sources_stamp", "cached_json", "is_cached"]
 
 #: Bump when the processed tables change shape.
 CACHE_FORMAT = 5  # 3: bundle/profile tables (main); 4: geography field, 2024 units (age bands, utla, nhs_region), NHS regions on England 2018; 5: IMD 2019 carried onto the 2024 units
@@ -138,6 +138,13 @@ def source_key(region: Region, config: Settings) -> str:
         h.update(str(get_dataset(ds_id).path).encode())
         h.update(_file_digest(path).encode() if path.is_file() else b"missing")
     return h.hexdigest()
+
+
+def is_cached(region: str = "london", config: Settings | None = None) -> bool:
+    """Whether :func:`load_geographies` finds ``region``'s processed cache complete (reads it, builds nothing)."""
+    reg = get_region(region)
+    config = config or default_settings()
+    return (config.processed_dir / f"{reg.name}-{source_key(reg, config)}" / "meta.json").is_file()
 
 
 def _write(geo: Geographies, folder: Path) -> None:

@@ -4,9 +4,15 @@ On a cold start the browser spends about 0.7 s loading Streamlit's frontend
 before the app script first runs, and the script then spends about 0.5 s
 importing pandas, geopandas, scipy and the engine.  This launcher imports those
 modules on a daemon thread while the server starts and the browser loads, so
-the two overlap; the script then finds them in ``sys.modules``.  Nothing else
-changes: the engine is still loaded (and any cache warning shown) by the
-script.  Arguments are passed on to ``streamlit run app.py``::
+the two overlap; the script then finds them in ``sys.modules``.  The thread
+also does Streamlit's own first-use work that the first script run would
+otherwise pay (about 0.2-0.3 s): the emoji table behind ``page_icon`` (a regex
+of every emoji, compiled on import) and the one-time "is this a REPL?" check
+that the first element makes (``inspect.stack()``, which reads the source of
+every frame).  Last, it loads the default engine (London, 2018) when its
+processed cache is complete, for the script to take (:mod:`ui.engine_preload`);
+any other choice, and a first build with its progress bar, are still loaded by
+the script.  Arguments are passed on to ``streamlit run app.py``::
 
     python -m ui.serve --server.headless true --server.port 8501
 """
@@ -22,10 +28,27 @@ __all__ = ["APP", "PRELOAD", "main"]
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 
-#: The engine's heavy imports, heaviest first (a missing one is left to the script).  No Streamlit page
-#: modules (``ui.*``): their Streamlit objects (components, caches) are made by the script run itself.
+#: The engine's heavy imports, heaviest first, then the rest of what the first script run imports (a
+#: missing one is left to the script).  No Streamlit page modules (``ui.*``): their Streamlit objects are
+#: made by the script run itself (``declare_component`` registers the click map only inside a script run,
+#: so ``ui.components.clickmap`` imported here would be served by nobody).  :mod:`ui.engine_preload`, which
+#: makes no element, is imported after these.
 PRELOAD = ("geopandas", "scipy.sparse", "boundaries", "spatial", "pyarrow.parquet", "pyarrow.dataset",
-           "pyarrow.pandas_compat", "spatial.overlaps", "spatial.careflows", "scipy.sparse.csgraph")
+           "pyarrow.pandas_compat", "spatial.overlaps", "spatial.careflows", "scipy.sparse.csgraph",
+           "streamlit.emojis", "streamlit.material_icon_names", "boundaries.status", "spatial.editing",
+           "spatial.careflows.cache", "layers.assets", "layers.geometry", "layers.style", "layers.text",
+           "layers.topology")
+
+
+def _streamlit_first_use() -> None:
+    """Streamlit's one-time check before the first element (is this a REPL?), done here, off the script.
+
+    It walks ``inspect.stack()`` once per process; on this thread the answer is the
+    same (not a REPL) and, the runtime being up, nothing is printed.
+    """
+    from streamlit import delta_generator
+
+    delta_generator._maybe_print_use_warning()
 
 
 def _preload() -> None:
@@ -41,6 +64,16 @@ def _preload() -> None:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - the script imports it again and reports the error there
             return
+    try:
+        _streamlit_first_use()
+    except Exception:  # noqa: BLE001 - a Streamlit without it: the first element does it, as before
+        pass
+    try:
+        from ui.engine_preload import start
+
+        start()  # the default engine, when its processed cache is complete (the script takes it)
+    except Exception:  # noqa: BLE001 - nothing preloaded: the script loads the engine and reports any error
+        pass
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,12 +33,14 @@ def _load_engine(region: str, geography: str = "2018") -> Engine:
     import warnings
 
     from boundaries.cache import CacheWarning
+    from ui.engine_preload import preloaded
 
     bar = st.progress(0.0, text="Loading boundaries and population…")
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", CacheWarning)
-            engine = Engine.load(region, geography=geography, progress=lambda f, msg: bar.progress(min(f, 1.0), text=msg))
+            engine = preloaded(region, geography) or Engine.load(  # preloaded: make run's preload (ui.serve)
+                region, geography=geography, progress=lambda f, msg: bar.progress(min(f, 1.0), text=msg))
     finally:
         bar.empty()
     for w in caught:  # e.g. an unusable FOOTPRINTS_CACHE: the app runs, uncached, and says so
@@ -180,14 +182,14 @@ def app_settings() -> Settings:
 def _flows_engine(_engine: Engine, region: str, key: str) -> tuple[Engine, str]:
     """The shared engine with the PHE care-flow model attached (once per server process)."""
     try:
-        from spatial.careflows import CareFlows
+        from spatial.careflows.cache import cached_care_flows
 
-        flows = CareFlows.load(_engine.geo, 2018)
+        flows = cached_care_flows(_engine.geo, 2018)  # built once per dataset, then read from the processed cache
     except ImportError:
         return _engine, "care flows not measured: the care-flow model is not installed"
     except FootprintsError as exc:
         return _engine, f"care flows not measured: {exc}"
-    return Engine(_engine.geo, _engine.index, flows), ""
+    return _engine.with_flows(flows), ""
 
 
 def checking_engine() -> tuple[Engine, str]:

@@ -1,4 +1,4 @@
-"""Care-flow tables of many footprints or areas at once, from one sparse product.
+r"""Care-flow tables of many footprints or areas at once, from one sparse product.
 
 :func:`containment_table` measures containment of many sets of areas in one
 product of a membership matrix with the layer's activity; the footprint,

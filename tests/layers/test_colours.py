@@ -20,7 +20,7 @@ import re
 import pytest
 from coloraide import Color
 
-from layers.clickmap import FRONTEND_DIR
+from ui.components.clickmap import FRONTEND_DIR
 from layers.style import (SKETCH_DISTINCT, SKETCH_DOUBLE, SKETCH_FILL_OPACITY, SKETCH_MIN_DELTA_E,
                           SKETCH_MIN_DELTA_E_ALL, SKETCH_PALETTE, SKETCH_UNASSIGNED)
 from tests.browser_helpers import app_server, browser, open_app, page, screenshot, wait_idle  # noqa: F401

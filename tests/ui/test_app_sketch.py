@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from layers.clickmap import DOUBLE, UNASSIGNED, EventCursor, MapEvent, level_assignment, map_data, new_events
+from ui.components.clickmap import DOUBLE, UNASSIGNED, EventCursor, MapEvent, level_assignment, map_data, new_events
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 MAP_KEY = "sketch_map"

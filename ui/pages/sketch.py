@@ -1,6 +1,6 @@
 """Sketch page: click units, MSOAs, wards, boroughs or CCGs into footprints; live tallies.
 
-The map (:mod:`layers.clickmap`) keeps the shapes and the zoom in the browser
+The map (:mod:`ui.components.clickmap`) keeps the shapes and the zoom in the browser
 and sends back only the clicked unit; a click goes through
 :func:`spatial.editing.apply_brush` and the tallies come from
 :mod:`spatial.checks`.  Nothing here computes a rule.
@@ -21,7 +21,7 @@ import numpy as np
 import streamlit as st
 
 from boundaries.errors import FootprintsError
-from layers.clickmap import EventCursor, MapEvent, ensure_map_data, level_assignment, map_data_ready, new_events
+from ui.components.clickmap import EventCursor, MapEvent, ensure_map_data, level_assignment, map_data_ready, new_events
 from layers.style import SKETCH_PALETTE, VERDICT_STYLES
 from layers.text import escape_text
 from spatial import Footprint, Scenario
@@ -82,7 +82,7 @@ def _place_geo(_geo, key: str):
 
 def _place_view(assign: list[int], pieces: list[int]) -> tuple[list[int], list[int]]:
     """Per place: the footprint holding most of its units (unit-level assignment), and places with pieces."""
-    from layers.clickmap import DOUBLE, UNASSIGNED
+    from ui.components.clickmap import DOUBLE, UNASSIGNED
 
     m = engine.index.membership["borough"]
     owner = np.asarray(assign)

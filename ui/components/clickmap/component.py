@@ -1,4 +1,4 @@
-"""The Streamlit wrapper of the click map (:mod:`layers.clickmap` holds its frontend and data)."""
+"""The Streamlit wrapper of the click map (the rest of :mod:`ui.components.clickmap` holds its frontend and data)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any, Sequence
 
 import streamlit.components.v1 as components
 
-from layers.clickmap import FRONTEND_DIR
+from .vendor import FRONTEND_DIR
 
 __all__ = ["clickmap"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..assets import STATIC_SUBDIR, install_static_assets
+from layers.assets import STATIC_SUBDIR, install_static_assets
 
 __all__ = ["FRONTEND_DIR", "VENDOR_DIR", "LEAFLET_SUBDIR", "install_leaflet", "leaflet_installed"]
 

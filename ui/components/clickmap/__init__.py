@@ -1,8 +1,9 @@
 """A fast click map: a small bidirectional Streamlit component around Leaflet.
 
-This package holds the frontend, its map data and the event parsing; the
-Streamlit wrapper that declares the component lives with the UI
-(:func:`ui.components.clickmap.clickmap`), so ``layers`` imports no Streamlit.
+This package holds the frontend, its map data, the event parsing and the
+Streamlit wrapper that declares the component (:func:`clickmap`, in
+:mod:`.component`).  It is UI: it uses ``layers`` (map geometry, Leaflet
+assets) and ``boundaries``; nothing in ``layers`` or the engine imports it.
 
 Why not ``st_folium``: it rebuilds and re-sends the whole map whenever its
 HTML changes, and with 4,835 units a click took about 10 s to come back.
@@ -35,11 +36,13 @@ from typing import Sequence
 
 import numpy as np
 
+from .component import clickmap
 from .events import ACTIONS, EventCursor, MapEvent, new_events
 from .mapdata import ensure_map_data, map_data, map_data_name, map_data_ready
 from .vendor import FRONTEND_DIR, install_leaflet, leaflet_installed
 
 __all__ = [
+    "clickmap",
     "level_assignment",
     "prepare_clickmap",
     "install_leaflet",

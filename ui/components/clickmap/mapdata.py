@@ -20,8 +20,8 @@ import pandas as pd
 
 from boundaries import Geographies
 
-from ..geometry import DEFAULT_TOLERANCE_M, to_map_geometry
-from ..topology import pack_topology, to_topology
+from layers.geometry import DEFAULT_TOLERANCE_M, to_map_geometry
+from layers.topology import pack_topology, to_topology
 from .vendor import FRONTEND_DIR
 from boundaries.files import atomic_write
 
