@@ -18,7 +18,7 @@ Rules
 * A private scenario is visible to its owner only; to anyone else (and for
   any malformed, unknown or binned id) every call says "not found".
 
-One module of about 500 lines: it is one class, :class:`Store`, whose methods
+Why one module (about 500 lines): it is one class, :class:`Store`, whose methods
 share its transaction and visibility helpers (the databases are in
 :mod:`spatial.store.engine`, folder import/export in :mod:`spatial.store.folders`).
 """
