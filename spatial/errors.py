@@ -1,4 +1,4 @@
-"""Typed errors for bad scenarios, footprints, thresholds, proposals and the scenario store.
+"""Typed errors of the engine: scenarios, footprints, thresholds, geographies, proposals and the store.
 
 All derive from :class:`boundaries.errors.FootprintsError`, so one ``except``
 catches every user error.  Messages say what is wrong, where (file, line or
@@ -248,6 +248,49 @@ class CountInfeasibleError(ProposalError):
 
 class ClusterError(ScenarioError):
     """An ICB-cluster question (:mod:`spatial.clusters`) that cannot be answered (no ICBs, no councils, bad sizes)."""
+
+
+# --- geographies, preloaded scenarios, GP practices (spatial.geography, spatial.preloaded, spatial.pcns)
+
+__all__ += ["GeographyMismatchError", "UnknownPreloadedError", "PracticeDataError", "UnallocatedPCNError"]
+
+
+class GeographyMismatchError(UnknownCodeError):
+    """A scenario, or codes in it, of the other geography than the one loaded."""
+
+    def __init__(self, message: str, *, codes=(), where: str | None = None, fix: str | None = None) -> None:
+        ScenarioError.__init__(self, message, where=where, fix=fix)
+        self.codes = list(codes)
+        self.suggestions = {}
+
+
+class UnknownPreloadedError(ScenarioError, KeyError):
+    """No preloaded scenario has that id or name (a ``KeyError`` too).
+
+    Attributes
+    ----------
+    key : str
+        What was asked for.
+    suggestions : list of str
+        The closest ids.
+    """
+
+    __str__ = Exception.__str__  # KeyError would quote the message
+
+    def __init__(self, key: str, suggestions: list[str], known: list[str]) -> None:
+        self.key = key
+        self.suggestions = list(suggestions)
+        hint = f" (did you mean {', '.join(map(repr, suggestions))}?)" if suggestions else ""
+        super().__init__(f"no preloaded scenario {key!r}{hint}", where="preloaded scenarios",
+                         fix=f"use one of {', '.join(known)}")
+
+
+class PracticeDataError(ScenarioError):
+    """Practice data that cannot be used (a practice without coordinates, a missing column)."""
+
+
+class UnallocatedPCNError(ScenarioError):
+    """PCN code "U": the unallocated practices, which are not a network."""
 
 
 # --- scenario store (spatial.store) ------------------------------------------------------------
