@@ -223,11 +223,14 @@ def load_geographies(
     Returns
     -------
     Geographies
+        From the processed cache when it was built from the same source files
+        (:func:`source_key`); otherwise built by
+        :func:`boundaries.geographies.build_geographies` (and cached).
 
     Raises
     ------
     DataError
-        The sources kept changing while they were read
+        Any problem with the source files (a subclass says which), or the sources kept changing while they were read
         (:data:`BUILD_ATTEMPTS` builds); nothing is cached.
 
     Examples

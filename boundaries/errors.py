@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "FootprintsError",
+    "LocatedError",
     "DataError",
     "MissingDataError",
     "CorruptFileError",
@@ -27,6 +28,38 @@ __all__ = [
 
 class FootprintsError(Exception):
     """Base class of every error that Footprints reports to a user."""
+
+
+class LocatedError(FootprintsError):
+    """An error that names what is wrong, where, and the fix.
+
+    The one ``(message, where, fix)`` constructor: file writes
+    (:class:`boundaries.files.WriteError`), scenarios
+    (:class:`spatial.errors.ScenarioError`) and the scenario store derive from it.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, in plain words.
+    where : str, optional
+        File, line, field, database or scenario concerned.
+    fix : str, optional
+        What to do about it.
+
+    Notes
+    -----
+    The text shown to the user is ``"{where}: {message}. Fix: {fix}"``; the
+    ``"{where}: "`` part is left out without a place and ``". Fix: {fix}"``
+    without a fix.  ``message``, ``where`` and ``fix`` stay readable as
+    attributes, so a caller can re-raise with its own class.
+    """
+
+    def __init__(self, message: str, *, where: str | None = None, fix: str | None = None) -> None:
+        self.message, self.where, self.fix = message, where, fix
+        text = f"{where}: {message}" if where else message
+        if fix:
+            text += f". Fix: {fix}"
+        super().__init__(text)
 
 
 class DataError(FootprintsError):

@@ -22,31 +22,18 @@ import tempfile
 from pathlib import Path
 from typing import IO, Callable, Iterator
 
-from .errors import FootprintsError
+from .errors import FootprintsError, LocatedError
 
 __all__ = ["WriteError", "TextEncodingError", "atomic_path", "atomic_write", "atomic_write_bytes", "fsync_dir",
            "decode_text"]
 
 
-class WriteError(FootprintsError):
+class WriteError(LocatedError):
     """A file could not be written (missing folder, full disk, no permission).
 
-    Parameters
-    ----------
-    message : str
-        What went wrong.
-    where : str, optional
-        The file concerned.
-    fix : str, optional
-        What to do about it.
+    Takes ``message``, ``where`` (the file concerned) and ``fix``, as
+    :class:`boundaries.errors.LocatedError`.
     """
-
-    def __init__(self, message: str, *, where: str | None = None, fix: str | None = None) -> None:
-        self.message, self.where, self.fix = message, where, fix
-        text = f"{where}: {message}" if where else message
-        if fix:
-            text += f". Fix: {fix}"
-        super().__init__(text)
 
 
 class TextEncodingError(WriteError):

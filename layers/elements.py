@@ -52,31 +52,25 @@ class TopoGeoJson(folium.GeoJson):
 
     _template = Template(
         """
+        {% macro style_switch(function_name, feature_identifier, style_map) %}
+        function {{ function_name }}(feature) {
+            switch({{ feature_identifier }}) {
+                {%- for style, ids_list in style_map.items() if not style == 'default' %}
+                {% for id_val in ids_list %}case {{ id_val|tojson }}: {% endfor %}
+                    return {{ style }};
+                {%- endfor %}
+                default:
+                    return {{ style_map['default'] }};
+            }
+        }
+        {%- endmacro %}
         {% macro script(this, kwargs) %}
         {{ this.decoder }}
         {%- if this.style %}
-        function {{ this.get_name() }}_styler(feature) {
-            switch({{ this.feature_identifier }}) {
-                {%- for style, ids_list in this.style_map.items() if not style == 'default' %}
-                {% for id_val in ids_list %}case {{ id_val|tojson }}: {% endfor %}
-                    return {{ style }};
-                {%- endfor %}
-                default:
-                    return {{ this.style_map['default'] }};
-            }
-        }
+        {{ style_switch(this.get_name() ~ '_styler', this.feature_identifier, this.style_map) }}
         {%- endif %}
         {%- if this.highlight %}
-        function {{ this.get_name() }}_highlighter(feature) {
-            switch({{ this.feature_identifier }}) {
-                {%- for style, ids_list in this.highlight_map.items() if not style == 'default' %}
-                {% for id_val in ids_list %}case {{ id_val|tojson }}: {% endfor %}
-                    return {{ style }};
-                {%- endfor %}
-                default:
-                    return {{ this.highlight_map['default'] }};
-            }
-        }
+        {{ style_switch(this.get_name() ~ '_highlighter', this.feature_identifier, this.highlight_map) }}
         {%- endif %}
         function {{ this.get_name() }}_onEachFeature(feature, layer) {
             {%- if this.highlight %}

@@ -286,6 +286,32 @@ def _feature_collection(rows: Iterable[tuple[str, Any, dict[str, Any]]], decimal
     return {"type": "FeatureCollection", "features": feats}
 
 
+def _geojson_group(name: str, show: bool, rows: Iterable[tuple[str, Any, dict[str, Any]]],
+                   fields: Mapping[str, str], styles: Mapping[str, dict], highlight: Mapping[str, Any],
+                   **geojson: Any) -> folium.FeatureGroup:
+    """A feature group holding one GeoJSON layer of ``rows`` (id, geometry, escaped properties).
+
+    Each feature is drawn with ``styles[id]`` and, under the pointer, with
+    ``highlight`` laid over it; the tooltip shows ``fields``.  ``geojson``
+    goes to :class:`folium.GeoJson` (e.g. ``marker``).  The name is escaped.
+    """
+    safe_name = escape_text(name)
+    group = folium.FeatureGroup(name=safe_name, overlay=True, show=show)
+    layer = folium.GeoJson(
+        _feature_collection(rows, DEFAULT_DECIMALS),
+        name=safe_name,
+        control=False,
+        style_function=lambda f: styles[f["id"]],
+        highlight_function=lambda f: {**styles[f["id"]], **highlight},
+        **geojson,
+    )
+    tip = _tooltip(fields, list(fields))
+    if tip is not None:
+        layer.add_child(tip)
+    layer.add_to(group)
+    return group
+
+
 def point_layer(
     gdf: gpd.GeoDataFrame,
     name: str,
@@ -338,20 +364,7 @@ def point_layer(
     for k, (fid, geom) in enumerate(zip(ids, pts.geometry.values)):
         props = {col: escape_text(format_value(pts[col].iloc[k])) for col in fields}
         rows.append((fid, geom, props))
-    safe_name = escape_text(name)
-    group = folium.FeatureGroup(name=safe_name, overlay=True, show=show)
-    layer = folium.GeoJson(
-        _feature_collection(rows, DEFAULT_DECIMALS),
-        name=safe_name,
-        control=False,
-        marker=folium.CircleMarker(),
-        style_function=lambda f: styles[f["id"]],
-        highlight_function=lambda f: {**styles[f["id"]], "weight": 3},
-    )
-    tip = _tooltip(fields, list(fields))
-    if tip is not None:
-        layer.add_child(tip)
-    layer.add_to(group)
+    group = _geojson_group(name, show, rows, fields, styles, {"weight": 3}, marker=folium.CircleMarker())
     if label_col is not None:
         labels = [(g.y, g.x, escape_text(format_value(v)), float(r) + 3)
                   for g, v, r in zip(pts.geometry.values, pts[label_col], radii)]
@@ -427,19 +440,7 @@ def flow_lines(
         rows.append((fid, line, props))
         st = FLOW_INSIDE if inside[k] else FLOW_OUTSIDE
         styles[fid] = {**_style_dict(st), "weight": round(float(weights[k]), 1)}
-    safe_name = escape_text(name)
-    group = folium.FeatureGroup(name=safe_name, overlay=True, show=show)
-    layer = folium.GeoJson(
-        _feature_collection(rows, DEFAULT_DECIMALS),
-        name=safe_name,
-        control=False,
-        style_function=lambda f: styles[f["id"]],
-        highlight_function=lambda f: {**styles[f["id"]], "opacity": 1.0, "color": "#000000"},
-    )
-    tip = _tooltip(fields, list(fields))
-    if tip is not None:
-        layer.add_child(tip)
-    layer.add_to(group)
+    group = _geojson_group(name, show, rows, fields, styles, {"opacity": 1.0, "color": "#000000"})
     group.legend_entries = [  # type: ignore[attr-defined]
         (swatch_svg(FLOW_INSIDE, kind="line"), f"{name}: provider inside (width shows {share_col})"),
         (swatch_svg(FLOW_OUTSIDE, kind="line"), f"{name}: provider outside"),

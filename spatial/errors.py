@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping, Sequence
 
-from boundaries.errors import FlowDataError, FlowDataWarning, FlowYearError, FootprintsError
+from boundaries.errors import FlowDataError, FlowDataWarning, FlowYearError, FootprintsError, LocatedError
 
 __all__ = [
-    "LocatedError",
     "ScenarioError",
     "ScenarioFormatError",
     "UnknownCodeError",
@@ -33,44 +32,11 @@ __all__ = [
 ]
 
 
-class LocatedError(FootprintsError):
-    """Base of the errors that say what, where and the fix (scenario and store errors).
-
-    Parameters
-    ----------
-    message : str
-        What is wrong.
-    where : str, optional
-        File, line, field, database or scenario concerned.
-    fix : str, optional
-        What to do about it.
-
-    Notes
-    -----
-    The text is ``"{where}: {message}. Fix: {fix}"``, leaving out the parts not given.
-    """
-
-    def __init__(self, message: str, *, where: str | None = None, fix: str | None = None) -> None:
-        self.where = where
-        self.fix = fix
-        self.message = message
-        text = f"{where}: {message}" if where else message
-        if fix:
-            text += f". Fix: {fix}"
-        super().__init__(text)
-
-
 class ScenarioError(LocatedError):
     """Base of all scenario problems.
 
-    Parameters
-    ----------
-    message : str
-        What is wrong.
-    where : str, optional
-        File, line or field.
-    fix : str, optional
-        What to do about it.
+    Takes ``message``, ``where`` (file, line or field) and ``fix``, as
+    :class:`boundaries.errors.LocatedError`.
     """
 
 
@@ -81,6 +47,17 @@ class ScenarioFormatError(ScenarioError):
 def did_you_mean(suggestions: Sequence[str]) -> str:
     """``" (did you mean A, B?)"``, or ``""`` without suggestions: the hint after an unknown name."""
     return f" (did you mean {', '.join(suggestions)}?)" if suggestions else ""
+
+
+def unknown_name(error: Exception, kind: str, name: str, suggestions: Sequence[str], *, quoted: bool = False) -> str:
+    """``"unknown layer 'x' (did you mean A, B?)"``; sets ``error.name`` and ``error.suggestions``.
+
+    ``quoted`` shows the suggestions as ``repr`` (``'A', 'B'``).
+    """
+    error.name = name  # type: ignore[attr-defined]
+    error.suggestions = list(suggestions)  # type: ignore[attr-defined]
+    shown = [repr(x) for x in error.suggestions] if quoted else error.suggestions  # type: ignore[attr-defined]
+    return f"unknown {kind} {name!r}{did_you_mean(shown)}"
 
 
 def list_unknown(codes: list[str], suggestions: dict[str, list[str]], limit: int = 10) -> str:
@@ -142,10 +119,8 @@ class UnknownLayerError(OverlapError):
     """
 
     def __init__(self, name: str, suggestions: list[str], known: Iterable[str], *, where: str | None = None) -> None:
-        self.name = name
-        self.suggestions = list(suggestions)
-        super().__init__(f"unknown layer {name!r}{did_you_mean([repr(x) for x in self.suggestions])}", where=where,
-                         fix=f"use one of {', '.join(known)}, or a scenario (.json file)")
+        message = unknown_name(self, "layer", name, suggestions, quoted=True)
+        super().__init__(message, where=where, fix=f"use one of {', '.join(known)}, or a scenario (.json file)")
 
 
 class UnknownTrustError(ScenarioError):
@@ -194,11 +169,9 @@ class UnknownAreaError(ProposalError):
 
     def __init__(self, name: str, kind: str, suggestions: Sequence[str], known: Sequence[str],
                  *, where: str | None = None) -> None:
-        self.name = name
-        self.suggestions = list(suggestions)
         shown = ", ".join(known[:12]) + (f" and {len(known) - 12} more" if len(known) > 12 else "")
-        super().__init__(f"unknown {kind} {name!r}{did_you_mean(self.suggestions)}", where=where,
-                         fix=f"give the code or name of a {kind}: {shown}")
+        message = unknown_name(self, kind, name, suggestions)
+        super().__init__(message, where=where, fix=f"give the code or name of a {kind}: {shown}")
 
 
 class InfeasibleRangeError(ProposalError):

@@ -1,9 +1,10 @@
 """Helper process for the crash-safe saving tests (``tests/reliability/test_reliability_saving.py``).
 
 It runs as a small fork server so that each saving process starts in
-milliseconds instead of re-importing the engine: the test starts this script
+milliseconds instead of re-importing the engine: the test starts this module
+(``python -m tests.crashsave_worker`` from the repository root, so tests/spatial/ cannot hide spatial/)
 once, then asks it for saving processes; each is a forked child that saves
-numbered versions of a scenario with :func:`spatial.scenario_io.save_scenario`
+numbered versions of a scenario with :func:`spatial.io.save_scenario`
 until it is killed (or has saved ``count`` versions).  The test sends SIGKILL
 to the child's pid itself, at a random moment.
 

@@ -1,6 +1,7 @@
 """Helper process for the SIGKILL test of the scenario store (tests/reliability/test_reliability_store.py).
 
-``python tests/store_kill_worker.py <db url> <scenario id> <first version> <count>``
+``python -m tests.store_kill_worker <db url> <scenario id> <first version> <count>`` (run as a module from
+the repository root: as a script, tests/ would come first on the path and tests/spatial/ hide spatial/)
 saves ``count`` versions of the scenario, each based on the one before, and
 after each save has returned prints ``ACK <number> <sha256>`` (flushed), so
 the test knows exactly which saves were acknowledged when it kills this

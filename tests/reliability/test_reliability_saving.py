@@ -50,7 +50,7 @@ class Worker:
 
     def __init__(self) -> None:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        self.proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "crashsave_worker.py")], cwd=ROOT,
+        self.proc = subprocess.Popen([sys.executable, "-m", "tests.crashsave_worker"], cwd=ROOT,
                                      env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
         assert self._read(60) == "ready"
 

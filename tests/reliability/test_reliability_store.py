@@ -121,7 +121,7 @@ def test_eight_sessions_saving_at_once_lose_nothing(db_url, tmp_path):
 
 def _kill_round(url: str, sid: str, first: int, kill_after: int) -> list[tuple[int, str]]:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "store_kill_worker.py"), url, sid, str(first),
+    proc = subprocess.Popen([sys.executable, "-m", "tests.store_kill_worker", url, sid, str(first),
                              str(100)], stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
     acks: list[tuple[int, str]] = []
     assert proc.stdout.readline().strip() == "READY"
