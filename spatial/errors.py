@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping, Sequence
 
-from boundaries.errors import FlowDataError, FlowDataWarning, FlowYearError, FootprintsError, LocatedError
+from boundaries.errors import FlowDataError, FlowDataWarning, FlowYearError, LocatedError
 
 __all__ = [
     "ScenarioError",
