@@ -1,4 +1,4 @@
-"""Typed errors for bad scenarios, footprints and thresholds.
+"""Typed errors of the engine: scenarios, footprints, thresholds, geographies, proposals and the store.
 
 All derive from :class:`boundaries.errors.FootprintsError`, so one ``except``
 catches every user error.  Messages say what is wrong, where (file, line or
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping, Sequence
 
-from boundaries.errors import FlowDataError, FlowDataWarning, FlowYearError, FootprintsError, LocatedError
+from boundaries.errors import FlowDataError, FlowDataWarning, FlowYearError, LocatedError
 
 __all__ = [
     "ScenarioError",
@@ -221,3 +221,126 @@ class CountInfeasibleError(ProposalError):
 
 class ClusterError(ScenarioError):
     """An ICB-cluster question (:mod:`spatial.clusters`) that cannot be answered (no ICBs, no councils, bad sizes)."""
+
+
+# --- geographies, preloaded scenarios, GP practices (spatial.geography, spatial.preloaded, spatial.pcns)
+
+__all__ += ["GeographyMismatchError", "UnknownPreloadedError", "PracticeDataError", "UnallocatedPCNError"]
+
+
+class GeographyMismatchError(UnknownCodeError):
+    """A scenario, or codes in it, of the other geography than the one loaded."""
+
+    def __init__(self, message: str, *, codes=(), where: str | None = None, fix: str | None = None) -> None:
+        ScenarioError.__init__(self, message, where=where, fix=fix)
+        self.codes = list(codes)
+        self.suggestions = {}
+
+
+class UnknownPreloadedError(ScenarioError, KeyError):
+    """No preloaded scenario has that id or name (a ``KeyError`` too).
+
+    Attributes
+    ----------
+    key : str
+        What was asked for.
+    suggestions : list of str
+        The closest ids.
+    """
+
+    __str__ = Exception.__str__  # KeyError would quote the message
+
+    def __init__(self, key: str, suggestions: list[str], known: list[str]) -> None:
+        self.key = key
+        self.suggestions = list(suggestions)
+        hint = f" (did you mean {', '.join(map(repr, suggestions))}?)" if suggestions else ""
+        super().__init__(f"no preloaded scenario {key!r}{hint}", where="preloaded scenarios",
+                         fix=f"use one of {', '.join(known)}")
+
+
+class PracticeDataError(ScenarioError):
+    """Practice data that cannot be used (a practice without coordinates, a missing column)."""
+
+
+class UnallocatedPCNError(ScenarioError):
+    """PCN code "U": the unallocated practices, which are not a network."""
+
+
+# --- scenario store (spatial.store) ------------------------------------------------------------
+
+__all__ += ["StoreError", "NotFoundError", "NameTakenError", "ConflictError", "StoreUnavailableError",
+            "StoreCorruptError"]
+
+
+class StoreError(LocatedError):
+    """Base of every scenario-store problem.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong.
+    where : str, optional
+        The database (password hidden) or scenario concerned.
+    fix : str, optional
+        What to do about it.
+    """
+
+
+class NotFoundError(StoreError):
+    """No such scenario or version for this user.
+
+    The message is the same whether the id is malformed, unknown, deleted or
+    private to someone else, so a crafted link learns nothing.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("scenario not found")
+
+
+class NameTakenError(StoreError):
+    """Another live scenario already has this name (names are never overwritten)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f"a scenario named {name!r} already exists", where="save as",
+                         fix="choose another name, or open that scenario and save a new version of it")
+
+
+class ConflictError(StoreError):
+    """The save was based on version ``based_on`` but someone saved ``latest`` meanwhile.
+
+    Attributes
+    ----------
+    scenario_id : str
+    based_on : int
+        Version the user started from.
+    latest : int
+        Latest version in the store now.
+    latest_author : str
+        Who saved it.
+    """
+
+    def __init__(self, scenario_id: str, based_on: int, latest: int, latest_author: str = "") -> None:
+        self.scenario_id, self.based_on, self.latest, self.latest_author = scenario_id, based_on, latest, latest_author
+        by = f" by {latest_author}" if latest_author else ""
+        super().__init__(f"version {latest} was saved{by} after the version {based_on} you started from; "
+                         "nothing was overwritten", where="save",
+                         fix="compare the two, then keep yours as a new version or take theirs")
+
+
+class StoreUnavailableError(StoreError):
+    """The database is locked, read-only, full, unreachable or otherwise refused the operation.
+
+    Attributes
+    ----------
+    reason : str
+        ``locked``, ``read-only``, ``full``, ``unreachable`` or ``failed``.
+    """
+
+    def __init__(self, reason: str, message: str, *, where: str, fix: str) -> None:
+        self.reason = reason
+        super().__init__(message, where=where, fix=fix)
+
+
+class StoreCorruptError(StoreError):
+    """A stored version's body does not match its SHA-256 (damaged outside Footprints)."""

@@ -16,7 +16,7 @@ from pathlib import Path
 from boundaries import Settings, get_dataset, settings as default_settings
 from boundaries.readers import load_dataset
 
-from .errors import ScenarioError, UnknownCodeError
+from .errors import GeographyMismatchError  # re-exported: the error moved to spatial.errors
 
 __all__ = ["LAYER_WORDS", "layer_word", "GeographyMismatchError", "code_vintages", "convert_command",
            "check_scenario_geography", "vintage_error"]
@@ -38,15 +38,6 @@ def layer_word(layer: str, geography: str = "2018") -> str:
 def convert_command(to: str, path: str = "SCENARIO.json") -> str:
     """The command that converts a scenario file to geography ``to``."""
     return f"python -m spatial convert {path} --to {to}"
-
-
-class GeographyMismatchError(UnknownCodeError):
-    """A scenario, or codes in it, of the other geography than the one loaded."""
-
-    def __init__(self, message: str, *, codes=(), where: str | None = None, fix: str | None = None) -> None:
-        ScenarioError.__init__(self, message, where=where, fix=fix)
-        self.codes = list(codes)
-        self.suggestions = {}
 
 
 #: (geography, dataset id, column, what the code is)

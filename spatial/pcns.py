@@ -29,7 +29,7 @@ import shapely
 from boundaries import Settings, get_dataset, settings as default_settings
 from boundaries.readers import load_dataset
 
-from .errors import ScenarioError
+from .errors import PracticeDataError, ScenarioError, UnallocatedPCNError  # the two: re-exported, moved to spatial.errors
 from .index import UnitIndex
 from .thresholds import Thresholds
 
@@ -37,14 +37,6 @@ __all__ = ["PracticeDataError", "UnallocatedPCNError", "Practices", "UNALLOCATED
 
 #: The pseudo-PCN code of practices in no PCN.
 UNALLOCATED = "U"
-
-
-class PracticeDataError(ScenarioError):
-    """Practice data that cannot be used (a practice without coordinates, a missing column)."""
-
-
-class UnallocatedPCNError(ScenarioError):
-    """PCN code "U": the unallocated practices, which are not a network."""
 
 
 @dataclass

@@ -18,7 +18,7 @@ import difflib
 from importlib import resources
 from pathlib import Path
 
-from .errors import ScenarioError
+from .errors import ScenarioError, UnknownPreloadedError  # UnknownPreloadedError: re-exported, moved to spatial.errors
 from .footprints import Scenario
 from .io import loads
 
@@ -27,27 +27,6 @@ __all__ = ["UnknownPreloadedError", "list_preloaded", "load_preloaded", "preload
 
 #: Folder of the preloaded scenario files.
 PRELOADED_DIR = Path(str(resources.files(__package__) / "scenarios"))
-
-
-class UnknownPreloadedError(ScenarioError, KeyError):
-    """No preloaded scenario has that id or name (a ``KeyError`` too).
-
-    Attributes
-    ----------
-    key : str
-        What was asked for.
-    suggestions : list of str
-        The closest ids.
-    """
-
-    __str__ = Exception.__str__  # KeyError would quote the message
-
-    def __init__(self, key: str, suggestions: list[str], known: list[str]) -> None:
-        self.key = key
-        self.suggestions = list(suggestions)
-        hint = f" (did you mean {', '.join(map(repr, suggestions))}?)" if suggestions else ""
-        super().__init__(f"no preloaded scenario {key!r}{hint}", where="preloaded scenarios",
-                         fix=f"use one of {', '.join(known)}")
 
 
 def _ids() -> list[str]:

@@ -10,8 +10,8 @@ private scenarios) and :mod:`spatial.store.engine` for the databases.
 """
 
 from .engine import describe, make_engine, migrate
-from .errors import (ConflictError, NameTakenError, NotFoundError, StoreCorruptError, StoreError,
-                     StoreUnavailableError)
+from ..errors import (ConflictError, NameTakenError, NotFoundError, StoreCorruptError, StoreError,
+                      StoreUnavailableError)
 from .repository import ScenarioInfo, Store, VersionInfo, name_key, open_store, valid_id
 
 __all__ = [

@@ -20,7 +20,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from .errors import StoreError, StoreUnavailableError
+from ..errors import StoreError, StoreUnavailableError
 
 __all__ = ["make_engine", "migrate", "describe", "unavailable", "MIGRATIONS", "HEAD"]
 

@@ -24,7 +24,7 @@ from sqlalchemy import insert, select
 from boundaries.errors import FootprintsError
 from boundaries.files import decode_text
 
-from .errors import NameTakenError
+from ..errors import NameTakenError
 from .models import ImportRow
 
 __all__ = ["export_folder", "import_folder", "import_once", "MANIFEST"]

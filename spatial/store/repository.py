@@ -7,7 +7,7 @@ anything saved can be exported as a file that opens anywhere.
 Rules
 -----
 * Saving creates version ``n + 1`` only when the save was based on ``n``, the
-  latest; otherwise :class:`~spatial.store.errors.ConflictError` and nothing
+  latest; otherwise :class:`~spatial.errors.ConflictError` and nothing
   is written.  The check is a compare-and-set on ``scenarios.latest``
   (``UPDATE ... WHERE latest = n``) in the same transaction as the insert, so
   it holds with any number of servers on one PostgreSQL database.
@@ -17,6 +17,10 @@ Rules
   :data:`spatial.thresholds.STORE_BIN_DAYS` days, after which it is purged.
 * A private scenario is visible to its owner only; to anyone else (and for
   any malformed, unknown or binned id) every call says "not found".
+
+Why one module (about 500 lines): it is one class, :class:`Store`, whose methods
+share its transaction and visibility helpers (the databases are in
+:mod:`spatial.store.engine`, folder import/export in :mod:`spatial.store.folders`).
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from boundaries.errors import FootprintsError
 from ..footprints import Scenario
 from ..thresholds import STORE_BIN_DAYS
 from .engine import describe, make_engine, migrate, unavailable
-from .errors import ConflictError, NameTakenError, NotFoundError, StoreCorruptError, StoreError
+from ..errors import ConflictError, NameTakenError, NotFoundError, StoreCorruptError, StoreError
 from .models import ScenarioRow, VersionRow
 
 __all__ = ["Store", "open_store", "ScenarioInfo", "VersionInfo", "valid_id", "name_key", "MAX_NAME", "MAX_MESSAGE"]

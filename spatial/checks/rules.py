@@ -1,148 +1,33 @@
-"""The checks a footprint gets, each with a verdict and a reason in plain words.
+"""The rules, one function each: population, boroughs, councils, contiguity, nesting, coterminosity.
 
-Every check works on unit ids and precomputed arrays (:class:`UnitIndex`):
-no geometry is touched, so re-checking a footprint after one click takes well
-under a millisecond on London's 4,835 units.
+Each takes unit ids and the precomputed arrays of a :class:`UnitIndex` and
+returns a :class:`~spatial.checks.reports.CheckResult` with the verdict and the
+reason in plain words.  :func:`~spatial.checks.run.check_footprint` calls them
+in the order of :data:`~spatial.checks.reports.RULES`; the care-flow rule is the
+care-flow model's (:mod:`spatial.careflows`) and the inequality rules are in
+:mod:`spatial.inequality`.
+
+Notes
+-----
+Coterminosity against a layer (boroughs, CCGs, councils): with :math:`I_a` the
+footprint's residents in area :math:`a` and :math:`T_a` all of :math:`a`'s
+residents, an area counts as whole when :math:`I_a / T_a \\ge c` (``coterminous_min``),
+and the value is :math:`\\sum_{a \\text{ whole}} I_a / \\sum_a I_a`, the share of the
+footprint's residents in whole areas; it passes at :math:`c` or more.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
-
 import numpy as np
 
-from .footprints import Footprint, Scenario, resolve_members
-from .index import UnitIndex
-from .text import percent
-from .geography import layer_word
-from .thresholds import LEVEL_LABELS, Thresholds, canonical_level, level_above
+from ..footprints import Footprint
+from ..geography import layer_word
+from ..index import UnitIndex
+from ..text import percent
+from ..thresholds import LEVEL_LABELS, Thresholds, canonical_level
+from .reports import CheckResult
 
-__all__ = [
-    "CheckResult",
-    "FootprintReport",
-    "ScenarioReport",
-    "CareFlowModel",
-    "check_footprint",
-    "check_scenario",
-    "contiguity_pieces",
-    "coverage",
-    "spans",
-]
-
-#: The rules in the order they are shown.
-RULES = ("population", "boroughs", "contiguity", "nesting", "coterminosity_borough",
-         "coterminosity_ccg", "care_flow", "core20_gap", "locality_core20", "cohort_75")
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """One rule's verdict for one footprint.
-
-    ``passed`` is ``None`` when the rule is shown for information only at this
-    level (or could not be measured); the ``reason`` says which.
-    """
-
-    rule: str
-    passed: bool | None
-    value: Any
-    threshold: Any
-    reason: str
-
-    def to_dict(self) -> dict:
-        """JSON-ready dict."""
-        return asdict(self)
-
-
-@dataclass
-class FootprintReport:
-    """All checks of one footprint, with the figures the app shows."""
-
-    name: str
-    level: str
-    population: int
-    boroughs: list[str]
-    ccgs: list[str]
-    stps: list[str]
-    n_units: int
-    contiguous: bool
-    checks: list[CheckResult]
-    units: np.ndarray = field(repr=False, default=None)
-    parent: str | None = None
-    kind: str = "place"
-    spans: list = field(default_factory=list)
-
-    @property
-    def passed(self) -> bool:
-        """True when no rule with a verdict failed."""
-        return all(c.passed is not False for c in self.checks)
-
-    @property
-    def verdict(self) -> str:
-        """``"pass"`` or ``"fail"``."""
-        return "pass" if self.passed else "fail"
-
-    def check(self, rule: str) -> CheckResult:
-        """The result of one rule."""
-        for c in self.checks:
-            if c.rule == rule:
-                return c
-        raise KeyError(rule)
-
-    def failures(self) -> list[CheckResult]:
-        """Rules that failed."""
-        return [c for c in self.checks if c.passed is False]
-
-    def to_dict(self) -> dict:
-        """JSON-ready dict, the shape ``python -m spatial check --json`` prints.
-
-        A pathway partnership also has ``"kind": "pathway"`` and ``"spans"``
-        (the STPs it spans: code, name, residents, share).
-        """
-        out = {
-            "name": self.name, "level": self.level, "parent": self.parent, "population": int(self.population),
-            "n_units": int(self.n_units), "boroughs": self.boroughs, "ccgs": self.ccgs, "stps": self.stps,
-            "contiguous": bool(self.contiguous), "passed": self.passed,
-            "checks": [c.to_dict() for c in self.checks],
-        }
-        if self.kind != "place":
-            out["kind"] = self.kind
-            out["spans"] = [{"code": c, "name": n, "population": p, "share": round(s, 4)}
-                            for c, n, p, s in self.spans]
-        return out
-
-
-@dataclass
-class ScenarioReport:
-    """Checks of every footprint of a scenario plus coverage per level."""
-
-    scenario: Scenario
-    footprints: list[FootprintReport]
-    coverage: dict[str, dict]
-
-    def get(self, name: str) -> FootprintReport:
-        """Report of one footprint."""
-        for r in self.footprints:
-            if r.name == name:
-                return r
-        raise KeyError(name)
-
-    def to_dict(self) -> dict:
-        """JSON-ready dict."""
-        return {
-            "scenario": self.scenario.name, "year": self.scenario.year,
-            "thresholds": asdict(self.scenario.thresholds),
-            "footprints": [r.to_dict() for r in self.footprints],
-            "coverage": self.coverage,
-        }
-
-
-class CareFlowModel(Protocol):
-    """What the checks need from a care-flow model (see :mod:`spatial.careflows`)."""
-
-    def care_flow_check(self, footprint: Footprint, units: np.ndarray, index: UnitIndex,
-                        thresholds: Thresholds) -> CheckResult:  # pragma: no cover - protocol
-        ...
+__all__ = ["contiguity_pieces", "spans"]
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -376,134 +261,3 @@ def _pathway_care_flow(cf: CheckResult, t: Thresholds) -> CheckResult:
 
 def _care_flow_missing(fp: Footprint) -> CheckResult:
     return CheckResult("care_flow", None, None, None, "care flows not measured (no care-flow model loaded)")
-
-
-# --- entry points ----------------------------------------------------------------------------
-
-def check_footprint(
-    footprint: Footprint,
-    index: UnitIndex,
-    *,
-    thresholds: Thresholds | None = None,
-    units: np.ndarray | None = None,
-    parent_units: np.ndarray | None = None,
-    flows: CareFlowModel | None = None,
-) -> FootprintReport:
-    """Run every rule on one footprint.
-
-    Parameters
-    ----------
-    footprint : Footprint
-    index : UnitIndex
-    thresholds : Thresholds, optional
-        Defaults from the seeds.
-    units : ndarray, optional
-        The footprint's unit ids when already expanded (the sketch page keeps
-        them as it edits); expanded from the members otherwise.
-    parent_units : ndarray, optional
-        Unit ids of the parent footprint, for the nesting rule.
-    flows : CareFlowModel, optional
-        Adds the ``care_flow`` verdict; without it the rule says it was not measured.
-
-    Returns
-    -------
-    FootprintReport
-
-    Examples
-    --------
-    >>> fp = Footprint("Kingston and Richmond", "multi_borough", ("E09000021", "E09000027"))
-    >>> report = check_footprint(fp, index)            # doctest: +SKIP
-    >>> report.check("population").reason               # doctest: +SKIP
-    'population 372,049 is below 500,000 by 127,951'
-    """
-    t = thresholds or Thresholds()
-    if units is None:
-        units = index.expand(footprint.members, where=f"footprint {footprint.name!r}")
-    units = np.asarray(units, dtype=np.int64)
-    pop = int(index.population[units].sum())
-    contiguity, pieces = _contiguity(index, units)
-    pathway = footprint.is_pathway
-    checks = [
-        _pathway_population(pop, t) if pathway else _population(footprint.level, pop, t),
-        _boroughs(footprint.level, index, units, t, pathway),
-        contiguity,
-        _nesting(footprint, index, units, parent_units, t),
-        _coterminosity("borough", footprint, index, units, t),
-        _coterminosity("ccg", footprint, index, units, t),
-    ]
-    if "utla" in index.membership:  # 2024: upper-tier councils (social care) for coterminosity
-        checks.append(_councils(footprint.level, index, units, t))
-        checks.append(_coterminosity("utla", footprint, index, units, t))
-    if flows is not None:
-        # a pathway partnership is measured against its own (optional) minimum, not the 70% place test
-        cf = flows.care_flow_check(footprint, units, index,
-                                   t.replace(care_flow_min=t.pathway_care_flow_min) if pathway else t)
-    else:
-        cf = _care_flow_missing(footprint)
-    if pathway:
-        cf = _pathway_care_flow(cf, t)
-    elif canonical_level(footprint.level) not in ("multi_borough", "stp", "icb_cluster") and cf.passed is not None:
-        cf = CheckResult(cf.rule, None, cf.value, cf.threshold,
-                         f"{cf.reason} (shown for information at {LEVEL_LABELS[footprint.level]} level)")
-    checks.append(cf)
-    from .inequality import inequality_checks  # opt-in rules on the profile; informational by default
-
-    checks.extend(inequality_checks(footprint, index, units, t, parent_units=parent_units))
-
-    def codes(layer):
-        return [str(c) for c in index.layer_codes[layer][np.unique(index.membership[layer][units])]]
-
-    return FootprintReport(
-        name=footprint.name, level=footprint.level, population=pop, boroughs=codes("borough"),
-        ccgs=codes("ccg"), stps=codes("stp"), n_units=len(units), contiguous=len(pieces) <= 1,
-        checks=checks, units=units, parent=footprint.parent, kind=footprint.kind,
-        spans=spans(index, units, "stp") if pathway else [],
-    )
-
-
-def coverage(scenario: Scenario, index: UnitIndex, members: dict[str, np.ndarray]) -> dict[str, dict]:
-    """Per level: units in no footprint and units in more than one.
-
-    Overlapping candidates are allowed while sketching, so this is a finding,
-    not an error.  Gaps are summarised by borough.
-    """
-    out: dict[str, dict] = {}
-    for level in dict.fromkeys(fp.level for fp in scenario.footprints):
-        count = np.zeros(index.n, dtype=np.int64)
-        for fp in scenario.footprints:
-            if fp.level == level:
-                count[members[fp.name]] += 1
-        gaps = np.flatnonzero(count == 0)
-        double = np.flatnonzero(count > 1)
-        gap_boroughs = np.unique(index.membership["borough"][gaps])
-        out[level] = {
-            "units_unassigned": int(len(gaps)),
-            "population_unassigned": int(index.population[gaps].sum()),
-            "boroughs_with_gaps": _names(index, "borough", gap_boroughs),
-            "units_in_two_or_more": int(len(double)),
-            "double_counted": [str(c) for c in index.codes[double][:50]],
-            "complete": bool(len(gaps) == 0 and len(double) == 0),
-        }
-    return out
-
-
-def check_scenario(scenario: Scenario, index: UnitIndex, *, flows: CareFlowModel | None = None) -> ScenarioReport:
-    """Check every footprint of a scenario, with coverage per level.
-
-    The index's population year is used; build the index with
-    ``index.with_year(scenario.year)`` when they differ (:func:`spatial.api.check`
-    does this for you).
-    """
-    members = resolve_members(scenario, index)
-    reports = []
-    for fp in scenario.footprints:
-        parent_units = members.get(fp.parent) if fp.parent else None
-        reports.append(check_footprint(fp, index, thresholds=scenario.thresholds, units=members[fp.name],
-                                       parent_units=parent_units, flows=flows))
-    return ScenarioReport(scenario, reports, coverage(scenario, index, members))
-
-
-def level_above_name(level: str) -> str | None:  # pragma: no cover - convenience
-    """Human label of the level above."""
-    above = level_above(level)
-    return LEVEL_LABELS.get(above) if above else None
