@@ -99,7 +99,7 @@ def build_model(
     outside_year: int | None = None,
     notes: list[str] | None = None,
 ) -> "CareFlows":
-    """Build the model from tables (this is :meth:`CareFlows.from_tables`).
+    r"""Build the model from tables (this is :meth:`CareFlows.from_tables`).
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""What is measured of a footprint's care flows: containment, self-sufficiency, catchment, destinations.
+r"""What is measured of a footprint's care flows: containment, self-sufficiency, catchment, destinations.
 
 :class:`FlowMeasures` holds the measures of one footprint with their reasons in
 plain words and :class:`Destination` one trust its residents go to;

@@ -1,4 +1,4 @@
-"""The care-flow model: trust catchment proportions as a sparse units x trusts matrix.
+r"""The care-flow model: trust catchment proportions as a sparse units x trusts matrix.
 
 :class:`CareFlows` holds the proportions, the trusts and the supply side of one
 unit table and one catchment year, and caches the activity matrices per
