@@ -185,7 +185,7 @@ def measure_footprint(
     top: int = DEFAULT_TOP,
     leakage: int = DEFAULT_LEAKAGE,
 ) -> FlowMeasures:
-    """Containment, self-sufficiency, catchment and destinations of one footprint (:meth:`CareFlows.measure`).
+    r"""Containment, self-sufficiency, catchment and destinations of one footprint (:meth:`CareFlows.measure`).
 
     Parameters
     ----------
