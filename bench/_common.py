@@ -1,12 +1,14 @@
-"""Small helpers shared by the benchmarks (timing and reporting)."""
+"""Small helpers shared by the benchmarks (timing, reporting, a freshly started app)."""
 
 from __future__ import annotations
 
 import statistics
 import sys
 import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -46,3 +48,45 @@ def agree(condition: bool, what: str) -> None:
         print(f"DISAGREE: {what}")
         sys.exit(1)
     print(f"agree: {what}")
+
+
+@dataclass
+class FreshApp:
+    """A page in a new browser context (empty cache) on a freshly started app server."""
+
+    page: object
+    base: str
+    t0: float  #: perf_counter just before the server process was started
+    healthy: float  #: seconds until the server answered its health check
+    blocked: list[str] = field(default_factory=list)  #: non-local requests the context refused
+
+
+@contextmanager
+def fresh_app(browser, log_path: Path) -> Iterator[FreshApp]:
+    """Start the app as ``make run`` does and open a new browser context; both are closed on exit."""
+    from tests.browser_helpers import block_non_local, free_port, start_server, stop_server, wait_healthy
+
+    context = browser.new_context(viewport={"width": 1500, "height": 1000})
+    blocked: list[str] = []
+    block_non_local(context, blocked)
+    page = context.new_page()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    t0 = time.perf_counter()
+    proc = start_server(port, log_path=log_path)
+    try:
+        healthy = wait_healthy(base, proc, timeout=120)
+        yield FreshApp(page, base, t0, healthy, blocked)
+    finally:
+        stop_server(proc)
+        context.close()
+
+
+def wait_sketch_map(page, n_units: int | None = None):
+    """The click map's frame once Leaflet is ready (and, given ``n_units``, all of them drawn)."""
+    from tests.browser_helpers import frame_by_url
+
+    frame = frame_by_url(page, "clickmap", timeout_s=120)
+    drawn = "" if n_units is None else f" && window.__clickmap.drawn === {n_units}"
+    frame.wait_for_function(f"window.__clickmap && window.__clickmap.ready{drawn}", timeout=120_000)
+    return frame

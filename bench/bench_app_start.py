@@ -49,7 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from _common import agree  # noqa: E402
+from _common import agree, fresh_app, wait_sketch_map  # noqa: E402
 
 from boundaries import load_geographies  # noqa: E402
 from spatial.careflows.cache import cached_care_flows  # noqa: E402
@@ -165,26 +165,25 @@ def timed_click(page, frame_part: str, map_js: str, tally_sel: str, lat: float, 
     return (t1 - t0) / 1000
 
 
+def one_unit_brush(page, frame, option: str, centre: tuple[float, float], zoom: int) -> None:
+    """Choose the one-unit brush (``option``, as the Sketch page names it) and centre the map at ``zoom``."""
+    page.locator(".st-key-sketch_brush").get_by_role("combobox").click()
+    page.get_by_role("option", name=option, exact=True).click()
+    wait_idle(page)
+    frame.evaluate(f"([lat, lon]) => {{ window.__clickmap.map.setView([lat, lon], {zoom}, {{animate: false}}); }}",
+                   list(centre))
+    page.wait_for_timeout(300)
+
+
 def cold_first_page(browser, runs: int) -> list[float]:
     """Seconds from ``streamlit run`` to the first page shown (script finished), per run (fresh server each)."""
     out = []
     for r in range(runs):
-        context = browser.new_context(viewport={"width": 1500, "height": 1000})
-        block_non_local(context, [])
-        page = context.new_page()
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        t0 = time.perf_counter()
-        proc = start_server(port, log_path=ARTIFACTS / "app_start_server.log")
-        try:
-            healthy = wait_healthy(base, proc, timeout=120)
-            open_app(page, base, "")
-            page.wait_for_selector("h1", timeout=120_000)
-            total = time.perf_counter() - t0
-        finally:
-            stop_server(proc)
-            context.close()
-        print(f"  first page {r + 1}: server healthy after {healthy:.2f} s, first page shown after {total:.2f} s")
+        with fresh_app(browser, ARTIFACTS / "app_start_server.log") as app:
+            open_app(app.page, app.base, "")
+            app.page.wait_for_selector("h1", timeout=120_000)
+            total = time.perf_counter() - app.t0
+        print(f"  first page {r + 1}: server healthy after {app.healthy:.2f} s, first page shown after {total:.2f} s")
         out.append(total)
     return out
 
@@ -193,26 +192,12 @@ def cold_start(browser, n_units: int, runs: int) -> list[float]:
     """Seconds from ``streamlit run`` to the Sketch map drawn, per run (fresh server each)."""
     out = []
     for r in range(runs):
-        context = browser.new_context(viewport={"width": 1500, "height": 1000})
-        blocked: list[str] = []
-        block_non_local(context, blocked)
-        page = context.new_page()
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        t0 = time.perf_counter()
-        proc = start_server(port, log_path=ARTIFACTS / "app_start_server.log")
-        try:
-            healthy = wait_healthy(base, proc, timeout=120)
-            page.goto(f"{base}/sketch", wait_until="domcontentloaded", timeout=120_000)
-            frame = frame_by_url(page, "clickmap", timeout_s=120)
-            frame.wait_for_function(f"window.__clickmap && window.__clickmap.ready && "
-                                    f"window.__clickmap.drawn === {n_units}", timeout=120_000)
-            total = time.perf_counter() - t0
-        finally:
-            stop_server(proc)
-            context.close()
-        print(f"  cold start {r + 1}: server healthy after {healthy:.2f} s, map with {n_units:,} units drawn "
-              f"after {total:.2f} s" + (f" (blocked: {blocked[:3]})" if blocked else ""))
+        with fresh_app(browser, ARTIFACTS / "app_start_server.log") as app:
+            app.page.goto(f"{app.base}/sketch", wait_until="domcontentloaded", timeout=120_000)
+            wait_sketch_map(app.page, n_units)
+            total = time.perf_counter() - app.t0
+        print(f"  cold start {r + 1}: server healthy after {app.healthy:.2f} s, map with {n_units:,} units drawn "
+              f"after {total:.2f} s" + (f" (blocked: {app.blocked[:3]})" if app.blocked else ""))
         out.append(total)
     return out
 
@@ -230,12 +215,7 @@ def ours_clicks(browser, units, centre, clicks: int) -> tuple[list[float], int, 
         open_app(page, base, "sketch")
         frame = frame_by_url(page, "clickmap")
         frame.wait_for_function("window.__clickmap && window.__clickmap.ready", timeout=120_000)
-        page.locator(".st-key-sketch_brush").get_by_role("combobox").click()
-        page.get_by_role("option", name="one unit (LSOA)", exact=True).click()
-        wait_idle(page)
-        frame.evaluate(f"([lat, lon]) => {{ window.__clickmap.map.setView([lat, lon], {ZOOM}, {{animate: false}}); }}",
-                       list(centre))
-        page.wait_for_timeout(300)
+        one_unit_brush(page, frame, "one unit (LSOA)", centre, ZOOM)
         times = []
         for i, (_, lat, lon) in enumerate(units[: clicks + 1]):
             dt = timed_click(page, "clickmap", "window.__clickmap.map", ".st-key-sketch_tally", lat, lon, 30)

@@ -28,21 +28,41 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from _common import agree  # noqa: E402
-from bench_app_start import metric_value, page_point, pick_units, timed_click  # noqa: E402
+from _common import agree, fresh_app, wait_sketch_map  # noqa: E402
+from bench_app_start import metric_value, one_unit_brush, page_point, pick_units, timed_click  # noqa: E402
 
 ZOOM = 13  # Birmingham LSOAs are small: one zoom level out from the London benchmark
 
 from boundaries.regions import load_region  # noqa: E402
 from ui.components.clickmap import ensure_map_data, install_leaflet  # noqa: E402
-from tests.browser_helpers import (  # noqa: E402
-    block_non_local, frame_by_url, free_port, launch_browser, start_server, stop_server, wait_healthy, wait_idle,
-)
+from tests.browser_helpers import launch_browser, wait_idle  # noqa: E402
 
 TARGET_MAP_S = 5.0
 TARGET_CLICK_MS = 300.0
 REGION = "Y60"
 ARTIFACTS = ROOT / "bench" / "results"
+
+
+def _clicks(page, frame, units, centre, clicks: int, expected: int) -> None:
+    """Click ``clicks`` units with the one-unit brush (after one untimed click); print the median latency."""
+    wait_idle(page)
+    one_unit_brush(page, frame, "one unit (LSOA 2021)", centre, ZOOM)
+    times = []
+    for i, (_, lat, lon) in enumerate(units[: clicks + 1]):
+        if i == 0:  # untimed: the first click starts the footprint, so the tally's metric appears only now
+            page.mouse.click(*page_point(page, "clickmap", "window.__clickmap.map", lat, lon))
+            page.wait_for_selector(".st-key-sketch_tally [data-testid='stMetricValue']", timeout=30_000)
+            wait_idle(page)
+            continue
+        times.append(timed_click(page, "clickmap", "window.__clickmap.map", ".st-key-sketch_tally",
+                                 lat, lon, 30))
+        wait_idle(page)
+    final = metric_value(page, ".st-key-sketch_tally")
+    ms = 1000 * statistics.median(times)
+    print(f"click -> tally {ms:.0f} ms median over {len(times)} clicks (samples "
+          f"{[round(1000 * x) for x in times]}) [target <= {TARGET_CLICK_MS:g} ms: "
+          f"{'met' if ms <= TARGET_CLICK_MS else 'NOT met'}]")
+    agree(final == expected, f"tally after the clicks = pandas sum of the clicked units ({final} vs {expected})")
 
 
 def main() -> int:
@@ -62,55 +82,23 @@ def main() -> int:
 
     with sync_playwright() as pw:
         browser = launch_browser(pw)
-        context = browser.new_context(viewport={"width": 1500, "height": 1000})
-        block_non_local(context, [])
-        page = context.new_page()
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        t_start = time.perf_counter()
-        proc = start_server(port, log_path=ARTIFACTS / "sketch_region_server.log")
-        try:
-            wait_healthy(base, proc, timeout=120)
-            t_open = time.perf_counter()
-            page.goto(f"{base}/sketch?geography=2024&region={REGION}", wait_until="domcontentloaded", timeout=120_000)
-            frame = frame_by_url(page, "clickmap", timeout_s=120)
-            frame.wait_for_function(f"window.__clickmap && window.__clickmap.ready && "
-                                    f"window.__clickmap.drawn === {n}", timeout=120_000)
-            t_map = time.perf_counter()
-            first = t_map - t_open
-            print(f"first map of {n:,} units: {first:.2f} s from opening the page "
-                  f"({t_map - t_start:.2f} s from process start) "
-                  f"[target <= {TARGET_MAP_S:g} s: {'met' if first <= TARGET_MAP_S else 'NOT met'}]")
-            wait_idle(page)
-            page.locator(".st-key-sketch_brush").get_by_role("combobox").click()
-            page.get_by_role("option", name="one unit (LSOA 2021)", exact=True).click()
-            wait_idle(page)
-            frame.evaluate(f"([lat, lon]) => {{ window.__clickmap.map.setView([lat, lon], {ZOOM}, {{animate: false}}); }}",
-                           list(centre))
-            page.wait_for_timeout(300)
-            times = []
-            for i, (_, lat, lon) in enumerate(units[: args.clicks + 1]):
-                if i == 0:  # untimed: the first click starts the footprint, so the tally's metric appears only now
-                    page.mouse.click(*page_point(page, "clickmap", "window.__clickmap.map", lat, lon))
-                    page.wait_for_selector(".st-key-sketch_tally [data-testid='stMetricValue']", timeout=30_000)
-                    wait_idle(page)
-                    continue
-                times.append(timed_click(page, "clickmap", "window.__clickmap.map", ".st-key-sketch_tally",
-                                         lat, lon, 30))
-                wait_idle(page)
-            final = metric_value(page, ".st-key-sketch_tally")
-            ms = 1000 * statistics.median(times)
-            print(f"click -> tally {ms:.0f} ms median over {len(times)} clicks (samples "
-                  f"{[round(1000 * x) for x in times]}) [target <= {TARGET_CLICK_MS:g} ms: "
-                  f"{'met' if ms <= TARGET_CLICK_MS else 'NOT met'}]")
-            agree(final == expected, f"tally after the clicks = pandas sum of the clicked units ({final} vs {expected})")
-        except Exception:
-            page.screenshot(path=str(ARTIFACTS / "sketch_region_failure.png"))
-            raise
-        finally:
-            stop_server(proc)
-            context.close()
-            browser.close()
+        with fresh_app(browser, ARTIFACTS / "sketch_region_server.log") as app:
+            page = app.page
+            try:
+                t_open = time.perf_counter()
+                page.goto(f"{app.base}/sketch?geography=2024&region={REGION}", wait_until="domcontentloaded",
+                          timeout=120_000)
+                frame = wait_sketch_map(page, n)
+                t_map = time.perf_counter()
+                first = t_map - t_open
+                print(f"first map of {n:,} units: {first:.2f} s from opening the page "
+                      f"({t_map - app.t0:.2f} s from process start) "
+                      f"[target <= {TARGET_MAP_S:g} s: {'met' if first <= TARGET_MAP_S else 'NOT met'}]")
+                _clicks(page, frame, units, centre, args.clicks, expected)
+            except Exception:
+                page.screenshot(path=str(ARTIFACTS / "sketch_region_failure.png"))
+                raise
+        browser.close()
     return 0
 
 
