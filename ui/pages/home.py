@@ -20,8 +20,12 @@ _DRAWN_BY = (Path(__file__).resolve(), Path(__file__).resolve().parents[2] / "la
 
 
 @st.cache_resource(show_spinner=False)
-def _boundary_map_html(_engine, region: str, year: int) -> str:
+def _boundary_map_html(_engine, region: str, year: int, key: str | None) -> str:
     """The home map, built once per data version and kept in the processed-data cache.
+
+    ``key`` is the data's cache key (``geo.key``): part of this cache's key, so a server
+    process that loads other data (another folder, replaced files) never shows the map
+    drawn from the first.
 
     The first page of a cold start reads this file instead of building the map
     (about 0.7 s) and importing folium (about 0.8 s).
@@ -29,7 +33,6 @@ def _boundary_map_html(_engine, region: str, year: int) -> str:
     from boundaries.config import settings
     from boundaries.files import atomic_write
 
-    key = _engine.geo.key
     stem = re.sub(r"[^A-Za-z0-9]+", "-", region).strip("-")  # "london::2018" -> "london-2018" (portable name)
     from boundaries.cache import code_stamp
 
@@ -107,7 +110,7 @@ st.metric(residents, f"{int(geo.units.population.sum()):,}")
 
 st.subheader(heading)
 with st.spinner("Drawing the boundaries…"):
-    html = _boundary_map_html(engine, f"{geo.region}:{geo.area}:{geo.geography}", geo.year)
+    html = _boundary_map_html(engine, f"{geo.region}:{geo.area}:{geo.geography}", geo.year, geo.key)
 st.iframe(html, height=620)
 if geo.geography == "2024":
     st.caption("Places, sub-ICB locations and ICBs: dissolved from LSOA 2021 units by the ONS April 2024 lookup "
