@@ -34,7 +34,7 @@ def main() -> int:
     from layers.geometry import to_map_geometry
     from spatial import Engine
     from spatial.limits import MAX_FOOTPRINTS
-    from tests.test_reliability_hardening_size import overlapping
+    from tests.reliability.test_reliability_hardening_size import overlapping
     from ui.state import STATE_KEY, AppState
     from ui.maps import map_frame
 
