@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.state import get_engine
+from ui.state import app_settings, get_engine
 
 engine = get_engine()
 geo = engine.geo
@@ -20,24 +20,23 @@ _DRAWN_BY = (Path(__file__).resolve(), Path(__file__).resolve().parents[2] / "la
 
 
 @st.cache_resource(show_spinner=False)
-def _boundary_map_html(_engine, region: str, year: int, key: str | None) -> str:
+def _boundary_map_html(_engine, region: str, year: int, key: str | None, cache_dir: str) -> str:
     """The home map, built once per data version and kept in the processed-data cache.
 
-    ``key`` is the data's cache key (``geo.key``): part of this cache's key, so a server
-    process that loads other data (another folder, replaced files) never shows the map
-    drawn from the first.
+    ``key`` (the data's cache key, ``geo.key``) and ``cache_dir`` (the processed-data
+    folder the map is kept in) are part of this in-process cache's key, so a server
+    process that loads other data, or keeps its files elsewhere, never shows the map
+    held for the first.
 
     The first page of a cold start reads this file instead of building the map
     (about 0.7 s) and importing folium (about 0.8 s).
     """
-    from boundaries.config import settings
+    from boundaries.cache import code_stamp
     from boundaries.files import atomic_write
 
     stem = re.sub(r"[^A-Za-z0-9]+", "-", region).strip("-")  # "london::2018" -> "london-2018" (portable name)
-    from boundaries.cache import code_stamp
-
     drawn = code_stamp(*_DRAWN_BY)[:12]
-    path = settings().cache_dir / "maps" / f"home-{stem}-{year}-{key or 'nokey'}-v{_MAP_VERSION}-{drawn}.html"
+    path = Path(cache_dir) / "maps" / f"home-{stem}-{year}-{key or 'nokey'}-v{_MAP_VERSION}-{drawn}.html"
     if key and path.is_file():
         try:
             return path.read_text(encoding="utf-8")
@@ -110,7 +109,8 @@ st.metric(residents, f"{int(geo.units.population.sum()):,}")
 
 st.subheader(heading)
 with st.spinner("Drawing the boundaries…"):
-    html = _boundary_map_html(engine, f"{geo.region}:{geo.area}:{geo.geography}", geo.year, geo.key)
+    html = _boundary_map_html(engine, f"{geo.region}:{geo.area}:{geo.geography}", geo.year, geo.key,
+                              str(app_settings().cache_dir))
 st.iframe(html, height=620)
 if geo.geography == "2024":
     st.caption("Places, sub-ICB locations and ICBs: dissolved from LSOA 2021 units by the ONS April 2024 lookup "
