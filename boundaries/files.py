@@ -36,11 +36,12 @@ class WriteError(LocatedError):
     """
 
 
-class TextEncodingError(WriteError):
-    """Bytes that are not UTF-8 (or BOM-marked UTF-16) text.
+class TextEncodingError(LocatedError):
+    """Bytes that are not UTF-8 (or BOM-marked UTF-16) text (a reading problem, not a :class:`WriteError`).
 
     ``line`` and ``column`` (1-based) locate the first bad byte, ``position``
-    is its offset in the bytes (after any byte-order mark) and ``byte`` its value.  Callers with their own error class re-raise with
+    is its offset in the bytes (after any byte-order mark) and ``byte`` its
+    value.  Callers with their own error class re-raise with
     ``message``/``where``/``fix``.
     """
 

@@ -81,3 +81,10 @@ def test_decode_text_names_line_and_column():
 def test_decode_text_can_refuse_utf16():
     with pytest.raises(TextEncodingError, match="line 1, column 1"):
         decode_text("{}".encode("utf-16"), utf16=False)
+
+
+def test_a_decoding_error_is_not_a_write_error():
+    """Callers that catch WriteError around a save must not swallow a bad upload's decoding error."""
+    with pytest.raises(TextEncodingError) as info:
+        decode_text(b"\xff")
+    assert not isinstance(info.value, WriteError) and isinstance(info.value, FootprintsError)
