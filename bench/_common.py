@@ -52,7 +52,7 @@ def agree(condition: bool, what: str) -> None:
 
 @dataclass
 class FreshApp:
-    """A page in a new browser context (empty cache) on a freshly started app server."""
+    """A page on a freshly started app server, in a new browser context (empty cache) or a kept one."""
 
     page: object
     base: str
@@ -61,16 +61,46 @@ class FreshApp:
     blocked: list[str] = field(default_factory=list)  #: non-local requests the context refused
 
 
+def returning_browser(browser):
+    """``(context, port, blocked)``: a browser context that keeps its HTTP cache between app starts on one port.
+
+    As a planner's browser does with ``make run`` (always port 8501): Streamlit
+    serves its frontend and the Sketch map data as immutable files, so a browser
+    that opened the app before reads them from its cache.  Playwright's request
+    routing turns the HTTP cache off, so non-local requests are refused here by a
+    proxy that nothing listens on (127.0.0.1:9, with 127.0.0.1 bypassing it);
+    each refused request is recorded in ``blocked``.
+    """
+    from urllib.parse import urlparse
+
+    from tests.browser_helpers import free_port
+
+    context = browser.new_context(viewport={"width": 1500, "height": 1000},
+                                  proxy={"server": "http://127.0.0.1:9", "bypass": "127.0.0.1,localhost"})
+    blocked: list[str] = []
+    context.on("requestfailed", lambda req: blocked.append(req.url)
+               if (urlparse(req.url).hostname or "") not in ("127.0.0.1", "localhost") else None)
+    return context, free_port(), blocked
+
+
 @contextmanager
-def fresh_app(browser, log_path: Path) -> Iterator[FreshApp]:
-    """Start the app as ``make run`` does and open a new browser context; both are closed on exit."""
+def fresh_app(browser, log_path: Path, returning: tuple | None = None) -> Iterator[FreshApp]:
+    """Start the app as ``make run`` does and open a page; the server (and a new context) are closed on exit.
+
+    ``returning`` is :func:`returning_browser`'s ``(context, port, blocked)``: the
+    page opens in that context, on that port, with what it cached before;
+    without it, in a new context with an empty cache.
+    """
     from tests.browser_helpers import block_non_local, free_port, start_server, stop_server, wait_healthy
 
-    context = browser.new_context(viewport={"width": 1500, "height": 1000})
-    blocked: list[str] = []
-    block_non_local(context, blocked)
+    if returning is None:
+        context = browser.new_context(viewport={"width": 1500, "height": 1000})
+        blocked: list[str] = []
+        block_non_local(context, blocked)
+        port = free_port()
+    else:
+        context, port, blocked = returning
     page = context.new_page()
-    port = free_port()
     base = f"http://127.0.0.1:{port}"
     t0 = time.perf_counter()
     proc = start_server(port, log_path=log_path)
@@ -79,7 +109,10 @@ def fresh_app(browser, log_path: Path) -> Iterator[FreshApp]:
         yield FreshApp(page, base, t0, healthy, blocked)
     finally:
         stop_server(proc)
-        context.close()
+        if returning is None:
+            context.close()
+        else:
+            page.close()
 
 
 def wait_sketch_map(page, n_units: int | None = None):

@@ -12,7 +12,8 @@ that the first element makes (``inspect.stack()``, which reads the source of
 every frame).  Last, it loads the default engine (London, 2018) when its
 processed cache is complete, for the script to take (:mod:`ui.engine_preload`);
 any other choice, and a first build with its progress bar, are still loaded by
-the script.  Arguments are passed on to ``streamlit run app.py``::
+the script.  The thread gives way to a script run that does not need the engine
+(the home page, drawn from its cached files): see :mod:`ui.engine_preload`.  Arguments are passed on to ``streamlit run app.py``::
 
     python -m ui.serve --server.headless true --server.port 8501
 """
@@ -32,7 +33,8 @@ APP = Path(__file__).resolve().parent.parent / "app.py"
 #: missing one is left to the script).  No Streamlit page modules (``ui.*``): their Streamlit objects are
 #: made by the script run itself (``declare_component`` registers the click map only inside a script run,
 #: so ``ui.components.clickmap`` imported here would be served by nobody).  :mod:`ui.engine_preload`, which
-#: makes no element, is imported after these.
+#: makes no element and imports only Streamlit, is imported first: between two of these imports the thread
+#: waits while a script run that needs none of them is in progress (:func:`ui.engine_preload.wait_turn`).
 PRELOAD = ("geopandas", "scipy.sparse", "boundaries", "spatial", "pyarrow.parquet", "pyarrow.dataset",
            "pyarrow.pandas_compat", "spatial.overlaps", "spatial.careflows", "scipy.sparse.csgraph",
            "streamlit.emojis", "streamlit.material_icon_names", "boundaries.status", "spatial.editing",
@@ -59,7 +61,10 @@ def _preload() -> None:
     deadline = time.monotonic() + 30
     while not Runtime.exists() and time.monotonic() < deadline:  # let the server start first (one GIL)
         time.sleep(0.02)
+    from ui import engine_preload  # streamlit and the standard library only
+
     for name in PRELOAD:
+        engine_preload.wait_turn()  # between two imports: give way to a script run that needs none of this
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - the script imports it again and reports the error there
@@ -69,9 +74,8 @@ def _preload() -> None:
     except Exception:  # noqa: BLE001 - a Streamlit without it: the first element does it, as before
         pass
     try:
-        from ui.engine_preload import start
-
-        start()  # the default engine, when its processed cache is complete (the script takes it)
+        engine_preload.wait_turn()
+        engine_preload.start()  # the default engine, when its processed cache is complete (the script takes it)
     except Exception:  # noqa: BLE001 - nothing preloaded: the script loads the engine and reports any error
         pass
 

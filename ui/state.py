@@ -18,7 +18,7 @@ from boundaries.errors import FootprintsError
 from spatial import Engine, Scenario
 from spatial.editing import History
 
-__all__ = ["get_engine", "get_state", "AppState", "commit", "show_error", "current_choice", "REGION_KEY",
+__all__ = ["get_engine", "engine_or_stop", "get_state", "AppState", "commit", "show_error", "current_choice", "REGION_KEY",
            "GEOGRAPHY_KEY", "app_settings", "checking_engine", "load_into_session"]
 
 STATE_KEY = "footprints_state"
@@ -49,6 +49,21 @@ def _load_engine(region: str, geography: str = "2018") -> Engine:
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return engine
+
+
+def engine_or_stop() -> Engine:
+    """This session's engine (:func:`get_engine`); when the data cannot be loaded, a message and the end of the run.
+
+    A data-load error is a message naming the fault and its fix, never a traceback,
+    and no page opens on half-loaded data.
+    """
+    try:
+        return get_engine()
+    except Exception as exc:  # noqa: BLE001 - a data-load error is a message, never a traceback
+        detail = str(exc) if isinstance(exc, FootprintsError) else (
+            f"{type(exc).__name__}: {exc}. Fix: run `python -m boundaries status` to see which file is at fault")
+        st.error(f"The boundary and population data could not be loaded, so no page can open. {detail}")
+        st.stop()
 
 
 def current_choice() -> tuple[str, str]:

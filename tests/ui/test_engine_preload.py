@@ -20,8 +20,10 @@ APP = Path(__file__).resolve().parents[2] / "app.py"
 @pytest.fixture(autouse=True)
 def empty_slots():
     engine_preload._slots().clear()
+    engine_preload._turns().wanted = False  # as in a new server process
     yield
     engine_preload._slots().clear()
+    engine_preload._turns().wanted = False
 
 
 def test_the_preloaded_engine_is_the_default_dataset_and_is_taken_once(engine):
@@ -54,10 +56,63 @@ def test_an_error_on_the_preload_thread_is_raised_where_the_script_loads_the_eng
         preloaded("london", "2018")
 
 
-def test_the_app_script_takes_the_preloaded_engine(engine):
+def test_a_page_that_needs_the_engine_takes_the_preloaded_one(engine):
     state._load_engine.clear()
     assert start() is True
-    at = AppTest.from_file(str(APP), default_timeout=180).run()
-    assert not at.exception
+    at = AppTest.from_file(str(APP), default_timeout=180)
+    at.switch_page("ui/pages/sketch.py").run()
+    assert not at.exception, at.exception
     assert engine_preload._slots() == {}  # taken by the script's engine loader
     state._load_engine.clear()
+
+
+def test_the_home_page_draws_from_its_cached_files_without_loading_the_engine(engine, monkeypatch):
+    """A cold start's first page does not wait for the data: it leaves the preloaded engine for the next page."""
+    state._load_engine.clear()
+    first = AppTest.from_file(str(APP), default_timeout=180).run()  # keeps the map and the counts (if not yet kept)
+    assert not first.exception, first.exception
+    state._load_engine.clear()
+    assert start() is True
+
+    def no_load(*a, **k):
+        raise AssertionError("the home page loaded the engine")
+
+    monkeypatch.setattr(Engine, "load", classmethod(lambda cls, *a, **k: no_load()))
+    at = AppTest.from_file(str(APP), default_timeout=180).run()
+    assert not at.exception, at.exception
+    residents = int(engine.geo.units["population"].sum())
+    assert [m.value for m in at.metric][-1] == f"{residents:,}"  # the counts, read from the kept file
+    assert [m.value for m in at.metric][:6] == [f"{n:,}" for n in (
+        4835, len(engine.geo.layer("msoa")), len(engine.geo.layer("ward")), 33, 32, 5)]
+    assert list(engine_preload._slots()) == [("london", "2018")]  # still there for the next page
+    state._load_engine.clear()
+
+
+def test_the_preload_waits_while_a_script_runs_until_one_asks_for_the_engine():
+    import threading
+    import time
+
+    assert engine_preload.wait_turn(max_wait=1) < 0.05  # no script: no wait
+    waited = []
+    with engine_preload.script_running():
+        t = threading.Thread(target=lambda: waited.append(engine_preload.wait_turn(max_wait=10)))
+        t.start()
+        time.sleep(0.3)
+        assert t.is_alive()  # a script runs: the preload waits
+    t.join(5)
+    assert not t.is_alive() and 0.25 <= waited[0] < 5  # the script ended: it goes on
+
+    with engine_preload.script_running():
+        t = threading.Thread(target=lambda: waited.append(engine_preload.wait_turn(max_wait=10)))
+        t.start()
+        time.sleep(0.2)
+        assert t.is_alive()
+        assert preloaded("england", "2024") is None  # a script asks for an engine: the preload goes on at once
+        t.join(5)
+        assert not t.is_alive() and waited[1] < 5
+        assert engine_preload.wait_turn(max_wait=10) < 0.05  # and no longer waits for script runs
+
+
+def test_the_preload_wait_is_bounded():
+    with engine_preload.script_running():
+        assert 0.2 <= engine_preload.wait_turn(max_wait=0.2) < 2

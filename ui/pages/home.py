@@ -7,51 +7,101 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.state import app_settings, get_engine
+from ui.state import app_settings, current_choice, engine_or_stop
 
-engine = get_engine()
-geo = engine.geo
-
-
-#: Bumped when the home map's file layout changes; the drawing code is in the name too (``_DRAWN_BY``).
-_MAP_VERSION = 2
-#: The code that draws the home map: an edit or an upgrade of any of it gives the cached map another name.
+#: Bumped when the layout of the home page's cached files changes; the drawing code is in the name too
+#: (``_DRAWN_BY``).  v3: named by the region picked and the sources' fingerprint, with the counts beside.
+_MAP_VERSION = 3
+#: The code that draws the home page: an edit or an upgrade of any of it gives the cached files another name.
 _DRAWN_BY = (Path(__file__).resolve(), Path(__file__).resolve().parents[2] / "layers")
 
 
-@st.cache_resource(show_spinner=False)
-def _boundary_map_html(_engine, region: str, year: int, key: str | None, cache_dir: str) -> str:
-    """The home map, built once per data version and kept in the processed-data cache.
+def _cached_stem(region: str, geography: str, config) -> str | None:
+    """The name of the home page's cached files for this choice, or ``None`` when the data cannot be fingerprinted.
 
-    ``key`` (the data's cache key, ``geo.key``) and ``cache_dir`` (the processed-data
-    folder the map is kept in) are part of this in-process cache's key, so a server
-    process that loads other data, or keeps its files elsewhere, never shows the map
-    held for the first.
-
-    The first page of a cold start reads this file instead of building the map
-    (about 0.7 s) and importing folium (about 0.8 s).
+    Made from the region picked, the geography, the population year, the
+    fingerprint of the region's source files (:func:`boundaries.cache.source_key`,
+    the processed cache's own key) and of the drawing code, so it is known
+    before the data is loaded and changes with any of them.
     """
-    from boundaries.cache import code_stamp
+    from boundaries import get_region
+    from boundaries.cache import code_stamp, source_key
+    from boundaries.config import default_year
+    from boundaries.errors import FootprintsError
+    from boundaries.regions import base_region
+
+    try:
+        base, _ = base_region(region, geography)
+        key = source_key(get_region(base), config)
+    except (FootprintsError, OSError, KeyError):  # unknown region or unreadable files: the engine says why
+        return None
+    slug = re.sub(r"[^a-z0-9]+", "-", region.strip().casefold()).strip("-")  # "QWE" -> "qwe" (portable name)
+    return f"home-{slug}-{geography}-{default_year(geography)}-{key}-v{_MAP_VERSION}-{code_stamp(*_DRAWN_BY)[:12]}"
+
+
+def _read_cached(folder: Path, stem: str) -> tuple[dict, str] | None:
+    """The counts and the map kept for ``stem`` in ``folder``; ``None`` when either is missing or unreadable."""
+    import json
+
+    try:
+        summary = json.loads((folder / f"{stem}.json").read_text(encoding="utf-8"))
+        html = (folder / f"{stem}.html").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError, ValueError):  # missing, half-written by an older build, or damaged
+        return None
+    if not isinstance(summary, dict) or not {"counts", "residents", "population", "heading", "notes",
+                                             "geography"} <= set(summary):
+        return None
+    return summary, html
+
+
+def _summary(geo) -> dict:
+    """What the home page says about the loaded data: layer counts, residents, notes (plain JSON)."""
+    if geo.geography == "2024":
+        counts = [("units (LSOA 2021)", len(geo.units)), ("wards (2024)", len(geo.layer("ward"))),
+                  ("places (LAD 2024)", len(geo.layer("borough"))), ("upper-tier councils", len(geo.layer("utla"))),
+                  ("sub-ICB locations", len(geo.layer("ccg"))), ("ICBs (2024)", len(geo.layer("stp")))]
+        residents, heading = f"Residents (Census {geo.year})", "Places, sub-ICB locations and ICBs"
+    else:
+        counts = [("units (LSOA 2011)", len(geo.units)), ("MSOAs", len(geo.layer("msoa"))),
+                  ("wards (2017)", len(geo.layer("ward"))), ("boroughs", len(geo.layer("borough"))),
+                  ("CCGs (2018)", len(geo.layer("ccg"))), ("STPs (2018)", len(geo.layer("stp")))]
+        residents, heading = "Residents (mid-%d)" % geo.year, "Boroughs, CCGs and STPs"
+    return {"counts": [[label, int(n)] for label, n in counts], "residents": residents,
+            "population": int(geo.units.population.sum()), "heading": heading, "notes": list(geo.notes),
+            "geography": geo.geography}
+
+
+def home_content(region: str, geography: str, config) -> tuple[dict, str]:
+    """The home page's counts and map for this choice: read from the processed-data cache, else built and kept.
+
+    A cold start's first page reads these two files (a few milliseconds) instead
+    of loading the engine (about 0.25 s, and the wait for make run's preload),
+    building the map (about 0.7 s) and importing folium (about 0.8 s).  Nothing
+    is held in memory between runs: a server that loads other data, or keeps its
+    files elsewhere, reads other files.
+    """
+    import json
+
     from boundaries.files import atomic_write
 
-    stem = re.sub(r"[^A-Za-z0-9]+", "-", region).strip("-")  # "london::2018" -> "london-2018" (portable name)
-    drawn = code_stamp(*_DRAWN_BY)[:12]
-    path = Path(cache_dir) / "maps" / f"home-{stem}-{year}-{key or 'nokey'}-v{_MAP_VERSION}-{drawn}.html"
-    if key and path.is_file():
-        try:
-            return path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):  # unreadable: build it again
+    folder = Path(config.cache_dir) / "maps"
+    stem = _cached_stem(region, geography, config)
+    kept = _read_cached(folder, stem) if stem else None
+    if kept is not None:
+        return kept
+    engine = engine_or_stop()
+    with st.spinner("Drawing the boundaries…"):
+        summary, html = _summary(engine.geo), _build_boundary_map_html(engine)
+    if stem:
+        try:  # the map first, the counts last: the counts file marks a complete pair
+            atomic_write(folder / f"{stem}.html", lambda f: f.write(html), parents=True)
+            atomic_write(folder / f"{stem}.json", lambda f: f.write(json.dumps(summary)), parents=True)
+        except OSError:  # a read-only or full cache: the page still shows, built each start
             pass
-    html = _build_boundary_map_html(_engine, region, year)
-    if key:
-        try:
-            atomic_write(path, lambda f: f.write(html), parents=True)
-        except OSError:  # a read-only or full cache: the map still shows, built each start
-            pass
-    return html
+    return summary, html
 
 
-def _build_boundary_map_html(_engine, region: str, year: int) -> str:
+def _build_boundary_map_html(engine) -> str:
     """The boroughs, CCGs and STPs of the loaded data as one offline map."""
     import folium
 
@@ -60,7 +110,7 @@ def _build_boundary_map_html(_engine, region: str, year: int) -> str:
     from layers.maps import base_map, legend_html, polygon_layer
     from layers.style import PathStyle, swatch_svg
 
-    g = _engine.geo
+    g, year = engine.geo, engine.geo.year
     borough = g.layer("borough")
     ccg = g.layer("ccg", source="published") if "ccg" in g.published else g.layer("ccg")
     stp = g.layer("stp")
@@ -92,27 +142,15 @@ st.title("Footprints")
 st.caption("Health and care partnership footprints in London: localities, boroughs, "
            "multi-borough systems and STPs. Start on **Scenarios** (open a partnership from the papers), "
            "draw on **Sketch**, then see every rule on **Check**.")
-if geo.geography == "2024":
-    counts = [("units (LSOA 2021)", len(geo.units)), ("wards (2024)", len(geo.layer("ward"))),
-              ("places (LAD 2024)", len(geo.layer("borough"))), ("upper-tier councils", len(geo.layer("utla"))),
-              ("sub-ICB locations", len(geo.layer("ccg"))), ("ICBs (2024)", len(geo.layer("stp")))]
-    residents, heading = f"Residents (Census {geo.year})", "Places, sub-ICB locations and ICBs"
-else:
-    counts = [("units (LSOA 2011)", len(geo.units)), ("MSOAs", len(geo.layer("msoa"))),
-              ("wards (2017)", len(geo.layer("ward"))), ("boroughs", len(geo.layer("borough"))),
-              ("CCGs (2018)", len(geo.layer("ccg"))), ("STPs (2018)", len(geo.layer("stp")))]
-    residents, heading = "Residents (mid-%d)" % geo.year, "Boroughs, CCGs and STPs"
+summary, html = home_content(*current_choice(), app_settings())
 cols = st.columns(6)
-for col, (label, n) in zip(cols, counts):
+for col, (label, n) in zip(cols, summary["counts"]):
     col.metric(label, f"{n:,}")
-st.metric(residents, f"{int(geo.units.population.sum()):,}")
+st.metric(summary["residents"], f"{summary['population']:,}")
 
-st.subheader(heading)
-with st.spinner("Drawing the boundaries…"):
-    html = _boundary_map_html(engine, f"{geo.region}:{geo.area}:{geo.geography}", geo.year, geo.key,
-                              str(app_settings().cache_dir))
+st.subheader(summary["heading"])
 st.iframe(html, height=620)
-if geo.geography == "2024":
+if summary["geography"] == "2024":
     st.caption("Places, sub-ICB locations and ICBs: dissolved from LSOA 2021 units by the ONS April 2024 lookup "
                "(places: each LSOA's exact LAD 2022, carried to LAD 2024). Census 2021 usual residents. "
                "Source: Office for National Statistics; Open Government Licence v3.0.")
@@ -121,6 +159,7 @@ else:
                "(April 2018); STPs: dissolved from the units by the ONS LSOA→CCG→STP lookup (April 2018). "
                "Source: Office for National Statistics, GLA, PHE/OHID, NHS Digital; Open Government Licence v3.0. "
                "Contains OS data © Crown copyright and database right 2011–2022.")
+
 
 @st.cache_data(show_spinner=False)
 def _status_rows(sources_stamp: str) -> list[dict]:
@@ -136,5 +175,5 @@ with st.expander("Data status", expanded=False):
 
     st.dataframe(_status_rows(sources_stamp()), hide_index=True, width="stretch", key="home_status")
     st.markdown("**Notes from building the layers**")
-    for note in geo.notes:
+    for note in summary["notes"]:
         st.write("•", note)
