@@ -39,6 +39,11 @@ Run as ``.venv/bin/python bench/bench_app_start.py`` from the repository root
    stroke reported.
    Each naive click is bounded (``--naive-timeout`` seconds).
 
+0. **Keep-alive requests** (before the browser parts): Streamlit's frontend
+   files fetched one after another on one connection, from ``make run``'s
+   launcher and from plain ``streamlit run app.py``; median per request and
+   the ratio (the launcher turns Nagle's algorithm off: ``ui.serve``).
+
 Network: every request that is not to 127.0.0.1 is aborted (Leaflet comes
 from the installed XStatic-Leaflet in both apps).
 """
@@ -211,6 +216,55 @@ def cold_start(browser, n_units: int, runs: int, returning: tuple | None = None)
     return out
 
 
+def keepalive_requests() -> None:
+    """Per-request time of Streamlit's frontend files on one keep-alive connection: ours vs plain ``streamlit run``.
+
+    Ours is ``make run``'s launcher (``ui.serve``, which turns Nagle's algorithm
+    off on each connection: :func:`ui.serve.send_without_delay`); the naive way
+    is ``streamlit run app.py`` on the same files.  The bodies must be equal.
+    """
+    import http.client
+    import os
+    import re
+    import subprocess
+    import urllib.request
+
+    from tests.browser_helpers import free_port, start_server, stop_server, wait_healthy
+
+    def serve(plain: bool, port: int):
+        if not plain:
+            return start_server(port)
+        cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+               "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+               "--server.fileWatcherType", "none"]
+        return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                                env={**os.environ, "PYTHONPATH": str(ROOT)}, start_new_session=True)
+
+    out = {}
+    for name, plain in (("ours", False), ("naive", True)):
+        port = free_port()
+        proc = serve(plain, port)
+        try:
+            wait_healthy(f"http://127.0.0.1:{port}", proc)
+            index = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10).read().decode()
+            paths = ["/" + p for p in re.findall(r'(?:href|src)="\./(static/[^"]+)"', index)][:40]
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            times, bodies = [], []
+            for path in paths:
+                t = time.perf_counter()
+                conn.request("GET", path)
+                bodies.append(conn.getresponse().read())
+                times.append(time.perf_counter() - t)
+            conn.close()
+            out[name] = (statistics.median(times[1:]), bodies, len(paths))
+        finally:
+            stop_server(proc)
+    (ours, ours_bodies, n), (naive, naive_bodies, _) = out["ours"], out["naive"]
+    agree(ours_bodies == naive_bodies, f"both servers sent the same {n} frontend files")
+    print(f"keep-alive request (one connection, {n} frontend files): ours {1000 * ours:.1f} ms, "
+          f"naive (streamlit run) {1000 * naive:.1f} ms, ratio {naive / ours:,.1f}x")
+
+
 def verdict(what: str, times: list[float], target: float) -> None:
     """Print the median of ``times`` against ``target`` seconds."""
     med = statistics.median(times)
@@ -342,6 +396,8 @@ def main() -> int:
     expected = int(pops[[c for c, _, _ in units]].sum())
 
     from playwright.sync_api import sync_playwright
+
+    keepalive_requests()
 
     with sync_playwright() as pw:
         browser = launch_browser(pw)

@@ -1,0 +1,111 @@
+"""``make run``'s launcher (``python -m ui.serve``): every connection the server accepts sends without delay."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+from ui import serve
+
+
+def _accepted_socket_options(protocol_class) -> tuple[int, int]:
+    """(TCP_NODELAY on the accepted socket, its protocol number) for a server socket bound as Streamlit binds it."""
+    listener = socket.socket(family=socket.AF_INET)  # as streamlit.web.server.starlette_server._bind_socket: proto 0
+    listener.setblocking(False)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    seen: list[tuple[int, int]] = []
+
+    class Recorder(protocol_class):
+        def connection_made(self, transport) -> None:
+            super().connection_made(transport)
+            sock = transport.get_extra_info("socket")
+            seen.append((sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY), sock.proto))
+            transport.close()
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(Recorder, sock=listener)
+        reader, writer = await asyncio.open_connection(*listener.getsockname())
+        for _ in range(100):
+            if seen:
+                break
+            await asyncio.sleep(0.01)
+        writer.close()
+        server.close()
+        await server.wait_closed()
+
+    asyncio.run(main())
+    return seen[0]
+
+
+def test_streamlit_s_own_socket_leaves_nagle_on_and_the_wrapped_protocol_turns_it_off():
+    class Plain(asyncio.Protocol):
+        pass
+
+    nodelay, proto = _accepted_socket_options(Plain)
+    assert proto == 0 and nodelay == 0  # asyncio sets TCP_NODELAY only when proto == IPPROTO_TCP: the 40 ms stalls
+
+    class Fixed(asyncio.Protocol):
+        def connection_made(self, transport) -> None:
+            assert serve.no_delay(transport)
+
+    nodelay, _ = _accepted_socket_options(Fixed)
+    assert nodelay != 0
+
+
+def test_uvicorn_s_protocol_is_wrapped_once_and_sets_no_delay(monkeypatch):
+    from uvicorn.config import Config
+
+    monkeypatch.setattr(Config, "load", Config.load)  # undone after the test
+    assert serve.send_without_delay() is True
+    assert serve.send_without_delay() is True  # a second call wraps nothing twice
+    assert getattr(Config.load, "_footprints_no_delay", False)
+
+    async def app(scope, receive, send):  # pragma: no cover - never called: no request is sent
+        pass
+
+    config = Config(app, host="127.0.0.1", port=0)
+    config.load()
+    wrapped = config.http_protocol_class
+    assert wrapped.__name__.startswith("NoDelay")
+    assert not wrapped.__mro__[1].__name__.startswith("NoDelay")  # one wrapper only
+
+    made = []
+
+    class Transport:
+        def __init__(self, sock):
+            self.sock = sock
+
+        def get_extra_info(self, name, default=None):
+            return self.sock if name == "socket" else default
+
+    listener = socket.socket(family=socket.AF_INET)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    b = socket.create_connection(listener.getsockname())
+    a, _ = listener.accept()
+    listener.close()
+    assert a.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
+    try:
+        base = wrapped.__mro__[1]
+        monkeypatch.setattr(base, "connection_made", lambda self, transport: made.append(transport))
+        proto = wrapped.__new__(wrapped)
+        proto.connection_made(Transport(a))
+        assert made and a.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        a.close()
+        b.close()
+
+
+def test_a_unix_socket_is_left_alone():
+    a, b = socket.socketpair(socket.AF_UNIX)
+    try:
+        class Transport:
+            def get_extra_info(self, name, default=None):
+                return a if name == "socket" else default
+
+        assert serve.no_delay(Transport()) is False
+    finally:
+        a.close()
+        b.close()
