@@ -13,7 +13,9 @@ every frame).  Last, it loads the default engine (London, 2018) when its
 processed cache is complete, for the script to take (:mod:`ui.engine_preload`);
 any other choice, and a first build with its progress bar, are still loaded by
 the script.  The thread gives way to a script run that does not need the engine
-(the home page, drawn from its cached files): see :mod:`ui.engine_preload`.  Arguments are passed on to ``streamlit run app.py``::
+(the home page, drawn from its cached files): see :mod:`ui.engine_preload`.
+Every connection the server accepts sends without delay
+(:func:`send_without_delay`).  Arguments are passed on to ``streamlit run app.py``::
 
     python -m ui.serve --server.headless true --server.port 8501
 """
