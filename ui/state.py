@@ -18,8 +18,8 @@ from boundaries.errors import FootprintsError
 from spatial import Engine, Scenario
 from spatial.editing import History
 
-__all__ = ["get_engine", "engine_or_stop", "get_state", "AppState", "commit", "show_error", "current_choice", "REGION_KEY",
-           "GEOGRAPHY_KEY", "app_settings", "checking_engine", "load_into_session"]
+__all__ = ["get_engine", "engine_or_stop", "get_state", "AppState", "commit", "show_error", "current_choice",
+           "REGION_KEY", "GEOGRAPHY_KEY", "app_settings", "checking_engine", "load_into_session"]
 
 STATE_KEY = "footprints_state"
 
