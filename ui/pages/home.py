@@ -46,7 +46,7 @@ def _read_cached(folder: Path, stem: str) -> tuple[dict, str] | None:
     try:
         summary = json.loads((folder / f"{stem}.json").read_text(encoding="utf-8"))
         html = (folder / f"{stem}.html").read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError, ValueError):  # missing, half-written by an older build, or damaged
+    except (OSError, UnicodeDecodeError, ValueError):  # missing, unreadable or damaged: built again
         return None
     if not isinstance(summary, dict) or not {"counts", "residents", "population", "heading", "notes",
                                              "geography"} <= set(summary):
@@ -72,7 +72,7 @@ def _summary(geo) -> dict:
 
 
 def home_content(region: str, geography: str, config) -> tuple[dict, str]:
-    """The home page's counts and map for this choice: read from the processed-data cache, else built and kept.
+    """The home page's counts and map for this choice: read from ``FOOTPRINTS_CACHE/maps``, else built and kept.
 
     A cold start's first page reads these two files (a few milliseconds) instead
     of loading the engine (about 0.25 s, and the wait for make run's preload),
