@@ -82,6 +82,10 @@ def test_each_page_in_chromium(page, app_server, geo, tmp_path):
     wait_map(page)
     page.wait_for_timeout(300)
     screenshot(page, "pages_home", full_page=True)
+    assert page.locator('[data-testid="stDataFrame"]').count() == 0  # the data status is read when opened
+    page.get_by_text("Data status").click()
+    page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=60_000)
+    wait_for_text(page, "Notes from building the layers")
 
     open_app(page, app_server, "scenarios")
     page.get_by_role("button", name="Open this partnership").click()

@@ -575,6 +575,10 @@ def test_home_page_maps_boroughs_ccgs_and_stps_with_data_status(geo):
 
     remote = re.findall(r"""<(?:script|link|img)[^>]+(?:src|href)\s*=\s*["']?(?:https?:)?//[^"' >]+""", doc)
     assert not remote, f"the map loads from the network: {remote[:3]}"
+    assert not at.dataframe, "the data status is read before its expander is opened"
+    at.session_state["home_status_open"] = True  # the planner opens "Data status"
+    at.run()
+    assert not at.exception, at.exception
     status = find_table(at, "Dataset")
     assert len(status) >= 15 and set(status["Status"]) == {"OK"}, status[status["Status"] != "OK"]
     residents = int(geo.units["population"].sum())

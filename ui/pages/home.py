@@ -170,10 +170,14 @@ def _status_rows(sources_stamp: str) -> list[dict]:
              "Status": "OK" if s.ok else s.problem, "Notes": "; ".join(s.notes)} for s in cached_status()]
 
 
-with st.expander("Data status", expanded=False):
-    from boundaries.status import sources_stamp
+# Drawn only when opened: reading every dataset's status imports the engine and the table loads
+# Streamlit's data-grid code, neither needed to show the first page.
+data_status = st.expander("Data status", expanded=False, key="home_status_open", on_change="rerun")
+if data_status.open:
+    with data_status:
+        from boundaries.status import sources_stamp
 
-    st.dataframe(_status_rows(sources_stamp()), hide_index=True, width="stretch", key="home_status")
-    st.markdown("**Notes from building the layers**")
-    for note in summary["notes"]:
-        st.write("•", note)
+        st.dataframe(_status_rows(sources_stamp()), hide_index=True, width="stretch", key="home_status")
+        st.markdown("**Notes from building the layers**")
+        for note in summary["notes"]:
+            st.write("•", note)
