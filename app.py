@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-st.set_page_config(page_title="Footprints", page_icon="🗺️", layout="wide")
+# Material icons, not emoji: an emoji is checked against Streamlit's table of every emoji, built on first use
+# (about 0.1 s of a cold start's first script run).
+st.set_page_config(page_title="Footprints", page_icon=":material/map:", layout="wide")
 
 from ui.engine_preload import script_running  # noqa: E402  (set_page_config must run first)
 
@@ -19,13 +21,13 @@ HOME_TITLE = "Data and boundaries"
 def pages(home_default: bool = True) -> list:
     """The app's pages (the home page is the default unless a share link is open)."""
     return [
-        st.Page("ui/pages/home.py", title=HOME_TITLE, icon="🗺️", default=home_default),
+        st.Page("ui/pages/home.py", title=HOME_TITLE, icon=":material/map:", default=home_default),
         st.Page("ui/pages/sketch.py", title="Sketch", icon=":material/draw:"),
-        st.Page("ui/pages/check.py", title="Check", icon="✅"),
-        st.Page("ui/pages/overlaps.py", title="Overlaps", icon="🔀"),
-        st.Page("ui/pages/proposals.py", title="Proposals", icon="🧭"),
-        st.Page("ui/pages/scenarios.py", title="Scenarios", icon="💾"),
-        st.Page("ui/pages/export.py", title="Board export", icon="🖨️"),
+        st.Page("ui/pages/check.py", title="Check", icon=":material/fact_check:"),
+        st.Page("ui/pages/overlaps.py", title="Overlaps", icon=":material/join:"),
+        st.Page("ui/pages/proposals.py", title="Proposals", icon=":material/explore:"),
+        st.Page("ui/pages/scenarios.py", title="Scenarios", icon=":material/save:"),
+        st.Page("ui/pages/export.py", title="Board export", icon=":material/print:"),
     ]
 
 
@@ -44,7 +46,7 @@ def main() -> None:
     # A share link (?scenario=<id>&version=<n>) opens the read-only board view, without the page menu;
     # its "Make a copy" switches to the Scenarios page with an editable copy.
     if "scenario" in st.query_params:
-        page = st.navigation([st.Page("ui/pages/shared.py", title="Shared scenario", icon="🔗", default=True),
+        page = st.navigation([st.Page("ui/pages/shared.py", title="Shared scenario", icon=":material/link:", default=True),
                               *pages(False)], position="hidden")
     else:
         page = st.navigation(pages())

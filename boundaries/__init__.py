@@ -8,12 +8,21 @@ Examples
 8961989
 """
 
-from .cache import clear_cache, load_geographies
-from .config import DEFAULT_YEAR, Settings, settings
-from .errors import *  # noqa: F401,F403 - the typed errors are part of the API
+import lazy_loader as _lazy
+
+from .errors import *  # noqa: F401,F403 - the typed errors are part of the API (light: no tables)
 from .errors import __all__ as _errors
-from .geographies import LEVEL_LAYERS, Geographies, build_geographies, dissolve_units
-from .registry import REGIONS, REGISTRY, Dataset, Region, get_dataset, get_region
+
+#: Names resolved from their modules on first use (``lazy_loader``): importing ``boundaries`` or one of
+#: its light modules (config, registry, paths, cache keys) does not import pandas or geopandas, so the
+#: app's first page, which draws from cached files, starts without them.
+_LAZY = {
+    "cache": ["clear_cache", "load_geographies"],
+    "config": ["DEFAULT_YEAR", "Settings", "settings"],
+    "geographies": ["LEVEL_LAYERS", "Geographies", "build_geographies", "dissolve_units"],
+    "registry": ["REGIONS", "REGISTRY", "Dataset", "Region", "get_dataset", "get_region"],
+}
+__getattr__, __dir__, _ = _lazy.attach(__name__, submod_attrs=_LAZY)
 
 __all__ = [
     "load_geographies", "clear_cache", "build_geographies", "dissolve_units", "Geographies",

@@ -28,15 +28,19 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-
-import geopandas as gpd
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .config import BUNDLE_DIR
 from .errors import CorruptFileError, MissingDataError
+from .paths import dataset_path
 from .pins import pin_for, sha256_file
-from .readers import Loaded, _read_csv, _read_table, check_vector, dataset_path, read_dataset, read_vector_raw, validated
 from .registry import OGL, Dataset, get_dataset, get_region
+
+if TYPE_CHECKING:  # the readers (pandas, geopandas) are imported where a table is read or written, so finding
+    # a bundled file (boundaries.paths.locate, on the app's first page) stays light
+    import pandas as pd
+
+    from .readers import Loaded
 
 __all__ = [
     "BUNDLE_FORMAT", "BUNDLED", "MANIFEST", "BUNDLE_FIX", "build_bundle", "check_bundle",
@@ -107,6 +111,11 @@ def read_bundled(ds: Dataset, bundle_dir: Path | str = BUNDLE_DIR) -> Loaded:
     CRSError, GeometryError, CodeError, RecordCountError
         As for the mirror's file.
     """
+    import geopandas as gpd
+    import pandas as pd
+
+    from .readers import check_vector, validated
+
     meta = read_manifest(bundle_dir)
     if meta is None or ds.id not in meta["files"]:
         raise MissingDataError("the bundle does not hold this dataset", dataset=ds.id,
@@ -134,6 +143,8 @@ def read_bundled(ds: Dataset, bundle_dir: Path | str = BUNDLE_DIR) -> Loaded:
 
 def _raw_frame(ds: Dataset, path: Path) -> tuple[pd.DataFrame, list[str]]:
     """The table as :func:`read_dataset` reads it, before validation and repair, and the reading notes."""
+    from .readers import _read_csv, _read_table, read_vector_raw
+
     notes: list[str] = []
     if ds.kind == "vector":
         return read_vector_raw(ds, path), notes
@@ -143,6 +154,8 @@ def _raw_frame(ds: Dataset, path: Path) -> tuple[pd.DataFrame, list[str]]:
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    import geopandas as gpd
+
     options = dict(compression="zstd", compression_level=_ZSTD_LEVEL, index=False)
     if isinstance(frame, gpd.GeoDataFrame):
         frame.to_parquet(path, schema_version="1.0.0", **options)
@@ -198,6 +211,8 @@ def build_bundle(source_dir: Path | str, out_dir: Path | str = BUNDLE_DIR, *, id
     DataError
         A source file missing, invalid or not the pinned one.
     """
+    from .readers import read_dataset
+
     source_dir, out_dir = Path(source_dir), Path(out_dir)
     files: dict[str, dict] = {}
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -26,16 +26,17 @@ import shutil
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Any, Callable, Iterable
-
-import geopandas as gpd
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .config import Settings, default_year, settings as default_settings
 from .errors import DataError
 from .files import atomic_write
-from .geographies import Geographies, Progress, build_geographies
-from .readers import locate
+from .paths import locate
 from .registry import Region, get_dataset, get_region
+
+if TYPE_CHECKING:  # geopandas and the builders are imported where a table is read or built, so keys, stamps
+    # and cached_json stay light (the app's first page uses them before any data is loaded)
+    from .geographies import Geographies, Progress
 
 __all__ = ["CACHE_FORMAT", "CacheWarning", "code_stamp", "source_key", "load_geographies", "clear_cache", "lock_path",
            "sources_stamp", "cached_json", "is_cached"]
@@ -186,6 +187,10 @@ def _read(folder: Path) -> Geographies | None:
     meta_path = folder / "meta.json"
     if not meta_path.is_file():
         return None
+    import geopandas as gpd
+
+    from .geographies import Geographies
+
     try:
         meta = json.loads(meta_path.read_text())
         units = gpd.read_parquet(folder / "units.parquet")
@@ -271,6 +276,8 @@ def load_geographies(
                     return geo.with_year(year)
             if after_hash is not None:
                 after_hash()
+            from .geographies import build_geographies
+
             geo = build_geographies(reg, year=year, config=config, progress=progress)
             geo.key = key
             if source_key(reg, config) != key:

@@ -29,6 +29,7 @@ from .errors import (
 )
 from .files import TextEncodingError, decode_text
 from .geometry import polygonal
+from .paths import dataset_path, locate
 from .registry import Dataset
 
 __all__ = ["Loaded", "read_dataset", "load_dataset", "locate", "dataset_path", "validate_codes",
@@ -56,35 +57,6 @@ class Loaded:
     frame: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     source: str = ""
-
-
-def dataset_path(ds: Dataset, data_dir: Path) -> Path:
-    """Path of ``ds`` inside ``data_dir``."""
-    return Path(data_dir) / ds.path
-
-
-def locate(ds: Dataset, config: Settings | None = None) -> tuple[Path, str]:
-    """Where ``ds`` is read from under ``config``, and which source that is.
-
-    The data directory first (``FOOTPRINTS_DATA``, the mirror or the download
-    cache); when the file is not there, the embedded bundle if it holds the
-    dataset (:mod:`boundaries.bundle`).
-
-    Returns
-    -------
-    (Path, str)
-        The file and ``config.data_source`` or ``"bundle"``.  A missing file
-        is returned at its data-directory path (reading it then raises
-        :class:`~boundaries.errors.MissingDataError`).
-    """
-    config = config or default_settings()
-    path = dataset_path(ds, config.data_dir)
-    if path.is_file() or config.bundle_dir is None:
-        return path, config.data_source
-    from .bundle import bundled_file
-
-    inside = bundled_file(ds.id, config.bundle_dir)
-    return (inside, "bundle") if inside is not None else (path, config.data_source)
 
 
 def load_dataset(ds: Dataset, config: Settings | None = None) -> Loaded:

@@ -19,15 +19,19 @@ import difflib
 import hashlib
 import re
 from dataclasses import replace
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .cache import _read, _write, load_geographies
 from .config import DEFAULT_GEOGRAPHY, GEOGRAPHIES, Settings, default_year, settings as default_settings
 from .errors import DataError, MissingDataError
-from .geographies import LEVEL_LAYERS, Geographies, Progress, dissolve_units
-from .readers import locate
+from .paths import locate
 from .registry import get_dataset, get_region
+
+if TYPE_CHECKING:  # numpy and the tables are imported where a region is matched or cut out, so base_region and
+    # check_geography stay light (the app's first page keys its cached files with them)
+    import numpy as np
+
+    from .geographies import Geographies, Progress
 
 __all__ = ["RegionError", "base_region", "load_region", "region_choices", "check_geography", "fetch_command"]
 
@@ -80,6 +84,8 @@ def _norm(name: str) -> str:
 
 def _match(geo: Geographies, spec: str) -> tuple[str, str, np.ndarray]:
     """(column, code, unit mask) for a region spec."""
+    import numpy as np
+
     units = geo.units
     want, want_n = spec.strip().upper(), _norm(spec)
     for code_col, name_col in _REGION_COLUMNS:
@@ -172,6 +178,8 @@ def _subset(base: Geographies, spec: str, config: Settings) -> Geographies:
     cached = _read(folder)
     if cached is not None:
         return cached
+    from .geographies import LEVEL_LAYERS, Geographies, dissolve_units
+
     units = base.units[mask].reset_index(drop=True)
     layers = {n: dissolve_units(units, n) for n in LEVEL_LAYERS if n in units}
     published = {}

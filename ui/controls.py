@@ -6,13 +6,15 @@ kept apart from the tables and maps, which only show results.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import streamlit as st
 
 from boundaries.errors import FootprintsError
-from spatial import Scenario
 from spatial.thresholds import ALL_LEVELS
+
+if TYPE_CHECKING:
+    from spatial import Scenario
 
 __all__ = ["run_with_progress", "level_options", "region_options", "region_picker"]
 

@@ -1,21 +1,19 @@
-"""Start the app as ``make run`` does: ``streamlit run app.py``, with the app's modules imported meanwhile.
+"""Start the app as ``make run`` does: ``streamlit run app.py``, with the engine made ready once the first page is drawn.
 
-On a cold start the browser spends about 0.7 s loading Streamlit's frontend
-before the app script first runs, and the script then spends about 0.5 s
-importing pandas, geopandas, scipy and the engine.  This launcher imports those
-modules on a daemon thread while the server starts and the browser loads, so
-the two overlap; the script then finds them in ``sys.modules``.  The thread
-also does Streamlit's own first-use work that the first script run would
-otherwise pay (about 0.2-0.3 s): the emoji table behind ``page_icon`` (a regex
-of every emoji, compiled on import) and the one-time "is this a REPL?" check
-that the first element makes (``inspect.stack()``, which reads the source of
-every frame).  Last, it loads the default engine (London, 2018) when its
-processed cache is complete, for the script to take (:mod:`ui.engine_preload`);
-any other choice, and a first build with its progress bar, are still loaded by
-the script.  The thread gives way to a script run that does not need the engine
-(the home page, drawn from its cached files): see :mod:`ui.engine_preload`.
-Every connection the server accepts sends without delay
-(:func:`send_without_delay`).  Arguments are passed on to ``streamlit run app.py``::
+A cold start's first page (the home page, drawn from its cached map and counts)
+imports none of the engine's modules.  Everything else a page needs -- pandas,
+geopandas, scipy, the engine's modules and the default engine (London, 2018,
+when its processed cache is complete) -- is imported and loaded on a daemon
+thread once that first page is drawn, while the planner reads it, so the next
+page finds it done (:mod:`ui.engine_preload` says when the thread starts, how
+it gives way to script runs, and how a page that asks meanwhile waits for it
+rather than loading a second copy).  When the first page is one that needs the
+engine (a link to Sketch), its script loads it, with its progress bar, as with
+plain ``streamlit run app.py``.  The thread also does the one-time "is this a
+REPL?" check that Streamlit's first element makes (``inspect.stack()``, which
+reads the source of every frame).  Every connection the server accepts sends
+without delay (:func:`send_without_delay`).  Arguments are passed on to
+``streamlit run app.py``::
 
     python -m ui.serve --server.headless true --server.port 8501
 """
@@ -31,17 +29,15 @@ __all__ = ["APP", "PRELOAD", "main", "send_without_delay", "no_delay"]
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 
-#: The engine's heavy imports, heaviest first, then the rest of what the first script run imports (a
-#: missing one is left to the script).  No Streamlit page modules (``ui.*``): their Streamlit objects are
-#: made by the script run itself (``declare_component`` registers the click map only inside a script run,
-#: so ``ui.components.clickmap`` imported here would be served by nobody).  :mod:`ui.engine_preload`, which
-#: makes no element and imports only Streamlit, is imported first: between two of these imports the thread
-#: waits while a script run that needs none of them is in progress (:func:`ui.engine_preload.wait_turn`).
-PRELOAD = ("geopandas", "scipy.sparse", "boundaries", "spatial", "pyarrow.parquet", "pyarrow.dataset",
-           "pyarrow.pandas_compat", "spatial.overlaps", "spatial.careflows", "scipy.sparse.csgraph",
-           "streamlit.emojis", "streamlit.material_icon_names", "boundaries.status", "spatial.editing",
-           "spatial.careflows.cache", "layers.assets", "layers.geometry", "layers.style", "layers.text",
-           "layers.topology")
+#: What a page with the engine imports, one package at a time (so the thread gives way to a script run
+#: between two of them: :func:`ui.engine_preload.wait_turn`), heaviest first.  No Streamlit page modules
+#: (``ui.*``): their Streamlit objects are made by the script run itself (``declare_component`` registers the
+#: click map only inside a script run, so ``ui.components.clickmap`` imported here would be served by nobody).
+PRELOAD = ("numpy", "pandas", "pyarrow", "shapely", "pyproj", "pyogrio", "geopandas", "scipy.sparse",
+           "boundaries.geographies", "boundaries.cache", "boundaries.regions", "spatial.api", "pyarrow.parquet",
+           "pyarrow.dataset", "pyarrow.pandas_compat", "spatial.overlaps", "spatial.careflows",
+           "scipy.sparse.csgraph", "boundaries.status", "spatial.editing", "spatial.careflows.cache",
+           "layers.assets", "layers.geometry", "layers.style", "layers.text", "layers.topology")
 
 
 def no_delay(transport) -> bool:
@@ -109,30 +105,36 @@ def _streamlit_first_use() -> None:
 
 
 def _preload() -> None:
+    """Import the engine's modules and load the default engine, once the first page is drawn (see
+    :mod:`ui.engine_preload`): the slot is reserved first, so a page that asks meanwhile waits for it."""
     import time
 
     from streamlit.runtime import Runtime
 
     deadline = time.monotonic() + 30
-    while not Runtime.exists() and time.monotonic() < deadline:  # let the server start first (one GIL)
+    while not Runtime.exists() and time.monotonic() < deadline:  # the runtime holds the cache that shares the slots
         time.sleep(0.02)
     from ui import engine_preload  # streamlit and the standard library only
 
-    for name in PRELOAD:
-        engine_preload.wait_turn()  # between two imports: give way to a script run that needs none of this
-        try:
+    engine_preload.wait_first_page()
+    future = None
+    try:
+        future = engine_preload.reserve()  # None: not cached, or a script has loaded the engine itself
+        for name in PRELOAD:
+            engine_preload.wait_turn()  # between two imports: give way to a script run that needs none of this
             importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - the script imports it again and reports the error there
-            return
-    try:
-        _streamlit_first_use()
-    except Exception:  # noqa: BLE001 - a Streamlit without it: the first element does it, as before
+        try:
+            _streamlit_first_use()
+        except Exception:  # noqa: BLE001 - a Streamlit without it: the first element does it, as before
+            pass
+        if future is not None:
+            engine_preload.wait_turn()
+            engine_preload.fill(future)
+    except Exception:  # noqa: BLE001 - the script imports it again and reports the error there
         pass
-    try:
-        engine_preload.wait_turn()
-        engine_preload.start()  # the default engine, when its processed cache is complete (the script takes it)
-    except Exception:  # noqa: BLE001 - nothing preloaded: the script loads the engine and reports any error
-        pass
+    finally:
+        if future is not None and not future.done():  # stopped early: the script loads the engine itself
+            future.set_result(None)
 
 
 def main(argv: list[str] | None = None) -> int:

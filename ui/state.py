@@ -10,13 +10,17 @@ people editing at once never see each other's edits.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from boundaries.config import Settings, settings
 from boundaries.errors import FootprintsError
-from spatial import Engine, Scenario
-from spatial.editing import History
+
+if TYPE_CHECKING:  # the engine's modules are imported where an engine or a scenario is made, so the home
+    # page of a cold start (drawn from its cached files) runs without them
+    from spatial import Engine, Scenario
+    from spatial.editing import History
 
 __all__ = ["get_engine", "engine_or_stop", "get_state", "AppState", "commit", "show_error", "current_choice",
            "REGION_KEY", "GEOGRAPHY_KEY", "app_settings", "checking_engine", "load_into_session"]
@@ -33,6 +37,7 @@ def _load_engine(region: str, geography: str = "2018") -> Engine:
     import warnings
 
     from boundaries.cache import CacheWarning
+    from spatial import Engine
     from ui.engine_preload import preloaded
 
     bar = st.progress(0.0, text="Loading boundaries and population…")
@@ -80,6 +85,12 @@ def get_engine(region: str | None = None, geography: str | None = None) -> Engin
     return _load_engine(region or r, str(geography or g))
 
 
+def _history() -> History:
+    from spatial.editing import History
+
+    return History()
+
+
 @dataclass
 class AppState:
     """What one browser session is editing.
@@ -104,7 +115,7 @@ class AppState:
         The notice and the page that showed it first (:func:`page_notice`).
     """
 
-    history: History = field(default_factory=History)
+    history: History = field(default_factory=lambda: _history())
     editing: str | None = None
     level: str = "multi_borough"
     brush: str = "borough"
@@ -121,6 +132,7 @@ class AppState:
 
 def _blank(region: str, geography: str) -> Scenario:
     from boundaries.config import default_year
+    from spatial import Scenario
 
     return Scenario("Untitled scenario", geography=geography, region=region, year=default_year(geography))
 

@@ -1,4 +1,9 @@
-"""``make run`` loads the default engine on its preload thread; the script takes that engine (issue 16, cold start)."""
+"""``make run`` loads the default engine on its preload thread once the first page is drawn; the script takes it.
+
+Issue 16, cold start: the home page runs without the engine's modules, the
+preload waits for the first page, and a page that asks for the engine meanwhile
+waits for the preload's load instead of making a second one.
+"""
 
 from __future__ import annotations
 
@@ -20,10 +25,10 @@ APP = Path(__file__).resolve().parents[2] / "app.py"
 @pytest.fixture(autouse=True)
 def empty_slots():
     engine_preload._slots().clear()
-    engine_preload._turns().wanted = False  # as in a new server process
+    engine_preload._turns.clear()  # as in a new server process: no script run yet, none asked
     yield
     engine_preload._slots().clear()
-    engine_preload._turns().wanted = False
+    engine_preload._turns.clear()
 
 
 def test_the_preloaded_engine_is_the_default_dataset_and_is_taken_once(engine):
@@ -35,7 +40,9 @@ def test_the_preloaded_engine_is_the_default_dataset_and_is_taken_once(engine):
     assert list(got.geo.units["code"]) == list(engine.geo.units["code"])
     assert int(got.index.population.sum()) == int(engine.geo.units["population"].sum())
     assert preloaded("london", "2018") is None  # taken: the script's cache owns it now
-    assert preloaded("england", "2024") is None  # never preloaded
+    assert start() is False  # and the preload never loads it again
+    assert preloaded("england", "2024") is None  # never preloaded: the script loads it...
+    assert engine_preload.reserve("england", "2024") is None  # ...and the preload leaves it alone
 
 
 def test_nothing_is_preloaded_without_a_complete_processed_cache(tmp_path, monkeypatch, data_dir):
@@ -62,7 +69,7 @@ def test_a_page_that_needs_the_engine_takes_the_preloaded_one(engine):
     at = AppTest.from_file(str(APP), default_timeout=180)
     at.switch_page("ui/pages/sketch.py").run()
     assert not at.exception, at.exception
-    assert engine_preload._slots() == {}  # taken by the script's engine loader
+    assert engine_preload._slots() == {("london", "2018"): None}  # taken by the script's engine loader
     state._load_engine.clear()
 
 
@@ -116,3 +123,70 @@ def test_the_preload_waits_while_a_script_runs_until_one_asks_for_the_engine():
 def test_the_preload_wait_is_bounded():
     with engine_preload.script_running():
         assert 0.2 <= engine_preload.wait_turn(max_wait=0.2) < 2
+
+
+def test_a_page_that_asks_while_the_preload_works_waits_for_it(engine):
+    """The slot is reserved before the imports: a script asking meanwhile takes the preload's engine."""
+    import threading
+    import time
+
+    future = engine_preload.reserve()
+    assert future is not None and engine_preload.reserve() is None  # one load per choice
+    got = []
+    t = threading.Thread(target=lambda: got.append(preloaded("london", "2018")))
+    t.start()
+    time.sleep(0.2)
+    assert t.is_alive()  # waiting for the preload, not loading a second copy
+    engine_preload.fill(future)
+    t.join(60)
+    assert isinstance(got[0], Engine) and got[0].index.n == engine.index.n
+
+
+def test_the_preload_starts_after_the_first_page_or_when_nobody_comes():
+    import threading
+    import time
+
+    t0 = time.monotonic()  # nobody opens the app: it starts after `idle` seconds
+    assert 0.3 <= engine_preload.wait_first_page(idle=0.3, pause=0, max_wait=10) < 2
+    assert time.monotonic() - t0 >= 0.3
+
+    engine_preload._turns.clear()
+    waited = []
+    with engine_preload.script_running():  # the first page is still running when `idle` passes: it waits on
+        t = threading.Thread(target=lambda: waited.append(engine_preload.wait_first_page(idle=0.1, pause=0.2)))
+        t.start()
+        time.sleep(0.4)
+        assert t.is_alive()
+    t.join(5)
+    assert not t.is_alive() and 0.6 <= waited[0] < 5  # the run ended (0.4 s), then the pause (0.2 s)
+
+    assert engine_preload.wait_first_page(idle=10, pause=0.1) < 1  # a run has ended: only the pause is left
+    engine_preload._turns.clear()
+    with engine_preload.script_running():
+        assert 0.3 <= engine_preload.wait_first_page(idle=0, pause=0, max_wait=0.3) < 2  # bounded
+
+
+def test_a_cold_start_home_page_imports_none_of_the_engine(engine, tmp_path):
+    """The first page, drawn from its kept files, imports no pandas, geopandas, scipy or engine module.
+
+    Run in a fresh interpreter, as a server process's first script run; the kept
+    files are written first by a run in this process (same settings).
+    """
+    import json
+    import subprocess
+    import sys
+
+    first = AppTest.from_file(str(APP), default_timeout=180).run()
+    assert not first.exception, first.exception
+    heavy = ["pandas", "geopandas", "shapely", "scipy", "pyogrio", "pyarrow", "numpy", "spatial.api",
+             "boundaries.geographies", "streamlit.emojis"]
+    code = (f"import json, sys; from streamlit.testing.v1 import AppTest; at = AppTest.from_file({str(APP)!r}, "
+            "default_timeout=180).run(); "
+            f"print(json.dumps([[str(e.value) for e in at.exception], [t.value for t in at.title], "
+            f"[m for m in {heavy!r} if m in sys.modules]]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                         cwd=APP.parent, env={**__import__("os").environ, "PYTHONPATH": str(APP.parent)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    errors, titles, imported = json.loads(out.stdout.strip().splitlines()[-1])
+    assert errors == [] and titles == ["Footprints"], (errors, titles)
+    assert imported == [], f"the first page imported {imported}"
