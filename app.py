@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-# Material icons, not emoji: an emoji is checked against Streamlit's table of every emoji, built on first use
-# (about 0.1 s of a cold start's first script run).
-st.set_page_config(page_title="Footprints", page_icon=":material/map:", layout="wide")
+# The tab's icon is an emoji: Streamlit draws it in the page (a Material icon there is fetched from
+# fonts.gstatic.com, and an image file imports numpy and PIL); the pages' icons are Material icons, drawn
+# from the font Streamlit serves.
+st.set_page_config(page_title="Footprints", page_icon="🗺️", layout="wide")
 
 from ui.engine_preload import script_running  # noqa: E402  (set_page_config must run first)
 

@@ -83,13 +83,32 @@ def returning_browser(browser):
     return context, free_port(), blocked
 
 
+def start_plain(port: int, log_path: Path | None = None):
+    """The naive way of serving the app: plain ``streamlit run app.py`` (no launcher) on ``127.0.0.1:port``."""
+    import os
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    cmd = [sys.executable, "-m", "streamlit", "run", str(root / "app.py"), "--server.headless", "true",
+           "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+           "--server.fileWatcherType", "none", "--server.runOnSave", "false"]
+    log = open(log_path, "ab") if log_path else subprocess.DEVNULL
+    try:
+        return subprocess.Popen(cmd, cwd=root, stdout=log, stderr=subprocess.STDOUT,
+                                env={**os.environ, "PYTHONPATH": str(root)}, start_new_session=True)
+    finally:
+        if log is not subprocess.DEVNULL:
+            log.close()
+
+
 @contextmanager
-def fresh_app(browser, log_path: Path, returning: tuple | None = None) -> Iterator[FreshApp]:
+def fresh_app(browser, log_path: Path, returning: tuple | None = None, *, plain: bool = False) -> Iterator[FreshApp]:
     """Start the app as ``make run`` does and open a page; the server (and a new context) are closed on exit.
 
     ``returning`` is :func:`returning_browser`'s ``(context, port, blocked)``: the
     page opens in that context, on that port, with what it cached before;
-    without it, in a new context with an empty cache.
+    without it, in a new context with an empty cache.  ``plain``: started as
+    plain ``streamlit run app.py`` instead (:func:`start_plain`, the naive way).
     """
     from tests.browser_helpers import block_non_local, free_port, start_server, stop_server, wait_healthy
 
@@ -103,7 +122,7 @@ def fresh_app(browser, log_path: Path, returning: tuple | None = None) -> Iterat
     page = context.new_page()
     base = f"http://127.0.0.1:{port}"
     t0 = time.perf_counter()
-    proc = start_server(port, log_path=log_path)
+    proc = start_plain(port, log_path) if plain else start_server(port, log_path=log_path)
     try:
         healthy = wait_healthy(base, proc, timeout=120)
         yield FreshApp(page, base, t0, healthy, blocked)

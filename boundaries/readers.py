@@ -15,7 +15,6 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 
 from .config import DATA_HELP, Settings, settings as default_settings
@@ -131,6 +130,8 @@ def validated(ds: Dataset, path: Path, frame: pd.DataFrame, notes: list[str], so
 
 def read_vector_raw(ds: Dataset, path: Path) -> gpd.GeoDataFrame:
     """The layer as stored (no CRS check, no repair)."""
+    import pyogrio  # here, not on import: loading the processed cache reads no source file
+
     try:
         return pyogrio.read_dataframe(path, layer=ds.layer, use_arrow=True)
     except Exception as exc:  # pyogrio raises several error types for bad files
@@ -210,6 +211,8 @@ def repair_geometries(gdf: gpd.GeoDataFrame, codes: pd.Series, ds: Dataset, path
 
 def _read_table(ds: Dataset, path: Path) -> pd.DataFrame:
     """Attribute table of a dBase (or any OGR) file, without geometry."""
+    import pyogrio
+
     try:
         frame = pyogrio.read_dataframe(path, layer=ds.layer, read_geometry=False)
     except Exception as exc:  # pyogrio raises several error types for bad files

@@ -179,7 +179,7 @@ def test_a_cold_start_home_page_imports_none_of_the_engine(engine, tmp_path):
     first = AppTest.from_file(str(APP), default_timeout=180).run()
     assert not first.exception, first.exception
     heavy = ["pandas", "geopandas", "shapely", "scipy", "pyogrio", "pyarrow", "numpy", "spatial.api",
-             "boundaries.geographies", "streamlit.emojis"]
+             "boundaries.geographies"]
     code = (f"import json, sys; from streamlit.testing.v1 import AppTest; at = AppTest.from_file({str(APP)!r}, "
             "default_timeout=180).run(); "
             f"print(json.dumps([[str(e.value) for e in at.exception], [t.value for t in at.title], "
