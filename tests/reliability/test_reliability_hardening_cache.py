@@ -173,12 +173,10 @@ def test_unusable_cache_folder_runs_uncached_with_a_warning(tmp_path, data_dir, 
     if kind == "full_disk":
         import errno
 
-        from boundaries import cache as cache_mod
-
         def full(*a, **k):
             raise OSError(errno.ENOSPC, "No space left on device")
 
-        monkeypatch.setattr(cache_mod.gpd.GeoDataFrame, "to_parquet", full)
+        monkeypatch.setattr(gpd.GeoDataFrame, "to_parquet", full)  # what boundaries.cache writes with
     with pytest.warns(CacheWarning, match=r"processed cache .*Fix: "):
         geo = load_geographies(config=config)
     assert len(geo.units) == 4835
