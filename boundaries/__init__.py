@@ -22,10 +22,14 @@ _LAZY = {
     "geographies": ["LEVEL_LAYERS", "Geographies", "build_geographies", "dissolve_units"],
     "registry": ["REGIONS", "REGISTRY", "Dataset", "Region", "get_dataset", "get_region"],
 }
-__getattr__, __dir__, _ = _lazy.attach(__name__, submod_attrs=_LAZY)
+__getattr__, _, _ = _lazy.attach(__name__, submod_attrs=_LAZY)
 
 __all__ = [
     "load_geographies", "clear_cache", "build_geographies", "dissolve_units", "Geographies",
     "LEVEL_LAYERS", "Settings", "settings", "DEFAULT_YEAR", "REGISTRY", "REGIONS", "Dataset",
     "Region", "get_dataset", "get_region", *_errors,
 ]
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -17,7 +17,7 @@ _LAZY = {
     "index": ["UnitIndex"],
     "thresholds": ["LEVELS", "SOURCES", "Thresholds"],
 }
-__getattr__, __dir__, _ = _lazy.attach(__name__, submod_attrs=_LAZY)
+__getattr__, _, _ = _lazy.attach(__name__, submod_attrs=_LAZY)
 
 __all__ = [
     "Engine", "Footprint", "Scenario", "Thresholds", "SOURCES", "LEVELS", "UnitIndex", "CheckResult",
@@ -25,3 +25,7 @@ __all__ = [
     "ScenarioError", "ScenarioFormatError", "UnknownCodeError", "FootprintError", "ThresholdError",
     "AssignmentError",
 ]
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

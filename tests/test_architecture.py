@@ -89,3 +89,24 @@ def test_one_dissolve():
     found = sorted(str(p.relative_to(ROOT)) for pkg in ("boundaries", "spatial", "layers", "ui")
                    for p in _modules(pkg) if "coverage_union_all(" in p.read_text(encoding="utf-8"))
     assert found == ["boundaries/geometry.py"]
+
+
+@pytest.mark.parametrize("package", ["boundaries", "spatial"])
+def test_the_packages_public_names_resolve_on_first_use_and_import_no_tables(package):
+    """``boundaries`` and ``spatial`` resolve their names lazily: importing one imports no pandas or geopandas,
+    and every name of ``__all__`` still resolves (a fresh interpreter, so nothing else has imported them)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = (f"import json, sys, {package} as p; light = [m for m in ('pandas', 'geopandas', 'numpy', 'scipy') "
+            "if m in sys.modules]; missing = [n for n in p.__all__ if getattr(p, n, None) is None]; "
+            "print(json.dumps([light, missing, sorted(dir(p)) == sorted(p.__all__)]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    light, missing, listed = json.loads(out.stdout.strip().splitlines()[-1])
+    assert light == [], f"importing {package} imported {light}"
+    assert missing == [], f"{package}.__all__ names that do not resolve: {missing}"
+    assert listed
