@@ -24,8 +24,9 @@ import importlib
 import sys
 import threading
 from pathlib import Path
+from typing import Callable
 
-__all__ = ["APP", "PRELOAD", "main", "send_without_delay", "no_delay"]
+__all__ = ["APP", "PRELOAD", "main", "send_without_delay", "no_delay", "defer_component_scan"]
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 
@@ -93,6 +94,37 @@ def send_without_delay() -> bool:
     return True
 
 
+def defer_component_scan() -> Callable[[], None] | None:
+    """Take Streamlit's scan for installed Custom Components v2 off the server's start; the deferred scan.
+
+    Streamlit 1.67's runtime, as it starts, reads the metadata of every
+    installed distribution looking for v2 component packages (0.13 s for this
+    venv's 96, finding none), before the server answers.  Footprints uses no v2
+    component (its map is a v1 component declared from its own folder), so the
+    launcher makes the start record the call instead, and the preload thread
+    runs it once the first page is drawn: a v2 component package installed
+    later is still registered, only later.  ``None`` when this Streamlit has no
+    such scan.
+    """
+    try:
+        from streamlit.components.v2.component_manager import BidiComponentManager
+    except ImportError:
+        return None
+    scan = BidiComponentManager.discover_and_register_components
+    calls: list[tuple[object, dict]] = []
+
+    def record(self, **kwargs) -> None:
+        calls.append((self, kwargs))
+
+    def run_deferred() -> None:
+        while calls:
+            manager, kwargs = calls.pop()
+            scan(manager, **kwargs)
+
+    BidiComponentManager.discover_and_register_components = record  # type: ignore[method-assign]
+    return run_deferred
+
+
 def _streamlit_first_use() -> None:
     """Streamlit's one-time check before the first element (is this a REPL?), done here, off the script.
 
@@ -104,9 +136,14 @@ def _streamlit_first_use() -> None:
     delta_generator._maybe_print_use_warning()
 
 
-def _preload() -> None:
+def _preload(deferred: Callable[[], None] | None = None) -> None:
     """Import the engine's modules and load the default engine, once the first page is drawn (see
-    :mod:`ui.engine_preload`): the slot is reserved first, so a page that asks meanwhile waits for it."""
+    :mod:`ui.engine_preload`): the slot is reserved first, so a page that asks meanwhile waits for it.
+
+    Before that wait, as soon as the runtime exists, Streamlit's one-time "is this a REPL?" check is
+    done here, on a shallow stack (on the first script run it reads the source of every frame of a
+    deep one); after it, the ``deferred`` work (:func:`defer_component_scan`).
+    """
     import time
 
     from streamlit.runtime import Runtime
@@ -116,17 +153,22 @@ def _preload() -> None:
         time.sleep(0.02)
     from ui import engine_preload  # streamlit and the standard library only
 
+    try:
+        _streamlit_first_use()
+    except Exception:  # noqa: BLE001 - a Streamlit without it: the first element does it, as before
+        pass
     engine_preload.wait_first_page()
+    if deferred is not None:
+        try:
+            deferred()
+        except Exception:  # noqa: BLE001 - as at Streamlit's start: a broken component package is logged there
+            pass
     future = None
     try:
         future = engine_preload.reserve()  # None: not cached, or a script has loaded the engine itself
         for name in PRELOAD:
             engine_preload.wait_turn()  # between two imports: give way to a script run that needs none of this
             importlib.import_module(name)
-        try:
-            _streamlit_first_use()
-        except Exception:  # noqa: BLE001 - a Streamlit without it: the first element does it, as before
-            pass
         if future is not None:
             engine_preload.wait_turn()
             engine_preload.fill(future)
@@ -143,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     if root not in sys.path:
         sys.path.insert(0, root)
     send_without_delay()
-    threading.Thread(target=_preload, daemon=True, name="footprints-preload").start()
+    deferred = defer_component_scan()
+    threading.Thread(target=_preload, args=(deferred,), daemon=True, name="footprints-preload").start()
     from streamlit.web import cli
 
     args = list(sys.argv[1:] if argv is None else argv)

@@ -109,3 +109,30 @@ def test_a_unix_socket_is_left_alone():
     finally:
         a.close()
         b.close()
+
+
+def test_the_component_scan_waits_for_the_preload_and_still_runs(monkeypatch):
+    """Streamlit's start-up scan of every installed package for v2 components is recorded, then run later."""
+    from streamlit.components.v2 import component_manager, manifest_scanner
+
+    monkeypatch.setattr(component_manager.BidiComponentManager, "discover_and_register_components",
+                        component_manager.BidiComponentManager.discover_and_register_components)  # restored after
+    scans = []
+    monkeypatch.setattr(manifest_scanner, "scan_component_manifests", lambda *a, **k: scans.append(1) or [])
+    deferred = serve.defer_component_scan()
+    assert deferred is not None
+    manager = component_manager.BidiComponentManager()
+    manager.discover_and_register_components(start_file_watching=False)  # what the runtime calls as it starts
+    assert scans == []  # not on the server's start
+    deferred()  # the preload thread, once the first page is drawn
+    assert scans == [1]
+    deferred()
+    assert scans == [1]  # once
+
+
+def test_nothing_of_this_app_needs_the_start_up_component_scan():
+    """The scan finds no v2 component package in this environment (so deferring it changes no first page)."""
+    from streamlit.components.v2.manifest_scanner import scan_component_manifests
+
+    found = [str(root) for _, root in scan_component_manifests()]
+    assert found == [], f"v2 component packages installed: {found}; a first page may need them at once"
