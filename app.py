@@ -47,8 +47,8 @@ def main() -> None:
     # A share link (?scenario=<id>&version=<n>) opens the read-only board view, without the page menu;
     # its "Make a copy" switches to the Scenarios page with an editable copy.
     if "scenario" in st.query_params:
-        page = st.navigation([st.Page("ui/pages/shared.py", title="Shared scenario", icon=":material/link:", default=True),
-                              *pages(False)], position="hidden")
+        shared = st.Page("ui/pages/shared.py", title="Shared scenario", icon=":material/link:", default=True)
+        page = st.navigation([shared, *pages(False)], position="hidden")
     else:
         page = st.navigation(pages())
     if page.title != HOME_TITLE:

@@ -114,7 +114,7 @@ def wait_turn(max_wait: float = MAX_WAIT_S) -> float:
 
 def wait_first_page(idle: float = IDLE_START_S, pause: float = FIRST_PAGE_PAUSE_S,
                     max_wait: float = FIRST_PAGE_MAX_WAIT_S) -> float:
-    """Wait until the first script run has ended, then ``pause`` s; or ``idle`` s with no script run; the seconds waited.
+    """Wait for the first script run to end, then ``pause`` s (or ``idle`` s with no run); the seconds waited.
 
     Called once by the preload thread (:mod:`ui.serve`) before it starts.  A
     script run in progress when ``idle`` passes is waited for; the whole wait

@@ -1,4 +1,4 @@
-"""Start the app as ``make run`` does: ``streamlit run app.py``, with the engine made ready once the first page is drawn.
+"""Start the app as ``make run`` does: ``streamlit run app.py``, the engine made ready after the first page.
 
 A cold start's first page (the home page, drawn from its cached map and counts)
 imports none of the engine's modules.  Everything else a page needs -- pandas,

@@ -115,7 +115,7 @@ class AppState:
         The notice and the page that showed it first (:func:`page_notice`).
     """
 
-    history: History = field(default_factory=lambda: _history())
+    history: History = field(default_factory=_history)
     editing: str | None = None
     level: str = "multi_borough"
     brush: str = "borough"
