@@ -1,6 +1,6 @@
 """The default engine, loaded by ``make run``'s preload thread once the first page is drawn.
 
-:mod:`ui.serve` runs :func:`run_preload` on a thread beside the server: it
+``make run``'s launcher (:mod:`ui.serve`) runs a thread beside the server: it
 imports the engine's modules and loads the default engine (London, 2018; about
 0.2 s from the processed cache) for the next page that needs one.  The
 script's engine loader (``ui.state._load_engine``) takes it with

@@ -34,7 +34,8 @@ APP = Path(__file__).resolve().parent.parent / "app.py"
 #: between two of them: :func:`ui.engine_preload.wait_turn`), heaviest first.  No Streamlit page modules
 #: (``ui.*``): their Streamlit objects are made by the script run itself (``declare_component`` registers the
 #: click map only inside a script run, so ``ui.components.clickmap`` imported here would be served by nobody).
-PRELOAD = ("numpy", "pandas", "pyarrow", "shapely", "pyproj", "pyogrio", "geopandas", "scipy.sparse",
+#: Not pyogrio: only reading a source file needs it, and a page reads the processed cache.
+PRELOAD = ("numpy", "pandas", "pyarrow", "shapely", "pyproj", "geopandas", "scipy.sparse",
            "boundaries.geographies", "boundaries.cache", "boundaries.regions", "spatial.api", "pyarrow.parquet",
            "pyarrow.dataset", "pyarrow.pandas_compat", "spatial.overlaps", "spatial.careflows",
            "scipy.sparse.csgraph", "boundaries.status", "spatial.editing", "spatial.careflows.cache",
