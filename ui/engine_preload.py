@@ -45,8 +45,8 @@ import streamlit as st
 if TYPE_CHECKING:  # the engine's modules are what the preload imports: not on import of this module
     from spatial import Engine
 
-__all__ = ["DEFAULT_CHOICE", "MAX_WAIT_S", "FIRST_PAGE_PAUSE_S", "IDLE_START_S", "reserve", "fill", "start",
-           "preloaded", "script_running", "wait_turn", "wait_first_page"]
+__all__ = ["DEFAULT_CHOICE", "MAX_WAIT_S", "FIRST_PAGE_PAUSE_S", "IDLE_START_S", "reserve", "fill", "preloaded",
+           "script_running", "wait_turn", "wait_first_page"]
 
 #: ``(region, geography)`` of a new session (:func:`ui.state.current_choice` with nothing picked).
 DEFAULT_CHOICE = ("london", "2018")
@@ -160,19 +160,6 @@ def fill(future: Future, region: str = DEFAULT_CHOICE[0], geography: str = DEFAU
         future.set_result(Engine.load(str(region), geography=str(geography)))
     except BaseException as exc:  # noqa: BLE001 - the script raises it where it loads the engine
         future.set_exception(exc)
-
-
-def start(region: str = DEFAULT_CHOICE[0], geography: str = DEFAULT_CHOICE[1]) -> bool:
-    """Reserve and load the engine of ``region`` x ``geography`` here, for the script to take; whether it was loaded.
-
-    Nothing is loaded when the dataset's processed cache is not complete, or
-    when its slot is taken (:func:`reserve`).
-    """
-    future = reserve(region, geography)
-    if future is None:
-        return False
-    fill(future, region, geography)
-    return True
 
 
 def preloaded(region: str, geography: str) -> "Engine | None":

@@ -17,9 +17,18 @@ from boundaries import settings
 from boundaries.cache import is_cached
 from spatial import Engine
 from ui import engine_preload, state
-from ui.engine_preload import preloaded, start
+from ui.engine_preload import fill, preloaded, reserve
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
+
+
+def start() -> bool:
+    """As the preload thread does (ui.serve): reserve the default engine's slot, then load it; whether it did."""
+    future = reserve()
+    if future is None:
+        return False
+    fill(future)
+    return True
 
 
 @pytest.fixture(autouse=True)
@@ -166,13 +175,14 @@ def test_the_preload_starts_after_the_first_page_or_when_nobody_comes():
         assert 0.3 <= engine_preload.wait_first_page(idle=0, pause=0, max_wait=0.3) < 2  # bounded
 
 
-def test_a_cold_start_home_page_imports_none_of_the_engine(engine, tmp_path):
+def test_a_cold_start_home_page_imports_none_of_the_engine(engine):
     """The first page, drawn from its kept files, imports no pandas, geopandas, scipy or engine module.
 
     Run in a fresh interpreter, as a server process's first script run; the kept
     files are written first by a run in this process (same settings).
     """
     import json
+    import os
     import subprocess
     import sys
 
@@ -185,7 +195,7 @@ def test_a_cold_start_home_page_imports_none_of_the_engine(engine, tmp_path):
             f"print(json.dumps([[str(e.value) for e in at.exception], [t.value for t in at.title], "
             f"[m for m in {heavy!r} if m in sys.modules]]))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
-                         cwd=APP.parent, env={**__import__("os").environ, "PYTHONPATH": str(APP.parent)})
+                         cwd=APP.parent, env={**os.environ, "PYTHONPATH": str(APP.parent)})
     assert out.returncode == 0, out.stderr[-2000:]
     errors, titles, imported = json.loads(out.stdout.strip().splitlines()[-1])
     assert errors == [] and titles == ["Footprints"], (errors, titles)
