@@ -17,13 +17,17 @@ from ui.engine_preload import script_running  # noqa: E402  (set_page_config mus
 
 #: The home page's title (it draws from its cached files and loads the engine only without them).
 HOME_TITLE = "Data and boundaries"
+SKETCH_TITLE = "Sketch"
+#: Pages that load the engine themselves: the home page (only when its kept files are missing) and Sketch
+#: (a new session's map first, from its kept record: ui/sketch_start.py).
+LOADS_ITS_ENGINE = (HOME_TITLE, SKETCH_TITLE)
 
 
 def pages(home_default: bool = True) -> list:
     """The app's pages (the home page is the default unless a share link is open)."""
     return [
         st.Page("ui/pages/home.py", title=HOME_TITLE, icon=":material/map:", default=home_default),
-        st.Page("ui/pages/sketch.py", title="Sketch", icon=":material/draw:"),
+        st.Page("ui/pages/sketch.py", title=SKETCH_TITLE, icon=":material/draw:"),
         st.Page("ui/pages/check.py", title="Check", icon=":material/fact_check:"),
         st.Page("ui/pages/overlaps.py", title="Overlaps", icon=":material/join:"),
         st.Page("ui/pages/proposals.py", title="Proposals", icon=":material/explore:"),
@@ -52,12 +56,13 @@ def main() -> None:
     else:
         page = st.navigation(pages())
     if page.title != HOME_TITLE:
-        # The home page loads the engine itself, and only when its cached map and counts are missing,
-        # so a cold start's first page does not wait for the data (ui/pages/home.py).
-        engine_or_stop()  # first load shows a progress bar; later reruns are instant
         from ui.components.clickmap import prepare_clickmap
 
         prepare_clickmap()  # Leaflet for the Sketch map, copied once from the installed package (offline)
+    if page.title not in LOADS_ITS_ENGINE:
+        # The home page and Sketch load the engine themselves, so a cold start's first page does not wait for
+        # the data before its first element (ui/pages/home.py, ui/sketch_start.py).
+        engine_or_stop()  # first load shows a progress bar; later reruns are instant
     page.run()
 
 

@@ -23,13 +23,16 @@ if TYPE_CHECKING:  # the engine's modules are imported where an engine or a scen
     from spatial.editing import History
 
 __all__ = ["get_engine", "engine_or_stop", "get_state", "AppState", "commit", "show_error", "current_choice",
-           "REGION_KEY", "GEOGRAPHY_KEY", "app_settings", "checking_engine", "load_into_session"]
+           "REGION_KEY", "GEOGRAPHY_KEY", "STATE_KEY", "DEFAULT_BRUSH", "app_settings", "checking_engine",
+           "load_into_session"]
 
 STATE_KEY = "footprints_state"
 
 
 #: Session keys of the region / geography picker (the sidebar of app.py).
 REGION_KEY, GEOGRAPHY_KEY = "fp_region", "fp_geography"
+#: The brush of a new session (the Sketch page also falls back on it when a region lacks the chosen one).
+DEFAULT_BRUSH = "borough"
 
 
 @st.cache_resource(show_spinner=False)
@@ -118,7 +121,7 @@ class AppState:
     history: History = field(default_factory=_history)
     editing: str | None = None
     level: str = "multi_borough"
-    brush: str = "borough"
+    brush: str = DEFAULT_BRUSH
     lock: bool = True
     compare_with: Scenario | None = None
     message: str = ""
@@ -148,7 +151,6 @@ def get_state() -> AppState:
         state = AppState()
         if geography != "2018":
             state.level = "multi_place"
-            state.brush = "borough"
         state.history.push(_blank(region, geography), "new scenario")
         st.session_state[STATE_KEY] = state
     state = st.session_state[STATE_KEY]

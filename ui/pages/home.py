@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import streamlit as st
 
+from ui.kept import keep_text, kept_folder, kept_stem, read_kept_json
 from ui.state import app_settings, current_choice, engine_or_stop
 
 #: Bumped when the layout of the home page's cached files changes; the drawing code is in the name too
@@ -16,42 +16,15 @@ _MAP_VERSION = 3
 _DRAWN_BY = (Path(__file__).resolve(), Path(__file__).resolve().parents[2] / "layers")
 
 
-def _cached_stem(region: str, geography: str, config) -> str | None:
-    """The name of the home page's cached files for this choice, or ``None`` when the data cannot be fingerprinted.
-
-    Made from the region picked, the geography, the population year, the
-    fingerprint of the region's source files (:func:`boundaries.cache.source_key`,
-    the processed cache's own key) and of the drawing code, so it is known
-    before the data is loaded and changes with any of them.
-    """
-    from boundaries import get_region
-    from boundaries.cache import code_stamp, source_key
-    from boundaries.config import default_year
-    from boundaries.errors import FootprintsError
-    from boundaries.regions import base_region
-
-    try:
-        base, _ = base_region(region, geography)
-        key = source_key(get_region(base), config)
-    except (FootprintsError, OSError, KeyError):  # unknown region or unreadable files: the engine says why
-        return None
-    slug = re.sub(r"[^a-z0-9]+", "-", region.strip().casefold()).strip("-")  # "QWE" -> "qwe" (portable name)
-    return f"home-{slug}-{geography}-{default_year(geography)}-{key}-v{_MAP_VERSION}-{code_stamp(*_DRAWN_BY)[:12]}"
-
-
 def _read_cached(folder: Path, stem: str) -> tuple[dict, str] | None:
     """The counts and the map kept for ``stem`` in ``folder``; ``None`` when either is missing or unreadable."""
-    import json
-
+    summary = read_kept_json(folder / f"{stem}.json", {"counts", "residents", "population", "heading", "notes",
+                                                        "geography"})
     try:
-        summary = json.loads((folder / f"{stem}.json").read_text(encoding="utf-8"))
-        html = (folder / f"{stem}.html").read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError, ValueError):  # missing, unreadable or damaged: built again
+        html = (folder / f"{stem}.html").read_text(encoding="utf-8") if summary is not None else None
+    except (OSError, UnicodeDecodeError):  # missing or unreadable: built again
         return None
-    if not isinstance(summary, dict) or not {"counts", "residents", "population", "heading", "notes",
-                                             "geography"} <= set(summary):
-        return None
-    return summary, html
+    return (summary, html) if html is not None else None
 
 
 def _summary(geo) -> dict:
@@ -82,22 +55,18 @@ def home_content(region: str, geography: str, config) -> tuple[dict, str]:
     """
     import json
 
-    from boundaries.files import atomic_write
-
-    folder = Path(config.cache_dir) / "maps"
-    stem = _cached_stem(region, geography, config)
+    folder = kept_folder(config)
+    stem = kept_stem("home", region, geography, config, _DRAWN_BY, _MAP_VERSION)
     kept = _read_cached(folder, stem) if stem else None
     if kept is not None:
         return kept
     engine = engine_or_stop()
     with st.spinner("Drawing the boundaries…"):
         summary, html = _summary(engine.geo), _build_boundary_map_html(engine)
-    if stem:
-        try:  # the map first, the counts last: the counts file marks a complete pair
-            atomic_write(folder / f"{stem}.html", lambda f: f.write(html), parents=True)
-            atomic_write(folder / f"{stem}.json", lambda f: f.write(json.dumps(summary)), parents=True)
-        except OSError:  # a read-only or full cache: the page still shows, built each start
-            pass
+    # the map first, the counts last: the counts file marks a complete pair (a read-only or full cache: the
+    # page still shows, built each start)
+    if stem and keep_text(folder / f"{stem}.html", html):
+        keep_text(folder / f"{stem}.json", json.dumps(summary))
     return summary, html
 
 

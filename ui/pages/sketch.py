@@ -13,25 +13,24 @@ through exactly the same handler as a real click.
 Messages about the footprint go to the sidebar and to an overlay inside the
 map, never above it: anything inserted above the map moved it under the
 pointer between two clicks.
+
+A new session's first run draws the tools row and the map before it imports
+the engine (:mod:`ui.sketch_start`): the browser fetches and draws the shapes
+while pandas, geopandas and the engine load.  Every function is therefore
+defined before the page's first element, and the engine's modules are imported
+after the early map; the main area is one fixed frame (title, tools, map,
+notes), filled in either order, so nothing above the map changes height.
 """
 
 from __future__ import annotations
 
-import numpy as np
+from pathlib import Path
+
 import streamlit as st
 
-from boundaries.errors import FootprintsError
-from ui.components.clickmap import EventCursor, MapEvent, ensure_map_data, level_assignment, map_data_ready, new_events
-from layers.style import SKETCH_PALETTE, VERDICT_STYLES
-from layers.text import escape_text
-from spatial import Footprint, Scenario
-from spatial.checks import FootprintReport, contiguity_pieces, coverage
-from spatial.editing import apply_brush, apply_stroke
-from spatial.errors import FootprintError
-from spatial.thresholds import GEOGRAPHY_LEVELS, LEVEL_LABELS, rule_names
 from ui.components.clickmap import clickmap
-from ui.state import AppState, checking_engine, commit, get_state, show_error
-from ui.tables import md
+from ui.sketch_start import MAP_HEIGHT, MapStart, SketchView, blank_view, keep_start, map_caption, read_start, start_file
+from ui.state import DEFAULT_BRUSH, STATE_KEY, AppState, app_settings, current_choice
 
 MAP_KEY = "sketch_map"
 CURSOR_KEY = "sketch_event_cursor"
@@ -44,29 +43,6 @@ ZOOM_KEY = "sketch_zoom_token"
 BLANK = "__blank__"
 BRUSH_LABELS = {"unit": "one unit (LSOA)", "msoa": "whole MSOA", "ward": "whole ward", "borough": "whole borough",
                 "ccg": "whole CCG"}
-
-engine, FLOWS_NOTE = checking_engine()  # the Check page's engine: care flows included in the verdicts
-RULE_NAMES = rule_names(engine.geography)  # the tally's word for each rule
-state = get_state()
-#: Largest region drawn unit by unit (an NHS region has up to ~7,000 LSOAs; England's 33,755 are too many
-#: for one interactive map): a map-payload limit, not a planning threshold.
-SKETCH_MAX_UNITS = 7_500
-if engine.geography == "2024":
-    from spatial.geography import layer_word
-
-    BRUSH_LABELS = {"unit": "one unit (LSOA 2021)", "ward": "whole ward (2024)",
-                    "borough": f"whole {layer_word('borough', '2024')}", "ccg": "whole sub-ICB location",
-                    "stp": "whole ICB"}
-BRUSH_LABELS = {k: v for k, v in BRUSH_LABELS.items() if k in engine.index.membership}
-if state.brush not in BRUSH_LABELS:
-    state.brush = "borough"
-#: Above SKETCH_MAX_UNITS the map shows places (LAD) and a click takes a whole place (or its sub-ICB / ICB).
-PLACE_LEVEL = engine.index.n > SKETCH_MAX_UNITS
-if PLACE_LEVEL:
-    BRUSH_LABELS = {k: v for k, v in BRUSH_LABELS.items() if k in ("borough", "ccg", "stp")}
-    if state.brush not in BRUSH_LABELS:
-        state.brush = "borough"
-
 
 @st.cache_resource(show_spinner=False)
 def _place_geo(_geo, key: str):
@@ -82,7 +58,7 @@ def _place_geo(_geo, key: str):
 
 def _place_view(assign: list[int], pieces: list[int]) -> tuple[list[int], list[int]]:
     """Per place: the footprint holding most of its units (unit-level assignment), and places with pieces."""
-    from ui.components.clickmap import DOUBLE, UNASSIGNED
+    from ui.components.clickmap import UNASSIGNED
 
     m = engine.index.membership["borough"]
     owner = np.asarray(assign)
@@ -476,15 +452,134 @@ section[data-testid="stSidebar"][aria-expanded="true"] { min-width: 340px; }
 </style>"""
 
 
-# --- the page -------------------------------------------------------------------------------------
+# --- the main area: the tools row and the map, drawn from a SketchView ------------------------------
+
+#: Largest region drawn unit by unit (an NHS region has up to ~7,000 LSOAs; England's 33,755 are too many
+#: for one interactive map): a map-payload limit, not a planning threshold.
+SKETCH_MAX_UNITS = 7_500
+KEYS_HELP = ("Click a unit to add its area (the brush) to the footprint being edited, or to remove it when the "
+             "footprint already has all of it; with *Drag paints areas* on, press and drag across areas. "
+             "Keyboard: Tab to the map, arrows move it, Enter takes the unit under the cross, B changes the brush, "
+             "] and [ the footprint being edited, F zooms to the footprint, Ctrl+Z / Ctrl+Y undo and redo. "
+             "Hover for names.")
+
+
+def draw_tools(view: SketchView, slot) -> None:
+    """The tools row above the map (level, footprint, brush; lock, highlight, paint, zoom, undo, redo)."""
+    from spatial.thresholds import LEVEL_LABELS
+
+    brushes = dict(view.brushes)
+    t1, t2, t3 = slot.columns([1, 1.4, 1])
+    st.session_state["sketch_level"] = view.level
+    t1.selectbox("Level", list(view.levels), key="sketch_level", format_func=lambda k: LEVEL_LABELS[k],
+                 on_change=on_level)
+    if view.names:
+        st.session_state["sketch_editing"] = view.editing
+        t2.selectbox("Footprint being edited", list(view.names), key="sketch_editing", on_change=on_editing)
+    else:
+        t2.selectbox("Footprint being edited", [f"(none yet: a click starts {view.new_name})"],
+                     key="sketch_editing_none", disabled=True)
+    st.session_state["sketch_brush"] = view.brush
+    t3.selectbox("Brush: a click takes", list(brushes), key="sketch_brush", format_func=brushes.get,
+                 on_change=on_brush)
+    o1, o2, o5, o6, o3, o4 = slot.columns([1.25, 1.25, 1, 0.9, 0.6, 0.6], vertical_alignment="center")
+    st.session_state["sketch_lock"] = view.lock
+    o1.checkbox("Lock areas in other footprints", key="sketch_lock", on_change=on_lock,
+                help="With the lock on, the brush does not take units that another footprint of the same level "
+                     "holds")
+    o2.checkbox("Highlight areas not in a footprint", key=HIGHLIGHT_KEY)
+    o5.toggle("Drag paints areas", key=PAINT_KEY,
+              help="On: press, drag and release to add every area crossed (or remove them, when the first one was "
+                   "in), as one step that one undo takes back. Off: dragging moves the map.")
+    o6.button("Zoom to footprint", key="sketch_zoom", on_click=on_zoom, icon=":material/zoom_in_map:",
+              width="stretch", help="Fit the map to the footprint being edited (key F on the map)")
+    if view.undo is not None or view.redo is not None:
+        from ui.tables import md  # pandas: only when there is something to undo, so the engine is loaded
+    o3.button("Undo", key="sketch_undo", on_click=on_undo, disabled=view.undo is None, width="stretch",
+              icon=":material/undo:", shortcut="Ctrl+Z",
+              help=f"Undo: {md(view.undo)}" if view.undo is not None else "Nothing to undo")
+    o4.button("Redo", key="sketch_redo", on_click=on_redo, disabled=view.redo is None, width="stretch",
+              icon=":material/redo:", shortcut="Ctrl+Y",
+              help=f"Redo: {md(view.redo)}" if view.redo is not None else "Nothing to redo")
+
+
+def draw_main(view: SketchView, tools_slot, map_slot) -> None:
+    """The tools row and the map, each in its place of the page's frame."""
+    draw_tools(view, tools_slot)
+    with map_slot:
+        clickmap(**view.map_kwargs(), key=MAP_KEY)
+
+
+def early_view() -> tuple[SketchView | None, Path | None, MapStart | None]:
+    """A new session's view from the kept record (``None`` when the session is not new or nothing is kept),
+    the record's path and the record read."""
+    if STATE_KEY in st.session_state or st.session_state.get(MAP_KEY) is not None:
+        return None, None, None  # not a new session: its scenario may hold anything; draw after loading
+    region, geography = current_choice()
+    path = start_file(region, geography, app_settings())
+    start = read_start(path)
+    view = blank_view(start, geography, highlight=bool(st.session_state.get(HIGHLIGHT_KEY, True)),
+                      paint=bool(st.session_state.get(PAINT_KEY, False)),
+                      zoom_token=str(st.session_state.get(ZOOM_KEY, ""))) if start else None
+    return view, path, start
+
+
+# --- the page ---------------------------------------------------------------------------------------
+
+st.title("Sketch footprints")
+tools_slot = st.container()
+map_slot = st.container()
+notes_slot = st.container()  # below the map: nothing inserted here moves it
+st.session_state.setdefault(HIGHLIGHT_KEY, True)
+st.session_state.setdefault(PAINT_KEY, False)
+early, start_path, kept_start = early_view()
+if early is not None:  # a new session: the map goes to the browser now, the engine loads meanwhile
+    draw_main(early, tools_slot, map_slot)
+notes_slot.caption(KEYS_HELP)
+
+# --- the engine (a new session's map is already on its way to the browser) ------------------------------
+
+import numpy as np  # noqa: E402 - after the early map: imported while the browser draws it
+
+from boundaries.errors import FootprintsError  # noqa: E402
+from layers.style import SKETCH_PALETTE, VERDICT_STYLES  # noqa: E402
+from layers.text import escape_text  # noqa: E402
+from spatial import Footprint, Scenario  # noqa: E402
+from spatial.checks import FootprintReport, contiguity_pieces, coverage  # noqa: E402
+from spatial.editing import apply_brush, apply_stroke  # noqa: E402
+from spatial.errors import FootprintError  # noqa: E402
+from spatial.thresholds import GEOGRAPHY_LEVELS, LEVEL_LABELS, rule_names  # noqa: E402
+from ui.components.clickmap import (  # noqa: E402
+    EventCursor, MapEvent, ensure_map_data, level_assignment, map_data_ready, new_events,
+)
+from ui.state import checking_engine, commit, engine_or_stop, get_state, show_error  # noqa: E402
+from ui.tables import md  # noqa: E402
+
+engine_or_stop()  # a data-load error is a message (and the end of the run), never a traceback
+engine, FLOWS_NOTE = checking_engine()  # the Check page's engine: care flows included in the verdicts
+RULE_NAMES = rule_names(engine.geography)  # the tally's word for each rule
+state = get_state()
+if engine.geography == "2024":
+    from spatial.geography import layer_word
+
+    BRUSH_LABELS = {"unit": "one unit (LSOA 2021)", "ward": "whole ward (2024)",
+                    "borough": f"whole {layer_word('borough', '2024')}", "ccg": "whole sub-ICB location",
+                    "stp": "whole ICB"}
+BRUSH_LABELS = {k: v for k, v in BRUSH_LABELS.items() if k in engine.index.membership}
+#: Above SKETCH_MAX_UNITS the map shows places (LAD) and a click takes a whole place (or its sub-ICB / ICB).
+PLACE_LEVEL = engine.index.n > SKETCH_MAX_UNITS
+if PLACE_LEVEL:
+    BRUSH_LABELS = {k: v for k, v in BRUSH_LABELS.items() if k in ("borough", "ccg", "stp")}
+if state.brush not in BRUSH_LABELS:
+    state.brush = DEFAULT_BRUSH
 
 handle_map_value(st.session_state.get(MAP_KEY))
 settle(state)
 scenario = state.scenario
+names = scenario.names(state.level)
 
-st.title("Sketch footprints")
 if FLOWS_NOTE:
-    st.caption(FLOWS_NOTE)
+    notes_slot.caption(FLOWS_NOTE)
 sb = st.sidebar
 with sb:  # errors in the sidebar: above the map they pushed it down under the pointer
     for exc in errors():
@@ -510,40 +605,6 @@ with sb.expander(f"Scenario: {md(scenario.name)}", expanded=not scenario.footpri
     st.button("Load", key="sketch_load", on_click=on_load, width="stretch",
               help="Replace the scenario being edited (undo brings it back)")
     st.caption(f"Population year: mid-{scenario.year}")
-
-# the tools, in a row above the map
-names = scenario.names(state.level)
-t1, t2, t3 = st.columns([1, 1.4, 1])
-st.session_state["sketch_level"] = state.level
-t1.selectbox("Level", list(GEOGRAPHY_LEVELS[scenario.geography]), key="sketch_level", format_func=lambda k: LEVEL_LABELS[k], on_change=on_level)
-if names:
-    st.session_state["sketch_editing"] = state.editing
-    t2.selectbox("Footprint being edited", names, key="sketch_editing", on_change=on_editing)
-else:
-    t2.selectbox("Footprint being edited", [f"(none yet: a click starts {fresh_name(scenario, state.level)})"],
-                 key="sketch_editing_none", disabled=True)
-st.session_state["sketch_brush"] = state.brush
-t3.selectbox("Brush: a click takes", list(BRUSH_LABELS), key="sketch_brush", format_func=BRUSH_LABELS.get,
-             on_change=on_brush)
-o1, o2, o5, o6, o3, o4 = st.columns([1.25, 1.25, 1, 0.9, 0.6, 0.6], vertical_alignment="center")
-st.session_state["sketch_lock"] = state.lock
-o1.checkbox("Lock areas in other footprints", key="sketch_lock", on_change=on_lock,
-            help="With the lock on, the brush does not take units that another footprint of the same level holds")
-st.session_state.setdefault(HIGHLIGHT_KEY, True)
-o2.checkbox("Highlight areas not in a footprint", key=HIGHLIGHT_KEY)
-st.session_state.setdefault(PAINT_KEY, False)
-o5.toggle("Drag paints areas", key=PAINT_KEY,
-          help="On: press, drag and release to add every area crossed (or remove them, when the first one was "
-               "in), as one step that one undo takes back. Off: dragging moves the map.")
-o6.button("Zoom to footprint", key="sketch_zoom", on_click=on_zoom, icon=":material/zoom_in_map:",
-          width="stretch", help="Fit the map to the footprint being edited (key F on the map)")
-can_undo, can_redo = len(state.history.past) > 1, bool(state.history.future)
-o3.button("Undo", key="sketch_undo", on_click=on_undo, disabled=not can_undo, width="stretch",
-          icon=":material/undo:", shortcut="Ctrl+Z",
-          help=f"Undo: {md(state.history.past[-1][0])}" if can_undo else "Nothing to undo")
-o4.button("Redo", key="sketch_redo", on_click=on_redo, disabled=not can_redo, width="stretch",
-          icon=":material/redo:", shortcut="Ctrl+Y",
-          help=f"Redo: {md(state.history.future[-1][0])}" if can_redo else "Nothing to redo")
 
 # live tally of the edited footprint (sidebar)
 sb.text_input("Find and add an area", key=SEARCH_KEY, on_change=on_search,
@@ -593,7 +654,7 @@ else:
         r2.button("Keep the name", key="sketch_keep_name", on_click=on_keep_name, args=(rep.name, now))
 
 # bars for every footprint of the level, and what is not assigned yet (sidebar)
-level_names = scenario.names(state.level)
+level_names = names
 palette = [SKETCH_PALETTE[k % len(SKETCH_PALETTE)] for k in range(len(level_names))]
 bars = sb.container(key="sketch_bars")
 if level_names:
@@ -635,7 +696,7 @@ map_geo = _place_geo(engine.geo, engine.geo.key) if PLACE_LEVEL else engine.geo
 if map_data_ready(map_geo):
     data_file = ensure_map_data(map_geo)
 else:
-    with st.spinner("Preparing the map (first time only)…"):
+    with map_slot, st.spinner("Preparing the map (first time only)…"):
         data_file = ensure_map_data(map_geo)
 assign = level_assignment(engine.index.n, [members[n] for n in level_names])
 if PLACE_LEVEL:
@@ -643,16 +704,25 @@ if PLACE_LEVEL:
     st.sidebar.info(f"{engine.region} has {engine.index.n:,} units, more than the map draws one by one "
             f"({SKETCH_MAX_UNITS:,}): it shows its {len(map_geo.units):,} places, and a click takes a whole "
             "place, sub-ICB location or ICB. Pick an NHS region or an ICB in the sidebar to sketch unit by unit.")
-caption = f"Brush: {BRUSH_LABELS[state.brush]}" + (f" · editing: {state.editing}" if state.editing else "")
-clickmap(
-    data_file, assign, names=level_names, colours=palette,
-    editing=level_names.index(state.editing) if state.editing in level_names else -1,
-    pieces=pieces, highlight_unassigned=bool(st.session_state[HIGHLIGHT_KEY]), caption=caption,
-    message=map_message.strip(), brush=state.brush, paint=bool(st.session_state[PAINT_KEY]),
-    zoom_token=str(st.session_state.get(ZOOM_KEY, "")), height=620, key=MAP_KEY,
+can_undo, can_redo = len(state.history.past) > 1, bool(state.history.future)
+view = SketchView(
+    level=state.level, levels=tuple(GEOGRAPHY_LEVELS[scenario.geography]), names=tuple(names),
+    editing=state.editing, new_name=fresh_name(scenario, state.level), brush=state.brush,
+    brushes=tuple(BRUSH_LABELS.items()), lock=state.lock,
+    undo=state.history.past[-1][0] if can_undo else None, redo=state.history.future[-1][0] if can_redo else None,
+    map=(("data_file", data_file), ("assign", tuple(assign)), ("names", tuple(level_names)),
+         ("colours", tuple(palette)),
+         ("editing", level_names.index(state.editing) if state.editing in level_names else -1),
+         ("pieces", tuple(int(p) for p in pieces)), ("highlight_unassigned", bool(st.session_state[HIGHLIGHT_KEY])),
+         ("caption", map_caption(BRUSH_LABELS[state.brush], state.editing)), ("message", map_message.strip()),
+         ("brush", state.brush), ("paint", bool(st.session_state[PAINT_KEY])),
+         ("zoom_token", str(st.session_state.get(ZOOM_KEY, ""))), ("height", MAP_HEIGHT)),
 )
-st.caption("Click a unit to add its area (the brush) to the footprint being edited, or to remove it when the "
-           "footprint already has all of it; with *Drag paints areas* on, press and drag across areas. "
-           "Keyboard: Tab to the map, arrows move it, Enter takes the unit under the cross, B changes the brush, "
-           "] and [ the footprint being edited, F zooms to the footprint, Ctrl+Z / Ctrl+Y undo and redo. "
-           "Hover for names.")
+if early is None:
+    draw_main(view, tools_slot, map_slot)
+if start_path is not None:  # a new session's first run: keep what its map took from the engine, for the next one
+    now = MapStart(data_file, len(assign), dict(BRUSH_LABELS))
+    if now != kept_start:
+        keep_start(start_path, now)
+    if early is not None and early != view:  # the kept record was stale: draw what the engine says
+        st.rerun()

@@ -32,14 +32,23 @@ Nothing here computes a rule: the app passes in what the engine computed.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
-import numpy as np
+import lazy_loader as _lazy
 
-from .component import clickmap
-from .events import ACTIONS, EventCursor, MapEvent, new_events
-from .mapdata import ensure_map_data, map_data, map_data_name, map_data_ready
-from .vendor import FRONTEND_DIR, install_leaflet, leaflet_installed
+if TYPE_CHECKING:
+    import numpy as np
+
+#: Names resolved from their modules on first use (``lazy_loader``): the Sketch page draws its map from
+#: :func:`clickmap` before it imports numpy, pandas or the engine (the map data file is written by
+#: :mod:`.mapdata`, which needs them, only when it is missing).
+_LAZY = {
+    "component": ["clickmap"],
+    "events": ["ACTIONS", "EventCursor", "MapEvent", "new_events"],
+    "mapdata": ["ensure_map_data", "map_data", "map_data_name", "map_data_ready"],
+    "vendor": ["FRONTEND_DIR", "install_leaflet", "leaflet_installed"],
+}
+__getattr__, _, _ = _lazy.attach(__name__, submod_attrs=_LAZY)
 
 __all__ = [
     "clickmap",
@@ -60,16 +69,24 @@ __all__ = [
     "DOUBLE",
 ]
 
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
 #: Assignment value of a unit in no footprint of the level.
 UNASSIGNED = -1
 #: Assignment value of a unit in two or more footprints of the level.
 DOUBLE = -2
+
 
 def prepare_clickmap() -> None:
     """Make the component's offline assets ready (call once at app start).
 
     Copies Leaflet into the gitignored ``frontend/vendor`` when missing.
     """
+    from .vendor import install_leaflet
+
     install_leaflet()
 
 
@@ -88,6 +105,8 @@ def level_assignment(n_units: int, units_per_footprint: Sequence[np.ndarray]) ->
     list of int
         Ready to send as the component's ``assign`` argument.
     """
+    import numpy as np
+
     owner = np.full(n_units, UNASSIGNED, dtype=np.int64)
     count = np.zeros(n_units, dtype=np.int64)
     for k, units in enumerate(units_per_footprint):

@@ -73,9 +73,12 @@ def clickmap(
         ``{"nonce": str, "events": [[seq, action, code], ...]}`` once the user
         has clicked; pass it to :func:`new_events`.
     """
+    # Sequences go as tuples: Streamlit asks of every list argument whether it is a data frame, which imports
+    # pandas (0.5 s in a fresh process); a tuple is answered at once and goes out as the same JSON array.  So a
+    # cold start's first Sketch map is sent before pandas is imported (ui/sketch_start.py).
     return _component(
-        data_file=data_file, assign=list(assign), names=[str(n) for n in names], colours=list(colours),
-        editing=int(editing), pieces=[int(p) for p in pieces], highlight_unassigned=bool(highlight_unassigned),
-        caption=str(caption), message=str(message), brush=str(brush), paint=bool(paint),
-        zoom_token=str(zoom_token), height=int(height), key=key, default=None,
+        data_file=str(data_file), assign=tuple(int(a) for a in assign), names=tuple(str(n) for n in names),
+        colours=tuple(str(c) for c in colours), editing=int(editing), pieces=tuple(int(p) for p in pieces),
+        highlight_unassigned=bool(highlight_unassigned), caption=str(caption), message=str(message),
+        brush=str(brush), paint=bool(paint), zoom_token=str(zoom_token), height=int(height), key=key, default=None,
     )

@@ -455,6 +455,7 @@
 
   function load(file) {
     S.loadingFile = file;
+    probe.tFetch = performance.now();
     fetch(file, { credentials: "same-origin" })
       .then(function (r) {
         if (!r.ok) { throw new Error("HTTP " + r.status + " for " + file); }
@@ -462,11 +463,13 @@
       })
       .then(function (data) {
         if (S.loadingFile !== file) { return; }
+        probe.tJson = performance.now();
         S.dataFile = file;
         S.data = data;
         build(data);
+        probe.tBuilt = performance.now();
         if (S.pending) { apply(S.pending, true); }
-        requestAnimationFrame(function () { probe.ready = true; document.body.setAttribute("data-ready", "1"); });
+        requestAnimationFrame(function () { probe.tFrame = performance.now(); probe.ready = true; document.body.setAttribute("data-ready", "1"); });
       })
       .catch(function (err) { problem("The map data could not be loaded (" + err.message + "). Reload the page."); });
   }

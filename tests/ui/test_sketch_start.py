@@ -1,0 +1,164 @@
+"""Issue 16, cold start: a new session's Sketch page draws its tools and map before it imports the engine.
+
+The page keeps what its map takes from the engine (:mod:`ui.sketch_start`); a
+new session's first run draws from that record, then checks it against the
+engine and reruns when it was stale.  On the real London data, through AppTest,
+and in a fresh interpreter for the imports.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from boundaries import settings
+from ui.sketch_start import MapStart, SketchView, blank_view, keep_start, read_start, start_file
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+ENGINE_MODULES = ["pandas", "geopandas", "shapely", "scipy", "pyogrio", "spatial.api", "spatial.index",
+                  "boundaries.geographies"]
+
+
+def sketch(at: AppTest | None = None) -> AppTest:
+    at = at or AppTest.from_file(str(APP), default_timeout=180)
+    at.switch_page("ui/pages/sketch.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def map_args(at: AppTest) -> dict:
+    (comp,) = [e for e in at.get("component_instance") if e.proto.component_name.endswith("clickmap")]
+    return json.loads(comp.proto.json_args)
+
+
+@pytest.fixture
+def record():
+    """The London 2018 record's path; whatever the test leaves there is made right again by a page run."""
+    path = start_file("london", "2018", settings())
+    assert path is not None, "the London data could not be fingerprinted"
+    yield path
+    sketch()  # a new session's run keeps the engine's record again
+
+
+def test_a_new_sessions_map_is_sent_before_the_engine_is_imported_and_is_the_engines_map(engine, record):
+    """In a fresh interpreter (a server's first script run): the one map call comes before any engine module
+    is imported, and its arguments are those a session drawn after loading gets."""
+    sketch()  # keeps the record (as any earlier start did)
+    kept = read_start(record)
+    assert kept is not None and kept.n == engine.index.n
+    code = (
+        "import json, sys\n"
+        "import ui.components.clickmap.component as c\n"
+        "orig, calls = c._component, []\n"
+        f"heavy = {ENGINE_MODULES!r}\n"
+        "def spy(**kw):\n"
+        "    calls.append([[m for m in heavy if m in sys.modules], kw])\n"
+        "    return orig(**kw)\n"
+        "c._component = spy\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        f"at = AppTest.from_file({str(APP)!r}, default_timeout=180)\n"
+        "at.switch_page('ui/pages/sketch.py')\n"
+        "at.run()\n"
+        "print(json.dumps([[str(e.value) for e in at.exception], [m for m in heavy if m in sys.modules], calls,"
+        " len(at.sidebar.get('metric')) + len(at.sidebar.markdown)]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                         cwd=APP.parent, env={**os.environ, "PYTHONPATH": str(APP.parent)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    errors, imported_at_end, calls, sidebar_items = json.loads(out.stdout.strip().splitlines()[-1])
+    assert errors == []
+    assert len(calls) == 1, "one map call: no rerun (the record was right)"
+    before, args = calls[0]
+    assert before == [], f"the map was sent after importing {before}"
+    assert "spatial.api" in imported_at_end and sidebar_items > 0, "then the engine loaded and the page finished"
+
+    # the same arguments as a session drawn after loading (its second run)
+    at = sketch()
+    at.run()
+    later = map_args(at)
+    for key in ("data_file", "assign", "names", "colours", "editing", "pieces", "caption", "message", "brush",
+                "paint", "highlight_unassigned", "height"):
+        assert args[key] == later[key], key
+    assert len(args["assign"]) == engine.index.n and set(args["assign"]) == {-1}
+
+
+def test_a_stale_record_is_replaced_and_the_map_redrawn_from_the_engine(engine, record):
+    """A record made for other data (fewer areas, another file): the page reruns and draws what the engine says."""
+    real = read_start(record) or MapStart("", 0, {})
+    keep_start(record, MapStart("data/units-stale.json", 12, {"borough": "whole borough", "ccg": "whole CCG"}))
+    at = sketch()
+    args = map_args(at)
+    assert args["data_file"] != "data/units-stale.json" and len(args["assign"]) == engine.index.n
+    assert at.selectbox(key="sketch_brush").options == [
+        "one unit (LSOA)", "whole MSOA", "whole ward", "whole borough", "whole CCG"]
+    kept = read_start(record)
+    assert kept.n == engine.index.n and kept.data_file == args["data_file"] and "unit" in kept.brushes
+    assert not real.data_file or kept == real
+
+
+def test_without_a_record_the_page_draws_after_loading_and_keeps_one(engine, record):
+    record.unlink(missing_ok=True)
+    at = sketch()
+    assert len(map_args(at)["assign"]) == engine.index.n
+    assert read_start(record).n == engine.index.n
+
+
+def test_a_session_with_a_scenario_is_never_drawn_from_the_record(engine, record):
+    """The record is only for a new session: one that has edited draws its own scenario."""
+    at = sketch()
+    at.session_state["sketch_map"] = {"nonce": "n1", "events": [[1, "click", "E09000024"]]}  # Merton
+    at.run()
+    keep_start(record, MapStart("data/units-stale.json", 3, {"borough": "whole borough"}))
+    at.run()
+    args = map_args(at)
+    assert args["data_file"] != "data/units-stale.json" and max(args["assign"]) == 0
+    assert args["names"] == ["New multi-borough system 1"]
+
+
+# --- the record itself ------------------------------------------------------------------------------
+
+def test_a_missing_damaged_or_empty_record_is_not_used(tmp_path):
+    path = tmp_path / "sketch.json"
+    assert read_start(path) is None and read_start(None) is None
+    for text in ("{", "[]", '{"data_file": "x"}', '{"data_file": "x", "n": "many", "brushes": []}',
+                 '{"data_file": "x", "n": 0, "brushes": [["borough", "whole borough"]]}',
+                 '{"data_file": "", "n": 3, "brushes": [["borough", "whole borough"]]}'):
+        path.write_text(text, encoding="utf-8")
+        assert read_start(path) is None, text
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    assert read_start(path) is None
+
+
+def test_a_record_round_trips_and_gives_the_blank_view(tmp_path):
+    start = MapStart("data/units-x.json", 4, {"unit": "one unit (LSOA)", "borough": "whole borough"})
+    assert keep_start(tmp_path / "deep" / "sketch.json", start)
+    assert read_start(tmp_path / "deep" / "sketch.json") == start
+    view = blank_view(start, "2018")
+    assert isinstance(view, SketchView) and view.level == "multi_borough" and view.names == ()
+    assert view.new_name == "New multi-borough system 1" and view.brush == "borough" and view.lock
+    kw = view.map_kwargs()
+    assert kw["assign"] == (-1, -1, -1, -1) and kw["caption"] == "Brush: whole borough"
+    assert blank_view(start, "2024").level == "multi_place"
+    assert blank_view(MapStart("data/units-x.json", 4, {"unit": "one unit (LSOA)"}), "2018") is None
+
+
+def test_a_read_only_cache_only_means_no_record(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        if os.access(folder, os.W_OK):  # root writes anyway: use a path under a file instead
+            target = tmp_path / "a-file"
+            target.write_text("x")
+            assert not keep_start(target / "sketch.json", MapStart("d.json", 1, {"borough": "b"}))
+        else:
+            assert not keep_start(folder / "sketch.json", MapStart("d.json", 1, {"borough": "b"}))
+    finally:
+        folder.chmod(0o700)

@@ -1,0 +1,163 @@
+"""The Sketch page before the engine: a new session's first run draws its tools and map from a kept record.
+
+A cold start's first Sketch page spends most of its run importing pandas,
+geopandas and scipy and loading the engine, and the browser can only start
+fetching and drawing the 4,835 shapes once the map element reaches it.  A new
+session needs none of the engine to show that map: its scenario is blank (no
+footprint, every unit unassigned).  So the page keeps, per data and code, what
+its tools row and map take from the engine (:class:`MapStart`: the map file,
+the number of map areas, the brushes), and a new session's first run draws
+the tools and the map from it (:func:`blank_view`) *before* it imports the
+engine: the browser fetches and draws the shapes while the engine loads.
+
+The page then builds the same :class:`SketchView` from the engine, as on every
+run, and compares: when the kept record was stale (other data, other code), it
+keeps the new one and reruns, so the map always ends up showing what the
+engine says.  Nothing here imports numpy, pandas or the engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from ui.kept import keep_text, kept_folder, kept_stem, read_kept_json
+from ui.state import DEFAULT_BRUSH
+
+__all__ = ["MapStart", "SketchView", "start_file", "read_start", "keep_start", "blank_view", "map_caption",
+           "MAP_HEIGHT", "START_VERSION"]
+
+#: Layout of the kept record, bumped when it changes.
+START_VERSION = 1
+#: Height of the Sketch map in pixels.
+MAP_HEIGHT = 620
+#: The code whose output the record describes: a change to any of it gives the record another name.
+_MADE_BY = (Path(__file__).resolve(), Path(__file__).resolve().parent / "pages" / "sketch.py",
+            Path(__file__).resolve().parent / "components" / "clickmap")
+
+
+@dataclass(frozen=True)
+class MapStart:
+    """What the Sketch page's tools and map take from the engine, for one region, geography and dataset.
+
+    Attributes
+    ----------
+    data_file : str
+        The map file, relative to the click map's frontend (:func:`ui.components.clickmap.ensure_map_data`).
+    n : int
+        Number of areas on the map (units; places for a region too large to draw unit by unit).
+    brushes : dict
+        Brush key -> label, in the order the page offers them.
+    """
+
+    data_file: str
+    n: int
+    brushes: Mapping[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"data_file": self.data_file, "n": self.n, "brushes": [[k, v] for k, v in self.brushes.items()]}
+
+
+@dataclass(frozen=True)
+class SketchView:
+    """What the Sketch page's main area shows: the tools row and the map's arguments (plain data, comparable).
+
+    Attributes
+    ----------
+    level : str
+        Level of the footprints shown and edited.
+    levels : tuple of str
+        Levels of the scenario's geography.
+    names : tuple of str
+        Footprints at ``level``.
+    editing : str or None
+        The footprint being edited.
+    new_name : str
+        The name a click on an empty level gives the footprint it starts.
+    brush : str
+        The brush.
+    brushes : tuple of (str, str)
+        Brush key and label.
+    lock : bool
+        Clicks leave units of other footprints alone.
+    undo, redo : str or None
+        What Undo / Redo would take back or redo (``None``: nothing).
+    map : tuple of (str, object)
+        The click map's keyword arguments (:func:`ui.components.clickmap.clickmap`), sequences as tuples.
+    """
+
+    level: str
+    levels: tuple[str, ...]
+    names: tuple[str, ...]
+    editing: str | None
+    new_name: str
+    brush: str
+    brushes: tuple[tuple[str, str], ...]
+    lock: bool
+    undo: str | None
+    redo: str | None
+    map: tuple[tuple[str, Any], ...]
+
+    def map_kwargs(self) -> dict[str, Any]:
+        """The click map's keyword arguments."""
+        return dict(self.map)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def map_caption(brush_label: str, editing: str | None) -> str:
+    """The line in the map's corner: the brush, and the footprint being edited."""
+    return f"Brush: {brush_label}" + (f" · editing: {editing}" if editing else "")
+
+
+def start_file(region: str, geography: str, config) -> Path | None:
+    """Where the record for this choice is kept (``None`` when the data cannot be fingerprinted)."""
+    stem = kept_stem("sketch", region, geography, config, _MADE_BY, START_VERSION)
+    return kept_folder(config) / f"{stem}.json" if stem else None
+
+
+def read_start(path: Path | None) -> MapStart | None:
+    """The record kept at ``path``; ``None`` when there is none or it is unusable (the page then loads first)."""
+    data = read_kept_json(path, {"data_file", "n", "brushes"}) if path is not None else None
+    if data is None:
+        return None
+    try:
+        start = MapStart(str(data["data_file"]), int(data["n"]), {str(k): str(v) for k, v in data["brushes"]})
+    except (TypeError, ValueError):
+        return None
+    return start if start.n > 0 and start.data_file and start.brushes else None
+
+
+def keep_start(path: Path, start: MapStart) -> bool:
+    """Keep ``start`` at ``path`` (atomic); whether it was written."""
+    import json
+
+    return keep_text(path, json.dumps(start.to_json()))
+
+
+def blank_view(start: MapStart, geography: str, *, highlight: bool = True, paint: bool = False,
+               zoom_token: str = "") -> SketchView | None:
+    """The view of a new session (a blank scenario, the default level, brush and lock) from a kept record.
+
+    ``None`` when the record does not offer the default brush (the page then draws after loading).
+    The defaults are those of :class:`ui.state.AppState` for a new session, settled as the page settles them.
+    """
+    from spatial.thresholds import GEOGRAPHY_LEVELS, LEVEL_LABELS
+
+    from ui.components.clickmap import UNASSIGNED
+
+    if DEFAULT_BRUSH not in start.brushes or geography not in GEOGRAPHY_LEVELS:
+        return None
+    levels = tuple(GEOGRAPHY_LEVELS[geography])
+    level = levels[2]
+    return SketchView(
+        level=level, levels=levels, names=(), editing=None, new_name=f"New {LEVEL_LABELS[level]} 1",
+        brush=DEFAULT_BRUSH, brushes=tuple(start.brushes.items()), lock=True, undo=None, redo=None,
+        map=(("data_file", start.data_file), ("assign", (UNASSIGNED,) * start.n), ("names", ()), ("colours", ()),
+             ("editing", -1), ("pieces", ()), ("highlight_unassigned", bool(highlight)),
+             ("caption", map_caption(start.brushes[DEFAULT_BRUSH], None)), ("message", ""),
+             ("brush", DEFAULT_BRUSH), ("paint", bool(paint)), ("zoom_token", str(zoom_token)),
+             ("height", MAP_HEIGHT)),
+    )
