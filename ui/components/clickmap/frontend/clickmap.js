@@ -17,7 +17,7 @@
     pieces: {}, highlight: true, caption: "", height: 0, pending: null,
     seq: 0, events: [], flash: -1, hover: -1, paint: false, zoomToken: null,
     info: null, legend: null, captionBox: null, messageBox: null, live: null,
-    down: null, preview: {}, previewMode: null
+    down: null, preview: {}, previewMode: null, arrived: null, queued: null
   };
   // read by the browser tests and the start-up benchmark
   var probe = window.__clickmap = {
@@ -51,6 +51,7 @@
 
   function problem(text) {
     probe.error = text;
+    if (!domReady) { document.addEventListener("DOMContentLoaded", function () { problem(text); }); return; }
     var box = document.getElementById("problem");
     box.textContent = text;
     box.hidden = false;
@@ -453,6 +454,8 @@
     probe.drawn = group.getLayers().length;
   }
 
+  // The data is fetched as soon as the first render names it: this script runs before Leaflet and the page
+  // have loaded (index.html), so the fetch goes out beside them; the map is built when both are there.
   function load(file) {
     S.loadingFile = file;
     probe.tFetch = performance.now();
@@ -462,14 +465,20 @@
         return r.json();
       })
       .then(function (data) {
-        if (S.loadingFile !== file) { return; }
         probe.tJson = performance.now();
-        S.dataFile = file;
-        S.data = data;
-        build(data);
-        probe.tBuilt = performance.now();
-        if (S.pending) { apply(S.pending, true); }
-        requestAnimationFrame(function () { probe.tFrame = performance.now(); probe.ready = true; document.body.setAttribute("data-ready", "1"); });
+        if (S.loadingFile !== file) { return; }
+        S.arrived = function () {
+          if (S.loadingFile !== file) { return; }
+          S.dataFile = file;
+          S.data = data;
+          build(data);
+          probe.tBuilt = performance.now();
+          if (S.pending) { apply(S.pending, true); }
+          requestAnimationFrame(function () {
+            probe.tFrame = performance.now(); probe.ready = true; document.body.setAttribute("data-ready", "1");
+          });
+        };
+        if (S.map) { var f = S.arrived; S.arrived = null; f(); }  // else: once the map exists (onRender)
       })
       .catch(function (err) { problem("The map data could not be loaded (" + err.message + "). Reload the page."); });
   }
@@ -511,6 +520,10 @@
     probe.renders += 1;
     probe.lastRenderAt = now();
     S.pending = args;
+    if (args.data_file && args.data_file !== S.dataFile && args.data_file !== S.loadingFile) {
+      load(args.data_file);
+    }
+    if (!domReady) { S.queued = args; return; }  // drawn once the page and Leaflet have loaded
     if (typeof L === "undefined") {
       problem("Leaflet is missing from the map component (frontend/vendor). Start the app with app.py, " +
               "which copies it from the installed XStatic-Leaflet package.");
@@ -518,12 +531,16 @@
     }
     if (!S.map) { initMap(); }
     setHeight(args.height || 600);
-    if (args.data_file && args.data_file !== S.dataFile) {
-      if (args.data_file !== S.loadingFile) { load(args.data_file); }
-      return;
-    }
+    if (S.arrived) { var f = S.arrived; S.arrived = null; f(); return; }
+    if (args.data_file && args.data_file !== S.dataFile) { return; }  // drawn when its data arrives
     if (S.data) { apply(args, false); }
   }
+
+  var domReady = document.readyState !== "loading";
+  document.addEventListener("DOMContentLoaded", function () {
+    domReady = true;
+    if (S.queued) { var args = S.queued; S.queued = null; onRender(args); }
+  });
 
   window.addEventListener("message", function (event) {
     var d = event.data;
