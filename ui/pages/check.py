@@ -18,7 +18,7 @@ from ui.check_reasons import reasons_html
 from ui.controls import level_options
 from ui.maps import scenario_map, show_map
 from ui.state import checking_engine, commit, get_state, page_notice
-from ui.tables import RULE_LABELS, report_or_error, report_table, source_line, stp_options, verdict_text
+from ui.tables import RULE_LABELS, report_or_error, report_table, stp_options, verdict_text
 
 
 def _core_providers_editor(state, flows, index, units, fp, current: list[str]) -> None:

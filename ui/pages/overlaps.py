@@ -119,8 +119,8 @@ not_cot_b = int((summary_b["Coterminous on both"] == "no").sum())
 m1, m2, m3 = st.columns(3)
 m1.metric("Overlapping pairs", f"{int((table['shared_units'] > 0).sum()):,}",
           help="Pairs of areas sharing at least one unit.")
-m2.metric(f"A areas not coterminous", f"{not_cot_a} of {len(summary_a)}")
-m3.metric(f"B areas not coterminous", f"{not_cot_b} of {len(summary_b)}")
+m2.metric("A areas not coterminous", f"{not_cot_a} of {len(summary_a)}")
+m3.metric("B areas not coterminous", f"{not_cot_b} of {len(summary_b)}")
 
 st.subheader("Coterminosity")
 tab_a, tab_b, tab_pairs = st.tabs([f"{label_a} against {label_b}", f"{label_b} against {label_a}",

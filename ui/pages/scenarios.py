@@ -30,7 +30,7 @@ from spatial import Scenario
 from spatial.io import MAX_UPLOAD_BYTES, scenario_from_upload
 from spatial.io import dumps
 from spatial.store import ConflictError, NameTakenError, Store, StoreError, StoreUnavailableError
-from spatial.thresholds import GEOGRAPHY_LEVELS, LEVEL_LABELS, LEVELS, STORE_BIN_DAYS
+from spatial.thresholds import GEOGRAPHY_LEVELS, LEVEL_LABELS, STORE_BIN_DAYS
 from ui.controls import run_with_progress
 from ui.files import safe_scenario_name
 from ui.maps import footprint_frame

@@ -493,14 +493,19 @@ def draw_tools(view: SketchView, slot) -> None:
                    "in), as one step that one undo takes back. Off: dragging moves the map.")
     o6.button("Zoom to footprint", key="sketch_zoom", on_click=on_zoom, icon=":material/zoom_in_map:",
               width="stretch", help="Fit the map to the footprint being edited (key F on the map)")
-    if view.undo is not None or view.redo is not None:
-        from ui.tables import md  # pandas: only when there is something to undo, so the engine is loaded
     o3.button("Undo", key="sketch_undo", on_click=on_undo, disabled=view.undo is None, width="stretch",
-              icon=":material/undo:", shortcut="Ctrl+Z",
-              help=f"Undo: {md(view.undo)}" if view.undo is not None else "Nothing to undo")
+              icon=":material/undo:", shortcut="Ctrl+Z", help=history_help("Undo", view.undo))
     o4.button("Redo", key="sketch_redo", on_click=on_redo, disabled=view.redo is None, width="stretch",
-              icon=":material/redo:", shortcut="Ctrl+Y",
-              help=f"Redo: {md(view.redo)}" if view.redo is not None else "Nothing to redo")
+              icon=":material/redo:", shortcut="Ctrl+Y", help=history_help("Redo", view.redo))
+
+
+def history_help(verb: str, label: str | None) -> str:
+    """The Undo / Redo button's hint: what it would take back or do again, or that there is nothing."""
+    if label is None:
+        return f"Nothing to {verb.lower()}"
+    from ui.tables import md  # pandas: there is something to undo only once the engine has loaded
+
+    return f"{verb}: {md(label)}"
 
 
 def draw_main(view: SketchView, tools_slot, map_slot) -> None:
