@@ -118,8 +118,15 @@ def start_file(region: str, geography: str, config) -> Path | None:
     return kept_folder(config) / f"{stem}.json" if stem else None
 
 
-def read_start(path: Path | None) -> MapStart | None:
-    """The record kept at ``path``; ``None`` when there is none or it is unusable (the page then loads first)."""
+def read_start(path: Path | None, frontend_dir: Path | None = None) -> MapStart | None:
+    """The record kept at ``path``; ``None`` when there is none or it is unusable (the page then loads first).
+
+    Unusable: damaged, empty, or naming a map file that is not in ``frontend_dir`` (the click map's frontend
+    folder by default; its data files are not in git, so another checkout may lack it), which the browser
+    would fail to fetch.
+    """
+    from ui.components.clickmap.vendor import FRONTEND_DIR
+
     data = read_kept_json(path, {"data_file", "n", "brushes"}) if path is not None else None
     if data is None:
         return None
@@ -127,7 +134,11 @@ def read_start(path: Path | None) -> MapStart | None:
         start = MapStart(str(data["data_file"]), int(data["n"]), {str(k): str(v) for k, v in data["brushes"]})
     except (TypeError, ValueError):
         return None
-    return start if start.n > 0 and start.data_file and start.brushes else None
+    folder = Path(frontend_dir or FRONTEND_DIR).resolve()
+    if not (start.n > 0 and start.data_file and start.brushes):
+        return None
+    file = (folder / start.data_file).resolve()
+    return start if file.is_relative_to(folder) and file.is_file() else None
 
 
 def keep_start(path: Path, start: MapStart) -> bool:

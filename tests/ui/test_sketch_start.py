@@ -110,6 +110,18 @@ def test_without_a_record_the_page_draws_after_loading_and_keeps_one(engine, rec
     assert read_start(record).n == engine.index.n
 
 
+def test_a_record_whose_map_file_is_gone_is_not_drawn(engine, record):
+    """A record naming a map file this checkout does not have (the files are not in git): the browser could not
+    fetch it, so the page draws after loading instead of showing a broken map."""
+    sketch()  # keeps the record
+    kept = read_start(record)
+    assert kept is not None
+    keep_start(record, MapStart("data/units-london-gone.json", kept.n, kept.brushes))
+    assert read_start(record) is None
+    args = map_args(sketch())
+    assert args["data_file"] == kept.data_file and len(args["assign"]) == engine.index.n
+
+
 def test_a_session_with_a_scenario_is_never_drawn_from_the_record(engine, record):
     """The record is only for a new session: one that has edited draws its own scenario."""
     at = sketch()
@@ -125,21 +137,30 @@ def test_a_session_with_a_scenario_is_never_drawn_from_the_record(engine, record
 # --- the record itself ------------------------------------------------------------------------------
 
 def test_a_missing_damaged_or_empty_record_is_not_used(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "x.json").write_text("{}")
     path = tmp_path / "sketch.json"
-    assert read_start(path) is None and read_start(None) is None
-    for text in ("{", "[]", '{"data_file": "x"}', '{"data_file": "x", "n": "many", "brushes": []}',
-                 '{"data_file": "x", "n": 0, "brushes": [["borough", "whole borough"]]}',
-                 '{"data_file": "", "n": 3, "brushes": [["borough", "whole borough"]]}'):
+    assert read_start(path, tmp_path) is None and read_start(None, tmp_path) is None
+    for text in ("{", "[]", '{"data_file": "data/x.json"}',
+                 '{"data_file": "data/x.json", "n": "many", "brushes": []}',
+                 '{"data_file": "data/x.json", "n": 0, "brushes": [["borough", "whole borough"]]}',
+                 '{"data_file": "", "n": 3, "brushes": [["borough", "whole borough"]]}',
+                 '{"data_file": "data/gone.json", "n": 3, "brushes": [["borough", "whole borough"]]}',
+                 '{"data_file": "../sketch.json", "n": 3, "brushes": [["borough", "whole borough"]]}'):
         path.write_text(text, encoding="utf-8")
-        assert read_start(path) is None, text
+        assert read_start(path, tmp_path) is None, text
     path.write_bytes(b"\xff\xfe\x00garbage")
-    assert read_start(path) is None
+    assert read_start(path, tmp_path) is None
+    path.write_text('{"data_file": "data/x.json", "n": 3, "brushes": [["borough", "whole borough"]]}')
+    assert read_start(path, tmp_path) == MapStart("data/x.json", 3, {"borough": "whole borough"})
 
 
 def test_a_record_round_trips_and_gives_the_blank_view(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "units-x.json").write_text("{}")
     start = MapStart("data/units-x.json", 4, {"unit": "one unit (LSOA)", "borough": "whole borough"})
     assert keep_start(tmp_path / "deep" / "sketch.json", start)
-    assert read_start(tmp_path / "deep" / "sketch.json") == start
+    assert read_start(tmp_path / "deep" / "sketch.json", tmp_path) == start
     view = blank_view(start, "2018")
     assert isinstance(view, SketchView) and view.level == "multi_borough" and view.names == ()
     assert view.new_name == "New multi-borough system 1" and view.brush == "borough" and view.lock
