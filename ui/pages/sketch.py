@@ -24,6 +24,7 @@ notes), filled in either order, so nothing above the map changes height.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import streamlit as st
@@ -509,7 +510,7 @@ def history_help(verb: str, label: str | None) -> str:
 
 
 def draw_main(view: SketchView, tools_slot, map_slot) -> None:
-    """The tools row and the map, each in its place of the page's frame."""
+    """The tools row and the map, each in its place of the page's frame (a new session's early draw)."""
     draw_tools(view, tools_slot)
     with map_slot:
         clickmap(**view.map_kwargs(), key=MAP_KEY)
@@ -582,6 +583,16 @@ handle_map_value(st.session_state.get(MAP_KEY))
 settle(state)
 scenario = state.scenario
 names = scenario.names(state.level)
+# the tools first (before the tallies): Undo / Redo are enabled by the time the tally changes
+can_undo, can_redo = len(state.history.past) > 1, bool(state.history.future)
+tools = SketchView(
+    level=state.level, levels=tuple(GEOGRAPHY_LEVELS[scenario.geography]), names=tuple(names),
+    editing=state.editing, new_name=fresh_name(scenario, state.level), brush=state.brush,
+    brushes=tuple(BRUSH_LABELS.items()), lock=state.lock,
+    undo=state.history.past[-1][0] if can_undo else None, redo=state.history.future[-1][0] if can_redo else None,
+    map=())
+if early is None:
+    draw_tools(tools, tools_slot)
 
 if FLOWS_NOTE:
     notes_slot.caption(FLOWS_NOTE)
@@ -709,22 +720,16 @@ if PLACE_LEVEL:
     st.sidebar.info(f"{engine.region} has {engine.index.n:,} units, more than the map draws one by one "
             f"({SKETCH_MAX_UNITS:,}): it shows its {len(map_geo.units):,} places, and a click takes a whole "
             "place, sub-ICB location or ICB. Pick an NHS region or an ICB in the sidebar to sketch unit by unit.")
-can_undo, can_redo = len(state.history.past) > 1, bool(state.history.future)
-view = SketchView(
-    level=state.level, levels=tuple(GEOGRAPHY_LEVELS[scenario.geography]), names=tuple(names),
-    editing=state.editing, new_name=fresh_name(scenario, state.level), brush=state.brush,
-    brushes=tuple(BRUSH_LABELS.items()), lock=state.lock,
-    undo=state.history.past[-1][0] if can_undo else None, redo=state.history.future[-1][0] if can_redo else None,
-    map=(("data_file", data_file), ("assign", tuple(assign)), ("names", tuple(level_names)),
-         ("colours", tuple(palette)),
-         ("editing", level_names.index(state.editing) if state.editing in level_names else -1),
-         ("pieces", tuple(int(p) for p in pieces)), ("highlight_unassigned", bool(st.session_state[HIGHLIGHT_KEY])),
-         ("caption", map_caption(BRUSH_LABELS[state.brush], state.editing)), ("message", map_message.strip()),
-         ("brush", state.brush), ("paint", bool(st.session_state[PAINT_KEY])),
-         ("zoom_token", str(st.session_state.get(ZOOM_KEY, ""))), ("height", MAP_HEIGHT)),
-)
+view = replace(tools, map=(
+    ("data_file", data_file), ("assign", tuple(assign)), ("names", tuple(level_names)), ("colours", tuple(palette)),
+    ("editing", level_names.index(state.editing) if state.editing in level_names else -1),
+    ("pieces", tuple(int(p) for p in pieces)), ("highlight_unassigned", bool(st.session_state[HIGHLIGHT_KEY])),
+    ("caption", map_caption(BRUSH_LABELS[state.brush], state.editing)), ("message", map_message.strip()),
+    ("brush", state.brush), ("paint", bool(st.session_state[PAINT_KEY])),
+    ("zoom_token", str(st.session_state.get(ZOOM_KEY, ""))), ("height", MAP_HEIGHT)))
 if early is None:
-    draw_main(view, tools_slot, map_slot)
+    with map_slot:
+        clickmap(**view.map_kwargs(), key=MAP_KEY)
 if start_path is not None:  # a new session's first run: keep what its map took from the engine, for the next one
     now = MapStart(data_file, len(assign), dict(BRUSH_LABELS))
     if now != kept_start:

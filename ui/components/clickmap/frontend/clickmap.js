@@ -13,7 +13,7 @@
 
   var S = {
     map: null, renderer: null, dataFile: null, data: null, loadingFile: null,
-    layers: [], geoms: [], boxes: null, keys: [], assign: [], names: [], colours: [], editing: -1,
+    units: null, styles: [], geoms: [], boxes: null, keys: [], assign: [], names: [], colours: [], editing: -1,
     pieces: {}, highlight: true, caption: "", height: 0, pending: null,
     seq: 0, events: [], flash: -1, hover: -1, paint: false, zoomToken: null,
     info: null, legend: null, captionBox: null, messageBox: null, live: null,
@@ -115,13 +115,128 @@
   }
 
   function restyle(i, force) {
-    var layer = S.layers[i];
-    if (!layer) { return false; }
+    if (!S.units || !S.geoms[i]) { return false; }
     var key = styleKey(i);
     if (!force && key === S.keys[i]) { return false; }
     S.keys[i] = key;
-    layer.setStyle(styleOf(i));
+    S.styles[i] = styleOf(i);
+    S.units.redrawUnit(i);
     return true;
+  }
+
+  // --- the units: one canvas path drawing every unit from typed arrays ---
+  // 4,835 Leaflet polygons cost ~0.4 s to build (a LatLng and a Point object per vertex, ~160k of each)
+  // and their garbage; here each vertex is projected once into a Float64Array at zoom 0, scaled to the view
+  // on draw, and a restyle redraws only the unit's box.  The hit test stays on the decoded shapes (unitAt).
+  var D2R = Math.PI / 180, MAX_LAT = 85.0511287798;
+
+  function project0(lat, lng) {  // EPSG:3857 pixel at zoom 0 (Leaflet's CRS.EPSG3857.latLngToPoint(ll, 0))
+    var y = Math.max(Math.min(MAX_LAT, lat), -MAX_LAT) * D2R;
+    return [256 * (0.5 + lng / 360), 256 * (0.5 - Math.log(Math.tan(Math.PI / 4 + y / 2)) / (2 * Math.PI))];
+  }
+
+  function flatten(geoms) {  // per unit its rings (every part's outer ring and holes), projected at zoom 0
+    var nPts = 0, nRings = 0, u, p, r;
+    for (u = 0; u < geoms.length; u++) {
+      (geoms[u] || []).forEach(function (poly) { poly.forEach(function (ring) { nRings++; nPts += ring.length; }); });
+    }
+    var xy = new Float64Array(2 * nPts), ringOff = new Int32Array(nRings + 1), unitRing = new Int32Array(geoms.length + 1);
+    var box = new Float64Array(4 * geoms.length), k = 0, q = 0;
+    for (u = 0; u < geoms.length; u++) {
+      unitRing[u] = q;
+      var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity, g = geoms[u] || [];
+      for (p = 0; p < g.length; p++) {
+        for (r = 0; r < g[p].length; r++) {
+          var ring = g[p][r];
+          ringOff[q++] = k;
+          for (var j = 0; j < ring.length; j++) {
+            var pt = project0(ring[j][0], ring[j][1]);
+            xy[2 * k] = pt[0]; xy[2 * k + 1] = pt[1]; k++;
+            if (pt[0] < x0) { x0 = pt[0]; } if (pt[0] > x1) { x1 = pt[0]; }
+            if (pt[1] < y0) { y0 = pt[1]; } if (pt[1] > y1) { y1 = pt[1]; }
+          }
+        }
+      }
+      box[4 * u] = x0; box[4 * u + 1] = y0; box[4 * u + 2] = x1; box[4 * u + 3] = y1;
+    }
+    unitRing[geoms.length] = q;
+    ringOff[nRings] = k;
+    return { xy: xy, ringOff: ringOff, unitRing: unitRing, box: box };
+  }
+
+  var UnitsPath = null;  // made once Leaflet has loaded (this script runs before it)
+
+  function unitsPath(flat, n) {
+    UnitsPath = UnitsPath || L.Path.extend({
+    options: { interactive: false },  // clicks and hover: the pointer handlers and unitAt
+    initialize: function (flat, n) { this._flat = flat; this._n = n; L.setOptions(this, {}); },
+    _project: function () {
+      var map = this._map;
+      this._scale = map.getZoomScale(map.getZoom(), 0);
+      this._origin = map.getPixelOrigin();
+      var b = this._flat.box, s = this._scale, o = this._origin, x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+      for (var u = 0; u < this._n; u++) {
+        if (b[4 * u] === Infinity) { continue; }
+        x0 = Math.min(x0, b[4 * u]); y0 = Math.min(y0, b[4 * u + 1]);
+        x1 = Math.max(x1, b[4 * u + 2]); y1 = Math.max(y1, b[4 * u + 3]);
+      }
+      this._pxBounds = x0 === Infinity ? null : L.bounds([x0 * s - o.x - 4, y0 * s - o.y - 4], [x1 * s - o.x + 4, y1 * s - o.y + 4]);
+    },
+    _update: function () {},
+    _empty: function () { return !this._pxBounds; },
+    _containsPoint: function () { return false; },
+    unitBounds: function (u) {  // the unit's box in layer pixels, padded for its outline
+      var b = this._flat.box, s = this._scale, o = this._origin, pad = 4;
+      return L.bounds([b[4 * u] * s - o.x - pad, b[4 * u + 1] * s - o.y - pad],
+                      [b[4 * u + 2] * s - o.x + pad, b[4 * u + 3] * s - o.y + pad]);
+    },
+    redrawUnit: function (u) {  // as Leaflet's _requestRedraw(layer), for one unit's box
+      var r = this._renderer;
+      if (!this._map || !r || this._flat.box[4 * u] === Infinity) { return; }
+      var b = this.unitBounds(u);
+      r._redrawBounds = r._redrawBounds || new L.Bounds();
+      r._redrawBounds.extend(b.min);
+      r._redrawBounds.extend(b.max);
+      r._redrawRequest = r._redrawRequest || L.Util.requestAnimFrame(r._redraw, r);
+    },
+    _updatePath: function () {
+      var ctx = this._renderer._ctx, clip = this._renderer._redrawBounds, f = this._flat, xy = f.xy;
+      var s = this._scale, ox = this._origin.x, oy = this._origin.y, b = f.box;
+      for (var u = 0; u < this._n; u++) {
+        var st = S.styles[u];
+        if (!st || b[4 * u] === Infinity) { continue; }
+        if (clip && (b[4 * u + 2] * s - ox < clip.min.x - 4 || b[4 * u] * s - ox > clip.max.x + 4 ||
+                     b[4 * u + 3] * s - oy < clip.min.y - 4 || b[4 * u + 1] * s - oy > clip.max.y + 4)) { continue; }
+        ctx.beginPath();
+        for (var q = f.unitRing[u]; q < f.unitRing[u + 1]; q++) {
+          var a = f.ringOff[q], z = f.ringOff[q + 1], lx = xy[2 * a] * s - ox, ly = xy[2 * a + 1] * s - oy;
+          ctx.moveTo(lx, ly);
+          for (var j = a + 1; j < z; j++) {  // a vertex within half a pixel of the last one drawn adds nothing
+            var x = xy[2 * j] * s - ox, y = xy[2 * j + 1] * s - oy;
+            if (j === z - 1 || Math.abs(x - lx) + Math.abs(y - ly) > 0.5) { ctx.lineTo(x, y); lx = x; ly = y; }
+          }
+          ctx.closePath();
+        }
+        if (st.fill && st.fillOpacity > 0) {
+          ctx.globalAlpha = st.fillOpacity;
+          ctx.fillStyle = st.fillColor;
+          ctx.fill("evenodd");
+        }
+        if (st.stroke && st.weight) {
+          ctx.setLineDash(st.dashArray ? st.dashArray.split(" ").map(Number) : []);
+          ctx.globalAlpha = st.opacity;
+          ctx.lineWidth = st.weight;
+          ctx.strokeStyle = st.color;
+          ctx.lineCap = "round";
+          ctx.lineJoin = "round";
+          ctx.stroke();
+        }
+      }
+      ctx.setLineDash([]);
+      ctx.globalAlpha = 1;
+    }
+    });
+    return new UnitsPath(flat, n);
   }
 
   // --- map controls (text only through textContent) ---
@@ -313,8 +428,19 @@
     }
   }
 
+  function hoverAt(i) {  // the unit under the mouse: outlined, named in the info box
+    var old = S.hover;
+    if (i === old) { return; }
+    S.hover = i;
+    if (old >= 0) { restyle(old); }
+    if (i >= 0) { restyle(i); }
+    showInfo(i);
+    S.map.getContainer().style.cursor = i >= 0 ? "pointer" : "";
+  }
+
   function onPointerMove(e) {
     var st = S.down;
+    if (!st && S.data && S.boxes && e.pointerType !== "touch") { hoverAt(unitAt(pointOf(e))); return; }
     if (!st || !st.painting) { return; }
     var p = pointOf(e), a = st.last, steps = Math.max(1, Math.ceil(a.distanceTo(p) / 3));
     for (var s = 1; s <= steps; s++) {  // every 3 px along the way, so a fast stroke skips no unit
@@ -347,10 +473,11 @@
 
   function zoomToEdited() {
     if (S.editing < 0) { say("No footprint is being edited."); return; }
-    var b = null;
-    for (var i = 0; i < S.layers.length; i++) {
-      if (S.layers[i] && S.assign[i] === S.editing) {
-        if (b) { b.extend(S.layers[i].getBounds()); } else { b = L.latLngBounds(S.layers[i].getBounds()); }
+    var b = null, box = S.boxes;
+    for (var i = 0; i < S.geoms.length; i++) {
+      if (S.geoms[i] && S.assign[i] === S.editing) {
+        var ub = L.latLngBounds([box[4 * i], box[4 * i + 1]], [box[4 * i + 2], box[4 * i + 3]]);
+        if (b) { b.extend(ub); } else { b = ub; }
       }
     }
     if (b) { S.map.fitBounds(b, { animate: false, padding: [24, 24] }); }
@@ -395,6 +522,7 @@
     c.addEventListener("pointermove", onPointerMove, true);
     c.addEventListener("pointerup", onPointerUp, true);
     c.addEventListener("pointercancel", function () { S.down = null; clearPreview(); }, true);
+    c.addEventListener("pointerleave", function () { if (S.hover >= 0 && S.units) { hoverAt(-1); } });
     showInfo(-1);
     S.map.on("moveend", function () {
       try {
@@ -423,35 +551,21 @@
       });
       S.boxes.set(bx, 4 * u);
     }
-    var group = L.featureGroup();
-    S.layers = new Array(geoms.length);
     S.keys = new Array(geoms.length);
+    S.styles = new Array(geoms.length);
     probe.unitIndex = {};
+    var drawn = 0;
     for (var i = 0; i < geoms.length; i++) {
       probe.unitIndex[data.codes[i]] = i;
-      if (!geoms[i]) { continue; }
-      var layer = L.polygon(geoms[i], { renderer: S.renderer, smoothFactor: 0.5 });
-      layer._cmUnit = i;
-      S.layers[i] = layer;
-      group.addLayer(layer);
+      if (geoms[i]) { S.keys[i] = styleKey(i); S.styles[i] = styleOf(i); drawn++; }
     }
-    group.on("mouseover", function (e) {
-      var i = e.layer._cmUnit, old = S.hover;
-      S.hover = i;
-      if (old >= 0) { restyle(old); }
-      restyle(i);
-      showInfo(i);
-    });
-    group.on("mouseout", function (e) {
-      var i = e.layer._cmUnit;
-      if (S.hover === i) { S.hover = -1; restyle(i); showInfo(-1); }
-    });
-    group.addTo(S.map);
+    S.units = unitsPath(flatten(geoms), geoms.length);
+    S.units.addTo(S.map);
     var outlines = [];  // one multi-polygon: every part of every borough
     decode(data.boroughs).forEach(function (g) { if (g) { outlines.push.apply(outlines, g); } });
     L.polygon(outlines, { renderer: S.renderer, interactive: false, fill: false, color: "#333333", weight: 1.4,
                           opacity: 0.9 }).addTo(S.map);
-    probe.drawn = group.getLayers().length;
+    probe.drawn = drawn;
   }
 
   // The data is fetched as soon as the first render names it: this script runs before Leaflet and the page
@@ -501,7 +615,7 @@
     S.pieces = {};
     (args.pieces || []).forEach(function (i) { S.pieces[i] = true; });
     var changed = 0;
-    for (var i = 0; i < S.layers.length; i++) { if (restyle(i, force)) { changed++; } }
+    for (var i = 0; i < S.geoms.length; i++) { if (restyle(i, force)) { changed++; } }
     if (oldFlash >= 0) { restyle(oldFlash, true); }
     showLegend();
     var caption = args.caption || "";
