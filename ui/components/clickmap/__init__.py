@@ -20,9 +20,13 @@ How it works
 * Leaflet 1.9.3 is loaded from ``frontend/vendor/`` (copied from the
   installed XStatic-Leaflet by :func:`install_leaflet`, gitignored).
 * The geometry is fetched once from ``frontend/data/units-<key>.json``
-  (written by :func:`ensure_map_data`, gitignored) and drawn with Leaflet's
-  canvas renderer on a plain background (no tiles).
-* Each render restyles only the units whose footprint changed.
+  (written by :func:`ensure_map_data`, gitignored), as soon as the first
+  render names it (``clickmap.js`` runs before Leaflet has loaded), and drawn
+  on Leaflet's canvas renderer by one path object from typed arrays (each
+  vertex projected once; no Leaflet polygon per unit) on a plain background
+  (no tiles).
+* Each render restyles only the units whose footprint changed, redrawing
+  only their boxes.
 * A click returns ``{"nonce", "events": [[seq, "click", code], ...]}``;
   Ctrl+Z / Ctrl+Y (Ctrl+Shift+Z) return ``"undo"`` / ``"redo"`` events.
   :func:`new_events` picks out what the app has not handled yet.
