@@ -25,7 +25,7 @@ from typing import Any, Mapping
 from ui.kept import keep_text, kept_folder, kept_stem, read_kept_json
 from ui.state import DEFAULT_BRUSH
 
-__all__ = ["MapStart", "SketchView", "start_file", "read_start", "keep_start", "blank_view", "map_caption",
+__all__ = ["MapStart", "SketchView", "start_file", "read_start", "keep_start", "blank_view", "map_args", "map_caption",
            "MAP_HEIGHT", "START_VERSION"]
 
 #: Layout of the kept record, bumped when it changes.
@@ -107,6 +107,18 @@ class SketchView:
         return asdict(self)
 
 
+def map_args(data_file: str, assign, *, names=(), colours=(), editing: int = -1, pieces=(), highlight: bool = True,
+             caption: str = "", message: str = "", brush: str = DEFAULT_BRUSH, paint: bool = False,
+             zoom_token: str = "") -> tuple[tuple[str, Any], ...]:
+    """The click map's keyword arguments (:func:`ui.components.clickmap.clickmap`, without its key), in one
+    order and with sequences as tuples, so that two views compare equal exactly when the map would be the same."""
+    return (("data_file", str(data_file)), ("assign", tuple(int(a) for a in assign)),
+            ("names", tuple(str(n) for n in names)), ("colours", tuple(str(c) for c in colours)),
+            ("editing", int(editing)), ("pieces", tuple(int(p) for p in pieces)),
+            ("highlight_unassigned", bool(highlight)), ("caption", str(caption)), ("message", str(message)),
+            ("brush", str(brush)), ("paint", bool(paint)), ("zoom_token", str(zoom_token)), ("height", MAP_HEIGHT))
+
+
 def map_caption(brush_label: str, editing: str | None) -> str:
     """The line in the map's corner: the brush, and the footprint being edited."""
     return f"Brush: {brush_label}" + (f" · editing: {editing}" if editing else "")
@@ -166,9 +178,6 @@ def blank_view(start: MapStart, geography: str, *, highlight: bool = True, paint
     return SketchView(
         level=level, levels=levels, names=(), editing=None, new_name=f"New {LEVEL_LABELS[level]} 1",
         brush=DEFAULT_BRUSH, brushes=tuple(start.brushes.items()), lock=True, undo=None, redo=None,
-        map=(("data_file", start.data_file), ("assign", (UNASSIGNED,) * start.n), ("names", ()), ("colours", ()),
-             ("editing", -1), ("pieces", ()), ("highlight_unassigned", bool(highlight)),
-             ("caption", map_caption(start.brushes[DEFAULT_BRUSH], None)), ("message", ""),
-             ("brush", DEFAULT_BRUSH), ("paint", bool(paint)), ("zoom_token", str(zoom_token)),
-             ("height", MAP_HEIGHT)),
+        map=map_args(start.data_file, (UNASSIGNED,) * start.n, highlight=highlight,
+                     caption=map_caption(start.brushes[DEFAULT_BRUSH], None), paint=paint, zoom_token=zoom_token),
     )

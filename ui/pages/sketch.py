@@ -30,7 +30,9 @@ from pathlib import Path
 import streamlit as st
 
 from ui.components.clickmap import clickmap
-from ui.sketch_start import MAP_HEIGHT, MapStart, SketchView, blank_view, keep_start, map_caption, read_start, start_file
+from ui.sketch_start import (
+    MapStart, SketchView, blank_view, keep_start, map_args, map_caption, read_start, start_file,
+)
 from ui.state import DEFAULT_BRUSH, STATE_KEY, AppState, app_settings, current_choice
 
 MAP_KEY = "sketch_map"
@@ -720,13 +722,12 @@ if PLACE_LEVEL:
     st.sidebar.info(f"{engine.region} has {engine.index.n:,} units, more than the map draws one by one "
             f"({SKETCH_MAX_UNITS:,}): it shows its {len(map_geo.units):,} places, and a click takes a whole "
             "place, sub-ICB location or ICB. Pick an NHS region or an ICB in the sidebar to sketch unit by unit.")
-view = replace(tools, map=(
-    ("data_file", data_file), ("assign", tuple(assign)), ("names", tuple(level_names)), ("colours", tuple(palette)),
-    ("editing", level_names.index(state.editing) if state.editing in level_names else -1),
-    ("pieces", tuple(int(p) for p in pieces)), ("highlight_unassigned", bool(st.session_state[HIGHLIGHT_KEY])),
-    ("caption", map_caption(BRUSH_LABELS[state.brush], state.editing)), ("message", map_message.strip()),
-    ("brush", state.brush), ("paint", bool(st.session_state[PAINT_KEY])),
-    ("zoom_token", str(st.session_state.get(ZOOM_KEY, ""))), ("height", MAP_HEIGHT)))
+view = replace(tools, map=map_args(
+    data_file, assign, names=level_names, colours=palette,
+    editing=level_names.index(state.editing) if state.editing in level_names else -1, pieces=pieces,
+    highlight=bool(st.session_state[HIGHLIGHT_KEY]), caption=map_caption(BRUSH_LABELS[state.brush], state.editing),
+    message=map_message.strip(), brush=state.brush, paint=bool(st.session_state[PAINT_KEY]),
+    zoom_token=str(st.session_state.get(ZOOM_KEY, ""))))
 if early is None:
     with map_slot:
         clickmap(**view.map_kwargs(), key=MAP_KEY)
