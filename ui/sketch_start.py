@@ -18,7 +18,7 @@ engine says.  Nothing here imports numpy, pandas or the engine.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -102,9 +102,6 @@ class SketchView:
     def map_kwargs(self) -> dict[str, Any]:
         """The click map's keyword arguments."""
         return dict(self.map)
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def map_args(data_file: str, assign, *, names=(), colours=(), editing: int = -1, pieces=(), highlight: bool = True,
