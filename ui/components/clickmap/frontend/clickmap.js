@@ -140,7 +140,8 @@
     for (u = 0; u < geoms.length; u++) {
       (geoms[u] || []).forEach(function (poly) { poly.forEach(function (ring) { nRings++; nPts += ring.length; }); });
     }
-    var xy = new Float64Array(2 * nPts), ringOff = new Int32Array(nRings + 1), unitRing = new Int32Array(geoms.length + 1);
+    var xy = new Float64Array(2 * nPts), ringOff = new Int32Array(nRings + 1);
+    var unitRing = new Int32Array(geoms.length + 1);
     var box = new Float64Array(4 * geoms.length), k = 0, q = 0;
     for (u = 0; u < geoms.length; u++) {
       unitRing[u] = q;
@@ -168,73 +169,75 @@
 
   function unitsPath(flat, n) {
     UnitsPath = UnitsPath || L.Path.extend({
-    options: { interactive: false },  // clicks and hover: the pointer handlers and unitAt
-    initialize: function (flat, n) { this._flat = flat; this._n = n; L.setOptions(this, {}); },
-    _project: function () {
-      var map = this._map;
-      this._scale = map.getZoomScale(map.getZoom(), 0);
-      this._origin = map.getPixelOrigin();
-      var b = this._flat.box, s = this._scale, o = this._origin, x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-      for (var u = 0; u < this._n; u++) {
-        if (b[4 * u] === Infinity) { continue; }
-        x0 = Math.min(x0, b[4 * u]); y0 = Math.min(y0, b[4 * u + 1]);
-        x1 = Math.max(x1, b[4 * u + 2]); y1 = Math.max(y1, b[4 * u + 3]);
-      }
-      this._pxBounds = x0 === Infinity ? null : L.bounds([x0 * s - o.x - 4, y0 * s - o.y - 4], [x1 * s - o.x + 4, y1 * s - o.y + 4]);
-    },
-    _update: function () {},
-    _empty: function () { return !this._pxBounds; },
-    _containsPoint: function () { return false; },
-    unitBounds: function (u) {  // the unit's box in layer pixels, padded for its outline
-      var b = this._flat.box, s = this._scale, o = this._origin, pad = 4;
-      return L.bounds([b[4 * u] * s - o.x - pad, b[4 * u + 1] * s - o.y - pad],
-                      [b[4 * u + 2] * s - o.x + pad, b[4 * u + 3] * s - o.y + pad]);
-    },
-    redrawUnit: function (u) {  // as Leaflet's _requestRedraw(layer), for one unit's box
-      var r = this._renderer;
-      if (!this._map || !r || this._flat.box[4 * u] === Infinity) { return; }
-      var b = this.unitBounds(u);
-      r._redrawBounds = r._redrawBounds || new L.Bounds();
-      r._redrawBounds.extend(b.min);
-      r._redrawBounds.extend(b.max);
-      r._redrawRequest = r._redrawRequest || L.Util.requestAnimFrame(r._redraw, r);
-    },
-    _updatePath: function () {
-      var ctx = this._renderer._ctx, clip = this._renderer._redrawBounds, f = this._flat, xy = f.xy;
-      var s = this._scale, ox = this._origin.x, oy = this._origin.y, b = f.box;
-      for (var u = 0; u < this._n; u++) {
-        var st = S.styles[u];
-        if (!st || b[4 * u] === Infinity) { continue; }
-        if (clip && (b[4 * u + 2] * s - ox < clip.min.x - 4 || b[4 * u] * s - ox > clip.max.x + 4 ||
-                     b[4 * u + 3] * s - oy < clip.min.y - 4 || b[4 * u + 1] * s - oy > clip.max.y + 4)) { continue; }
-        ctx.beginPath();
-        for (var q = f.unitRing[u]; q < f.unitRing[u + 1]; q++) {
-          var a = f.ringOff[q], z = f.ringOff[q + 1], lx = xy[2 * a] * s - ox, ly = xy[2 * a + 1] * s - oy;
-          ctx.moveTo(lx, ly);
-          for (var j = a + 1; j < z; j++) {  // a vertex within half a pixel of the last one drawn adds nothing
-            var x = xy[2 * j] * s - ox, y = xy[2 * j + 1] * s - oy;
-            if (j === z - 1 || Math.abs(x - lx) + Math.abs(y - ly) > 0.5) { ctx.lineTo(x, y); lx = x; ly = y; }
+      options: { interactive: false },  // clicks and hover: the pointer handlers and unitAt
+      initialize: function (flat, n) { this._flat = flat; this._n = n; },
+      _project: function () {
+        var map = this._map;
+        this._scale = map.getZoomScale(map.getZoom(), 0);
+        this._origin = map.getPixelOrigin();
+        var b = this._flat.box, s = this._scale, o = this._origin;
+        var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+        for (var u = 0; u < this._n; u++) {
+          if (b[4 * u] === Infinity) { continue; }
+          x0 = Math.min(x0, b[4 * u]); y0 = Math.min(y0, b[4 * u + 1]);
+          x1 = Math.max(x1, b[4 * u + 2]); y1 = Math.max(y1, b[4 * u + 3]);
+        }
+        this._pxBounds = x0 === Infinity ? null
+          : L.bounds([x0 * s - o.x - 4, y0 * s - o.y - 4], [x1 * s - o.x + 4, y1 * s - o.y + 4]);
+      },
+      _update: function () {},
+      _empty: function () { return !this._pxBounds; },
+      _containsPoint: function () { return false; },
+      unitBounds: function (u) {  // the unit's box in layer pixels, padded for its outline
+        var b = this._flat.box, s = this._scale, o = this._origin, pad = 4;
+        return L.bounds([b[4 * u] * s - o.x - pad, b[4 * u + 1] * s - o.y - pad],
+                        [b[4 * u + 2] * s - o.x + pad, b[4 * u + 3] * s - o.y + pad]);
+      },
+      redrawUnit: function (u) {  // as Leaflet's _requestRedraw(layer), for one unit's box
+        var r = this._renderer;
+        if (!this._map || !r || this._flat.box[4 * u] === Infinity) { return; }
+        var b = this.unitBounds(u);
+        r._redrawBounds = r._redrawBounds || new L.Bounds();
+        r._redrawBounds.extend(b.min);
+        r._redrawBounds.extend(b.max);
+        r._redrawRequest = r._redrawRequest || L.Util.requestAnimFrame(r._redraw, r);
+      },
+      _updatePath: function () {
+        var ctx = this._renderer._ctx, clip = this._renderer._redrawBounds, f = this._flat, xy = f.xy;
+        var s = this._scale, ox = this._origin.x, oy = this._origin.y, b = f.box;
+        for (var u = 0; u < this._n; u++) {
+          var st = S.styles[u];
+          if (!st || b[4 * u] === Infinity) { continue; }
+          if (clip && (b[4 * u + 2] * s - ox < clip.min.x - 4 || b[4 * u] * s - ox > clip.max.x + 4 ||
+                       b[4 * u + 3] * s - oy < clip.min.y - 4 || b[4 * u + 1] * s - oy > clip.max.y + 4)) { continue; }
+          ctx.beginPath();
+          for (var q = f.unitRing[u]; q < f.unitRing[u + 1]; q++) {
+            var a = f.ringOff[q], z = f.ringOff[q + 1], lx = xy[2 * a] * s - ox, ly = xy[2 * a + 1] * s - oy;
+            ctx.moveTo(lx, ly);
+            for (var j = a + 1; j < z; j++) {  // a vertex within half a pixel of the last one drawn adds nothing
+              var x = xy[2 * j] * s - ox, y = xy[2 * j + 1] * s - oy;
+              if (j === z - 1 || Math.abs(x - lx) + Math.abs(y - ly) > 0.5) { ctx.lineTo(x, y); lx = x; ly = y; }
+            }
+            ctx.closePath();
           }
-          ctx.closePath();
+          if (st.fill && st.fillOpacity > 0) {
+            ctx.globalAlpha = st.fillOpacity;
+            ctx.fillStyle = st.fillColor;
+            ctx.fill("evenodd");
+          }
+          if (st.stroke && st.weight) {
+            ctx.setLineDash(st.dashArray ? st.dashArray.split(" ").map(Number) : []);
+            ctx.globalAlpha = st.opacity;
+            ctx.lineWidth = st.weight;
+            ctx.strokeStyle = st.color;
+            ctx.lineCap = "round";
+            ctx.lineJoin = "round";
+            ctx.stroke();
+          }
         }
-        if (st.fill && st.fillOpacity > 0) {
-          ctx.globalAlpha = st.fillOpacity;
-          ctx.fillStyle = st.fillColor;
-          ctx.fill("evenodd");
-        }
-        if (st.stroke && st.weight) {
-          ctx.setLineDash(st.dashArray ? st.dashArray.split(" ").map(Number) : []);
-          ctx.globalAlpha = st.opacity;
-          ctx.lineWidth = st.weight;
-          ctx.strokeStyle = st.color;
-          ctx.lineCap = "round";
-          ctx.lineJoin = "round";
-          ctx.stroke();
-        }
+        ctx.setLineDash([]);
+        ctx.globalAlpha = 1;
       }
-      ctx.setLineDash([]);
-      ctx.globalAlpha = 1;
-    }
     });
     return new UnitsPath(flat, n);
   }
