@@ -61,68 +61,88 @@ class FreshApp:
     blocked: list[str] = field(default_factory=list)  #: non-local requests the context refused
 
 
-def returning_browser(browser):
-    """``(context, port, blocked)``: a browser context that keeps its HTTP cache between app starts on one port.
+def offline_context(browser):
+    """``(context, blocked)``: a new browser context that refuses every request not to 127.0.0.1 or localhost.
 
-    As a planner's browser does with ``make run`` (always port 8501): Streamlit
-    serves its frontend and the Sketch map data as immutable files, so a browser
-    that opened the app before reads them from its cache.  Playwright's request
-    routing turns the HTTP cache off, so non-local requests are refused here by a
-    proxy that nothing listens on (127.0.0.1:9, with 127.0.0.1 bypassing it);
-    each refused request is recorded in ``blocked``.
+    The refusal is a proxy that nothing listens on (127.0.0.1:9, with 127.0.0.1
+    and localhost bypassing it), each refused request recorded in ``blocked``.
+    Not Playwright's request routing: that pauses every request until the
+    benchmark's Python answers it (measured here: about 0.2 s more to a cold
+    start's first page, which fetches ~100 files) and turns the HTTP cache off;
+    a planner's browser does neither.
     """
     from urllib.parse import urlparse
-
-    from tests.browser_helpers import free_port
 
     context = browser.new_context(viewport={"width": 1500, "height": 1000},
                                   proxy={"server": "http://127.0.0.1:9", "bypass": "127.0.0.1,localhost"})
     blocked: list[str] = []
     context.on("requestfailed", lambda req: blocked.append(req.url)
                if (urlparse(req.url).hostname or "") not in ("127.0.0.1", "localhost") else None)
+    return context, blocked
+
+
+def returning_browser(browser):
+    """``(context, port, blocked)``: a browser context that keeps its HTTP cache between app starts on one port.
+
+    As a planner's browser does with ``make run`` (always port 8501): Streamlit
+    serves its frontend and the Sketch map data as immutable files, so a browser
+    that opened the app before reads them from its cache.  Non-local requests are
+    refused as in :func:`offline_context`.
+    """
+    from tests.browser_helpers import free_port
+
+    context, blocked = offline_context(browser)
     return context, free_port(), blocked
 
 
-def start_plain(port: int, log_path: Path | None = None):
-    """The naive way of serving the app: plain ``streamlit run app.py`` (no launcher) on ``127.0.0.1:port``."""
+def start_plain(port: int, log_path: Path | None = None, script: Path | None = None):
+    """The naive way of serving the app: plain ``streamlit run app.py`` (no launcher) on ``127.0.0.1:port``.
+
+    ``script``: another Streamlit script, started the same way (the floor apps of
+    ``bench_app_start.py``).
+    """
     import os
     import subprocess
 
     root = Path(__file__).resolve().parent.parent
-    cmd = [sys.executable, "-m", "streamlit", "run", str(root / "app.py"), "--server.headless", "true",
+    cmd = [sys.executable, "-m", "streamlit", "run", str(script or root / "app.py"), "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none", "--server.runOnSave", "false"]
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL
     try:
-        return subprocess.Popen(cmd, cwd=root, stdout=log, stderr=subprocess.STDOUT,
-                                env={**os.environ, "PYTHONPATH": str(root)}, start_new_session=True)
+        return subprocess.Popen(cmd, cwd=root if script is None else script.parent, stdout=log,
+                                stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(root)},
+                                start_new_session=True)
     finally:
         if log is not subprocess.DEVNULL:
             log.close()
 
 
 @contextmanager
-def fresh_app(browser, log_path: Path, returning: tuple | None = None, *, plain: bool = False) -> Iterator[FreshApp]:
+def fresh_app(browser, log_path: Path, returning: tuple | None = None, *, plain: bool = False,
+              script: Path | None = None) -> Iterator[FreshApp]:
     """Start the app as ``make run`` does and open a page; the server (and a new context) are closed on exit.
 
     ``returning`` is :func:`returning_browser`'s ``(context, port, blocked)``: the
     page opens in that context, on that port, with what it cached before;
-    without it, in a new context with an empty cache.  ``plain``: started as
-    plain ``streamlit run app.py`` instead (:func:`start_plain`, the naive way).
+    without it, in a new context with an empty cache (:func:`offline_context`).
+    ``plain``: started as plain ``streamlit run app.py`` instead
+    (:func:`start_plain`, the naive way); ``script``: another script started so.
     """
-    from tests.browser_helpers import block_non_local, free_port, start_server, stop_server, wait_healthy
+    from tests.browser_helpers import free_port, start_server, stop_server, wait_healthy
 
     if returning is None:
-        context = browser.new_context(viewport={"width": 1500, "height": 1000})
-        blocked: list[str] = []
-        block_non_local(context, blocked)
+        context, blocked = offline_context(browser)
         port = free_port()
     else:
         context, port, blocked = returning
     page = context.new_page()
     base = f"http://127.0.0.1:{port}"
     t0 = time.perf_counter()
-    proc = start_plain(port, log_path) if plain else start_server(port, log_path=log_path)
+    if plain or script is not None:
+        proc = start_plain(port, log_path, script)
+    else:
+        proc = start_server(port, log_path=log_path)
     try:
         healthy = wait_healthy(base, proc, timeout=120)
         yield FreshApp(page, base, t0, healthy, blocked)

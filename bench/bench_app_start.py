@@ -27,6 +27,13 @@ Run as ``.venv/bin/python bench/bench_app_start.py`` from the repository root
    served as immutable files).  A planner who runs the app every day is the
    second case; the first is a browser that has never opened it.
 
+   Beside each of ours, in turn, the same start of **Streamlit's floor**
+   (:data:`FLOOR_APP`): a one-line app (``st.title``) timed to its page, and
+   the same app with a v1 component that draws nothing, timed to its frame
+   ready, started as plain ``streamlit run``.  No app on this Streamlit can
+   start faster on this machine, so each verdict prints that median beside the
+   target.
+
    Then the planner's usual first path, ours and the naive way (plain
    ``streamlit run app.py``, which loads the engine only when a page asks):
    the home page, :data:`READ_S` seconds to read it, then Sketch from the
@@ -54,8 +61,11 @@ Run as ``.venv/bin/python bench/bench_app_start.py`` from the repository root
    launcher and from plain ``streamlit run app.py``; median per request and
    the ratio (the launcher turns Nagle's algorithm off: ``ui.serve``).
 
-Network: every request that is not to 127.0.0.1 is aborted (Leaflet comes
-from the installed XStatic-Leaflet in both apps).
+Network: every request that is not to 127.0.0.1 is refused (Leaflet comes
+from the installed XStatic-Leaflet in both apps): for the cold starts by a
+proxy that nothing listens on (``_common.offline_context``), not by
+Playwright's request routing, which would hold each of the ~100 requests of a
+first visit until this script answered it.
 """
 
 from __future__ import annotations
@@ -66,7 +76,9 @@ import sys
 import tempfile
 import textwrap
 import time
+from functools import partial
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -200,32 +212,95 @@ def one_unit_brush(page, frame, option: str, centre: tuple[float, float], zoom: 
     page.wait_for_timeout(300)
 
 
-def cold_first_page(browser, runs: int, returning: tuple | None = None) -> list[float]:
-    """Seconds from ``streamlit run`` to the first page shown (script finished), per run (fresh server each)."""
+#: Streamlit's own floor on this machine: a one-line app (its first page), and the same app with a v1 component
+#: that draws nothing (its frame ready), started as plain ``streamlit run`` and timed as ours are: no Footprints
+#: code, data or map at all.  Our times can only be compared with the targets beside these.
+FLOOR_APP = """from pathlib import Path
+
+import streamlit as st
+import streamlit.components.v1 as components
+
+st.title("Floor")
+if st.query_params.get("component"):
+    components.declare_component("floormap", path=str(Path(__file__).parent / "floormap"))()
+"""
+FLOOR_COMPONENT_HTML = """<!doctype html><html><body><p>ready</p><script>
+window.addEventListener("message", (e) => {
+  if (e.data && e.data.type === "streamlit:render") { window.__floor_ready = true; }
+});
+window.parent.postMessage({isStreamlitMessage: true, type: "streamlit:componentReady", apiVersion: 1}, "*");
+window.parent.postMessage({isStreamlitMessage: true, type: "streamlit:setFrameHeight", height: 600}, "*");
+</script></body></html>
+"""
+
+
+def floor_app(folder: Path) -> Path:
+    """Write the floor app (:data:`FLOOR_APP`, with its component) into ``folder``; its script's path."""
+    (folder / "floormap").mkdir(parents=True, exist_ok=True)
+    (folder / "floormap" / "index.html").write_text(FLOOR_COMPONENT_HTML, encoding="utf-8")
+    script = folder / "floor_app.py"
+    script.write_text(FLOOR_APP, encoding="utf-8")
+    return script
+
+
+def _blocked(app) -> str:
+    return f" (blocked: {app.blocked[:3]})" if app.blocked else ""
+
+
+def cold_first_page(browser, runs: int, returning: tuple | None = None, floor: Path | None = None,
+                    first: int = 1) -> list[float]:
+    """Seconds from ``streamlit run`` to the first page shown (script finished), per run (fresh server each).
+
+    ``floor``: the floor app's script (:func:`floor_app`) instead of ours; ``first``: the first run's number.
+    """
     out = []
-    for r in range(runs):
-        with fresh_app(browser, ARTIFACTS / "app_start_server.log", returning) as app:
+    for r in range(first - 1, first - 1 + runs):
+        with fresh_app(browser, ARTIFACTS / "app_start_server.log", returning, script=floor) as app:
             open_app(app.page, app.base, "")
             app.page.wait_for_selector("h1", timeout=120_000)
             total = time.perf_counter() - app.t0
-        print(f"  first page {r + 1}: server healthy after {app.healthy:.2f} s, first page shown after {total:.2f} s"
-              + (f" (blocked: {app.blocked[:3]})" if app.blocked else ""))
+        what = "one-line app's page" if floor else "first page"
+        print(f"  {what} {r + 1}: server healthy after {app.healthy:.2f} s, shown after {total:.2f} s{_blocked(app)}")
         out.append(total)
     return out
 
 
-def cold_start(browser, n_units: int, runs: int, returning: tuple | None = None) -> list[float]:
-    """Seconds from ``streamlit run`` to the Sketch map drawn, per run (fresh server each)."""
+def cold_start(browser, n_units: int, runs: int, returning: tuple | None = None,
+               floor: Path | None = None, first: int = 1) -> list[float]:
+    """Seconds from ``streamlit run`` to the Sketch map drawn, per run (fresh server each).
+
+    ``floor``: the floor app's script (:func:`floor_app`), timed to its component's frame ready; ``first``: the
+    first run's number.
+    """
     out = []
-    for r in range(runs):
-        with fresh_app(browser, ARTIFACTS / "app_start_server.log", returning) as app:
-            app.page.goto(f"{app.base}/sketch", wait_until="domcontentloaded", timeout=120_000)
-            wait_sketch_map(app.page, n_units)
+    for r in range(first - 1, first - 1 + runs):
+        with fresh_app(browser, ARTIFACTS / "app_start_server.log", returning, script=floor) as app:
+            if floor is None:
+                app.page.goto(f"{app.base}/sketch", wait_until="domcontentloaded", timeout=120_000)
+                wait_sketch_map(app.page, n_units)
+            else:
+                app.page.goto(f"{app.base}/?component=1", wait_until="domcontentloaded", timeout=120_000)
+                frame_by_url(app.page, "floormap", timeout_s=120).wait_for_function("window.__floor_ready === true",
+                                                                                    timeout=120_000)
             total = time.perf_counter() - app.t0
-        print(f"  cold start {r + 1}: server healthy after {app.healthy:.2f} s, map with {n_units:,} units drawn "
-              f"after {total:.2f} s" + (f" (blocked: {app.blocked[:3]})" if app.blocked else ""))
+        what = "one-line app's empty component ready" if floor else f"map with {n_units:,} units drawn"
+        print(f"  cold start {r + 1}: server healthy after {app.healthy:.2f} s, {what} after {total:.2f} s"
+              f"{_blocked(app)}")
         out.append(total)
     return out
+
+
+def paired(runs: int, ours: Callable[..., list[float]], floor: Callable[..., list[float]]):
+    """``(ours, floor)`` times, taken in turn (one of ours, then one of the floor's), so both see the same minutes.
+
+    Each is called as ``f(1, first=r)`` for run ``r``.
+    """
+    a: list[float] = []
+    b: list[float] = []
+    for r in range(1, runs + 1):
+        a += ours(1, first=r)
+        b += floor(1, first=r)
+    return a, b
 
 
 def home_then_sketch(browser, n_units: int, runs: int, plain: bool = False) -> list[float]:
@@ -291,11 +366,13 @@ def keepalive_requests() -> None:
           f"naive (streamlit run) {1000 * naive:.1f} ms, ratio {naive / ours:,.1f}x")
 
 
-def verdict(what: str, times: list[float], target: float) -> None:
-    """Print the median of ``times`` against ``target`` seconds."""
+def verdict(what: str, times: list[float], target: float, floor: list[float] | None = None) -> None:
+    """Print the median of ``times`` against ``target`` seconds, and the floor app's median beside it."""
     med = statistics.median(times)
+    beside = (f"; Streamlit's floor here (a one-line app, same start): median {statistics.median(floor):.2f} s"
+              if floor else "")
     print(f"{what}: median {med:.2f} s over {len(times)} runs "
-          f"[target <= {target:g} s: {'met' if med <= target else 'NOT met'}]")
+          f"[target <= {target:g} s: {'met' if med <= target else 'NOT met'}{beside}]")
 
 
 def ours_clicks(browser, units, centre, clicks: int) -> tuple[list[float], int, float]:
@@ -432,26 +509,41 @@ def main() -> int:
                   "data status, the region list, the published-layer area tables, the Sketch page's record):")
             cold_first_page(browser, 1)
             cold_start(browser, len(geo.units), 1)  # and the Sketch page's kept record
-            print("first visit (a new browser context per start: empty HTTP cache):")
-            firsts = cold_first_page(browser, args.runs)
-            starts = cold_start(browser, len(geo.units), args.runs)
+            floor = floor_app(Path(tempfile.mkdtemp(prefix="footprints-floor-")))
+            cold_first_page(browser, 1, floor=floor)  # untimed: Python's and Streamlit's files read once
+            print("first visit (a new browser context per start: empty HTTP cache), each of ours followed by the "
+                  "floor app's:")
+            n = len(geo.units)
+            firsts, firsts_floor = paired(args.runs, partial(cold_first_page, browser),
+                                          partial(cold_first_page, browser, floor=floor))
+            starts, starts_floor = paired(args.runs, partial(cold_start, browser, n),
+                                          partial(cold_start, browser, n, floor=floor))
             print("returning browser (one context on one port, as make run's 8501, keeping its HTTP cache; "
-                  "one untimed start of each page first):")
-            returning = returning_browser(browser)
+                  "one untimed start of each page first; the floor app in a context of its own):")
+            returning, returning_floor = returning_browser(browser), returning_browser(browser)
             try:
                 cold_first_page(browser, 1, returning)
-                firsts_back = cold_first_page(browser, args.runs, returning)
-                cold_start(browser, len(geo.units), 1, returning)
-                starts_back = cold_start(browser, len(geo.units), args.runs, returning)
+                cold_first_page(browser, 1, returning_floor, floor=floor)
+                firsts_back, firsts_back_floor = paired(
+                    args.runs, partial(cold_first_page, browser, returning=returning),
+                    partial(cold_first_page, browser, returning=returning_floor, floor=floor))
+                cold_start(browser, n, 1, returning)
+                cold_start(browser, n, 1, returning_floor, floor=floor)
+                starts_back, starts_back_floor = paired(
+                    args.runs, partial(cold_start, browser, n, returning=returning),
+                    partial(cold_start, browser, n, returning=returning_floor, floor=floor))
             finally:
                 returning[0].close()
+                returning_floor[0].close()
             print(f"the planner's first path: the home page, {READ_S:g} s to read it, then Sketch from the sidebar:")
             then = home_then_sketch(browser, len(geo.units), args.runs)
             then_plain = home_then_sketch(browser, len(geo.units), args.runs, plain=True)
-            verdict("cold start to first page, first visit", firsts, TARGET_FIRST_PAGE_S)
-            verdict("cold start to first page, returning browser", firsts_back, TARGET_FIRST_PAGE_S)
-            verdict("cold start to first Sketch map drawn, first visit", starts, TARGET_START_S)
-            verdict("cold start to first Sketch map drawn, returning browser", starts_back, TARGET_START_S)
+            verdict("cold start to first page, first visit", firsts, TARGET_FIRST_PAGE_S, firsts_floor)
+            verdict("cold start to first page, returning browser", firsts_back, TARGET_FIRST_PAGE_S,
+                    firsts_back_floor)
+            verdict("cold start to first Sketch map drawn, first visit", starts, TARGET_START_S, starts_floor)
+            verdict("cold start to first Sketch map drawn, returning browser", starts_back, TARGET_START_S,
+                    starts_back_floor)
             ours_then, plain_then = statistics.median(then), statistics.median(then_plain)
             print(f"home then Sketch, click -> map drawn: ours {ours_then:.2f} s (preloaded after the first page), "
                   f"naive (plain streamlit run) {plain_then:.2f} s, ratio {plain_then / ours_then:,.1f}x "
