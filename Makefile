@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
+# This machine only (ADDRESS=0.0.0.0 shares the app on your network); see the README.
+ADDRESS ?= 127.0.0.1
 
 .PHONY: run test bench venv chromium axe status bundle clean
 
@@ -34,7 +36,7 @@ $(AXE): tests/package.json tests/package-lock.json
 axe: $(AXE)
 
 run: venv chromium
-	$(PY) -m ui.serve --server.headless true --server.port $(PORT) --browser.gatherUsageStats false
+	$(PY) -m ui.serve --server.headless true --server.address $(ADDRESS) --server.port $(PORT) --browser.gatherUsageStats false
 
 test: venv chromium axe
 	$(PY) -m pytest -q

@@ -136,3 +136,36 @@ def test_nothing_of_this_app_needs_the_start_up_component_scan():
 
     found = [str(root) for _, root in scan_component_manifests()]
     assert found == [], f"v2 component packages installed: {found}; a first page may need them at once"
+
+
+def test_make_run_serves_this_machine_only_and_asks_nobody_for_its_address(tmp_path):
+    """``make run``'s own command line: bound to 127.0.0.1, one URL printed, no external-IP lookup at start.
+
+    Without ``server.address``, headless Streamlit prints a Network and an External URL; for the
+    latter it asks checkip.amazonaws.com (1 s timeout, then again over HTTPS) on the event loop, before
+    the server answers anything: up to 2 s on a network that drops the request.
+    """
+    import os
+    import shlex
+    import subprocess
+    import sys
+
+    from tests.browser_helpers import ROOT, free_port, stop_server, wait_healthy
+
+    port = free_port()
+    dry = subprocess.run(["make", "-n", "-s", "run", f"PORT={port}"], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout
+    line = next((ln for ln in dry.splitlines() if " -m ui.serve " in ln), None)
+    assert line is not None, f"no `-m ui.serve` line in make -n run:\n{dry}"
+    cmd = [sys.executable, *shlex.split(line)[1:]]  # the venv's python, as $(PY)
+    log_path = tmp_path / "serve.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}", proc, timeout=120)
+    finally:
+        stop_server(proc)
+    out = log_path.read_text(encoding="utf-8", errors="replace")
+    assert f"URL: http://127.0.0.1:{port}" in out, out
+    assert "External URL" not in out and "Network URL" not in out, out
