@@ -12,10 +12,12 @@ engine (a link to Sketch), its script loads it, with its progress bar, as with
 plain ``streamlit run app.py``.  The thread also does the one-time "is this a
 REPL?" check that Streamlit's first element makes (``inspect.stack()``, which
 reads the source of every frame).  Every connection the server accepts sends
-without delay (:func:`send_without_delay`).  Arguments are passed on to
+without delay (:func:`send_without_delay`), and the server notes the click
+map's "drawn" signal, for which a new session's first Sketch run waits before
+it loads the engine (:func:`watch_map_ready`, :mod:`ui.map_ready`).  Arguments are passed on to
 ``streamlit run app.py``::
 
-    python -m ui.serve --server.headless true --server.port 8501
+    python -m ui.serve --server.headless true --server.address 127.0.0.1 --server.port 8501
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import threading
 from pathlib import Path
 from typing import Callable
 
-__all__ = ["APP", "PRELOAD", "main", "send_without_delay", "no_delay", "defer_component_scan"]
+__all__ = ["APP", "PRELOAD", "main", "send_without_delay", "no_delay", "defer_component_scan", "watch_map_ready"]
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 
@@ -92,6 +94,35 @@ def send_without_delay() -> bool:
 
     load_without_delay._footprints_no_delay = True  # type: ignore[attr-defined]
     Config.load = load_without_delay
+    return True
+
+
+def watch_map_ready() -> bool:
+    """Make the server note each click map's "drawn" request (:mod:`ui.map_ready`); whether it was set up.
+
+    Streamlit's ASGI app, once uvicorn has loaded it, is wrapped by
+    :func:`ui.map_ready.watch`, so a new session's first Sketch run can wait for
+    its map to be drawn before it imports the engine.  Without uvicorn nothing is
+    wrapped, :func:`ui.map_ready.watching` stays ``None`` and no page waits.
+    """
+    try:
+        from uvicorn.config import Config
+    except ImportError:  # another server: nothing notes the beacon, so nobody waits for it
+        return False
+    from ui import map_ready
+
+    if getattr(Config.load, "_footprints_map_ready", False):
+        return True
+    load = Config.load
+    signals = map_ready.install()
+
+    def load_watching(self) -> None:
+        load(self)
+        self.loaded_app = map_ready.watch(self.loaded_app, signals)
+
+    load_watching._footprints_map_ready = True  # type: ignore[attr-defined]
+    load_watching._footprints_no_delay = getattr(load, "_footprints_no_delay", False)  # type: ignore[attr-defined]
+    Config.load = load_watching
     return True
 
 
@@ -186,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     if root not in sys.path:
         sys.path.insert(0, root)
     send_without_delay()
+    watch_map_ready()
     deferred = defer_component_scan()
     threading.Thread(target=_preload, args=(deferred,), daemon=True, name="footprints-preload").start()
     from streamlit.web import cli

@@ -10,6 +10,10 @@ the number of map areas, the brushes), and a new session's first run draws
 the tools and the map from it (:func:`blank_view`) *before* it imports the
 engine: the browser fetches and draws the shapes while the engine loads.
 
+Under ``make run`` the first run then waits, at most :data:`MAP_READY_WAIT_S`,
+until the browser says it has drawn the map (:mod:`ui.map_ready`), so the
+engine's imports do not slow the server's answers to the browser meanwhile.
+
 The page then builds the same :class:`SketchView` from the engine, as on every
 run, and compares: when the kept record was stale (other data, other code), it
 keeps the new one and reruns, so the map always ends up showing what the
@@ -26,12 +30,19 @@ from ui.kept import keep_text, kept_folder, kept_stem, read_kept_json
 from ui.state import DEFAULT_BRUSH
 
 __all__ = ["MapStart", "SketchView", "start_file", "read_start", "keep_start", "blank_view", "map_args", "map_caption",
-           "MAP_HEIGHT", "START_VERSION"]
+           "ready_token", "MAP_HEIGHT", "MAP_READY_WAIT_S", "START_VERSION", "WAITED_KEY"]
 
 #: Layout of the kept record, bumped when it changes.
 START_VERSION = 1
 #: Height of the Sketch map in pixels.
 MAP_HEIGHT = 620
+#: Longest a new session's first run waits for the browser to draw its map before it loads the engine (seconds;
+#: only under ``make run``, whose server notes the map's signal: :mod:`ui.map_ready`).  The signal came 0.8-1.2 s
+#: after the map was sent in timelines of cold starts on a busy 2-core machine; a map that never sends it (a
+#: closed tab, a broken frame) delays that session's first tallies by this much.
+MAP_READY_WAIT_S = 2.0
+#: Session key: this session has sent its map with a token once (a later run never waits again).
+WAITED_KEY = "sketch_map_ready_waited"
 #: The code whose output the record describes: a change to any of it gives the record another name.
 _MADE_BY = (Path(__file__).resolve(), Path(__file__).resolve().parent / "pages" / "sketch.py",
             Path(__file__).resolve().parent / "components" / "clickmap")
@@ -114,6 +125,21 @@ def map_args(data_file: str, assign, *, names=(), colours=(), editing: int = -1,
             ("editing", int(editing)), ("pieces", tuple(int(p) for p in pieces)),
             ("highlight_unassigned", bool(highlight)), ("caption", str(caption)), ("message", str(message)),
             ("brush", str(brush)), ("paint", bool(paint)), ("zoom_token", str(zoom_token)), ("height", MAP_HEIGHT))
+
+
+def ready_token(session_state, signals) -> str:
+    """A one-off token for the map's "drawn" signal (:mod:`ui.map_ready`), or ``""``: do not wait.
+
+    ``""`` when nothing notes the signal (``signals`` is ``None``: plain ``streamlit run``, AppTest) or when this
+    session has had its token already: a rerun of an interrupted first run finds its map in the browser, drawn,
+    and no signal would come again.
+    """
+    import secrets
+
+    if signals is None or session_state.get(WAITED_KEY):
+        return ""
+    session_state[WAITED_KEY] = True
+    return secrets.token_urlsafe(12)
 
 
 def map_caption(brush_label: str, editing: str | None) -> str:

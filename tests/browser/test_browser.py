@@ -281,3 +281,34 @@ def test_map_follows_its_frame_size(page, app_server):
     iframe.evaluate("el => { el.style.width = ''; }")
     map_matches_container(frame)
     assert frame.evaluate("window.__clickmap.map.getSize().x") == full
+
+
+def test_a_new_sessions_map_tells_the_server_once_when_it_needs_nothing_more(page, app_server, browser):
+    """Under ``make run`` (this server is ``python -m ui.serve``), a new session's first Sketch run waits for its
+    map's signal before it loads the engine (``ui/map_ready.py``): the frame asks for ``ready.txt?t=<token>`` once,
+    from the server (not from the HTTP cache), and the page then finishes; a later run asks for nothing more."""
+    from urllib.parse import parse_qs, urlparse
+
+    open_app(page, app_server, "sketch")  # keeps the Sketch page's record, if no earlier session did
+    map_frame(page)
+    context = browser.new_context(viewport={"width": 1500, "height": 1000})
+    try:
+        beacons = []
+        context.on("requestfinished", lambda r: beacons.append(r) if urlparse(r.url).path.endswith("/ready.txt")
+                   else None)
+        fresh = context.new_page()
+        open_app(fresh, app_server, "sketch")  # a new session: drawn from the record, then the engine
+        frame = map_frame(fresh)
+        assert fresh.locator(TALLY).count() == 1, "the page finished after the map's signal"
+        assert len(beacons) == 1, [b.url for b in beacons]
+        (beacon,) = beacons
+        token = parse_qs(urlparse(beacon.url).query)["t"][0]
+        assert len(token) >= 16 and beacon.frame == frame and beacon.response().status == 200
+        assert not beacon.response().from_service_worker
+        # the session's next run (a click on the map's zoom button reruns the page): no second signal
+        fresh.get_by_role("button", name="Zoom to footprint").click()
+        wait_idle(fresh)
+        fresh.wait_for_timeout(500)
+        assert len(beacons) == 1
+    finally:
+        context.close()

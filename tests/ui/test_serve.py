@@ -169,3 +169,41 @@ def test_make_run_serves_this_machine_only_and_asks_nobody_for_its_address(tmp_p
     out = log_path.read_text(encoding="utf-8", errors="replace")
     assert f"URL: http://127.0.0.1:{port}" in out, out
     assert "External URL" not in out and "Network URL" not in out, out
+
+
+def test_the_loaded_app_is_wrapped_once_to_note_the_maps_signal(monkeypatch):
+    """``make run`` wraps Streamlit's ASGI app, once loaded, with :func:`ui.map_ready.watch`; nothing else changes."""
+    from uvicorn.config import Config
+
+    from ui import map_ready
+
+    monkeypatch.setattr(Config, "load", Config.load)  # undone after the test
+    monkeypatch.setattr(map_ready, "_installed", None)  # so later AppTest runs in this process never wait
+    assert serve.send_without_delay() is True
+    assert serve.watch_map_ready() is True
+    assert serve.watch_map_ready() is True  # a second call wraps nothing twice
+    assert serve.send_without_delay() is True  # nor does the other wrapper, after this one
+    signals = map_ready.watching()
+    assert signals is not None
+
+    seen: list[str] = []
+
+    async def app(scope, receive, send):
+        seen.append(scope["path"])
+
+    config = Config(app, host="127.0.0.1", port=0, proxy_headers=False)
+    config.load()
+    assert config.http_protocol_class.__name__.startswith("NoDelay")  # the first wrapper still applies
+    path = "/component/ui.components.clickmap.component.clickmap/ready.txt"
+
+    async def call():
+        async def receive():  # pragma: no cover
+            return {}
+
+        async def send(message):  # pragma: no cover
+            pass
+
+        await config.loaded_app({"type": "http", "path": path, "query_string": b"t=tok"}, receive, send)
+
+    asyncio.run(call())
+    assert seen == [path] and signals.wait("tok", timeout=0) is True

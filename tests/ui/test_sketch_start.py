@@ -183,3 +183,77 @@ def test_a_read_only_cache_only_means_no_record(tmp_path):
             assert not keep_start(folder / "sketch.json", MapStart("d.json", 1, {"borough": "b"}))
     finally:
         folder.chmod(0o700)
+
+
+# --- under make run: the first run waits for the map before the engine -------------------------------
+
+_WAIT_CODE = """
+import json, sys, threading, time
+from ui import map_ready
+import ui.sketch_start as ss
+ss.MAP_READY_WAIT_S = {wait}
+signals = map_ready.install()  # as make run's launcher does (ui.serve.watch_map_ready)
+import ui.components.clickmap.component as c
+orig, seen = c._component, {{"tokens": []}}
+heavy = {heavy!r}
+
+def frame(token):  # the map's frame, a moment later: Leaflet and the data are here
+    time.sleep(0.5)
+    seen["imported_before_signal"] = [m for m in heavy if m in sys.modules]
+    signals.note(token)
+
+def spy(**kw):
+    seen["tokens"].append(kw.get("ready_token"))
+    if kw.get("ready_token") and {signal}:
+        threading.Thread(target=frame, args=(kw["ready_token"],)).start()
+    return orig(**kw)
+
+c._component = spy
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file({app!r}, default_timeout=180)
+at.switch_page("ui/pages/sketch.py")
+at.run()
+first = [m for m in heavy if m in sys.modules]
+at.run()  # the session's next run: drawn after loading, no token, no wait
+print(json.dumps([[str(e.value) for e in at.exception], seen, first, len(at.sidebar.get("metric")) + len(at.sidebar.markdown)]))
+"""
+
+
+def _run_waiting(signal: bool, wait: float) -> tuple[list, dict, list, int]:
+    code = _WAIT_CODE.format(wait=wait, heavy=ENGINE_MODULES, signal=signal, app=str(APP))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                         cwd=APP.parent, env={**os.environ, "PYTHONPATH": str(APP.parent)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_under_make_run_the_first_run_loads_the_engine_once_the_map_has_what_it_needs(engine, record):
+    """With the launcher's signals installed, a new session's map goes out with a token, and the run imports no
+    engine module until the map's frame has said so; the session's later runs carry no token."""
+    sketch()  # keeps the record
+    errors, seen, first, metrics = _run_waiting(signal=True, wait=60)
+    assert errors == []
+    token, *later = seen["tokens"]
+    assert token and len(token) >= 16 and later and all(t == "" for t in later)
+    assert seen["imported_before_signal"] == [], "the run loaded the engine before the map said it was drawn"
+    assert "spatial.api" in first and metrics > 0, "then it loaded the engine and finished the page"
+
+
+def test_a_map_that_never_says_it_is_drawn_delays_the_engine_only_by_the_bounded_wait(engine, record):
+    sketch()
+    errors, seen, first, metrics = _run_waiting(signal=False, wait=0.5)
+    assert errors == [] and seen["tokens"][0], "a token was sent, and nothing answered it"
+    assert "spatial.api" in first and metrics > 0, "the page went on after the wait and finished"
+
+
+def test_a_token_only_when_something_notes_it_and_once_per_session():
+    from ui.map_ready import ReadySignals
+    from ui.sketch_start import WAITED_KEY, ready_token
+
+    state: dict = {}
+    assert ready_token(state, None) == "" and WAITED_KEY not in state  # plain streamlit run, AppTest
+    signals = ReadySignals()
+    token = ready_token(state, signals)
+    assert len(token) >= 16 and state[WAITED_KEY] is True
+    assert ready_token(state, signals) == ""  # a rerun of the session's first run finds its map drawn already
+    assert ready_token({}, signals) != token  # another session, another token

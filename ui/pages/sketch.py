@@ -30,8 +30,10 @@ from pathlib import Path
 import streamlit as st
 
 from ui.components.clickmap import clickmap
+from ui import map_ready
 from ui.sketch_start import (
-    MapStart, SketchView, blank_view, keep_start, map_args, map_caption, read_start, start_file,
+    MAP_READY_WAIT_S, MapStart, SketchView, blank_view, keep_start, map_args, map_caption, read_start, ready_token,
+    start_file,
 )
 from ui.state import DEFAULT_BRUSH, STATE_KEY, AppState, app_settings, current_choice
 
@@ -511,11 +513,12 @@ def history_help(verb: str, label: str | None) -> str:
     return f"{verb}: {md(label)}"
 
 
-def draw_main(view: SketchView, tools_slot, map_slot) -> None:
-    """The tools row and the map, each in its place of the page's frame (a new session's early draw)."""
+def draw_main(view: SketchView, tools_slot, map_slot, token: str = "") -> None:
+    """The tools row and the map, each in its place of the page's frame (a new session's early draw); ``token``:
+    the map's "drawn" signal (:func:`ui.sketch_start.ready_token`)."""
     draw_tools(view, tools_slot)
     with map_slot:
-        clickmap(**view.map_kwargs(), key=MAP_KEY)
+        clickmap(**view.map_kwargs(), ready_token=token, key=MAP_KEY)
 
 
 def early_view() -> tuple[SketchView | None, Path | None, MapStart | None]:
@@ -541,8 +544,12 @@ notes_slot = st.container()  # below the map: nothing inserted here moves it
 st.session_state.setdefault(HIGHLIGHT_KEY, True)
 st.session_state.setdefault(PAINT_KEY, False)
 early, start_path, kept_start = early_view()
-if early is not None:  # a new session: the map goes to the browser now, the engine loads meanwhile
-    draw_main(early, tools_slot, map_slot)
+if early is not None:  # a new session: the map goes to the browser now, the engine loads once it is drawn
+    signals = map_ready.watching()
+    token = ready_token(st.session_state, signals)
+    draw_main(early, tools_slot, map_slot, token)
+    if token and signals is not None:  # make run: its server answers the browser at once meanwhile
+        signals.wait(token, MAP_READY_WAIT_S)
 notes_slot.caption(KEYS_HELP)
 
 # --- the engine (a new session's map is already on its way to the browser) ------------------------------

@@ -28,6 +28,7 @@ def clickmap(
     paint: bool = False,
     zoom_token: str = "",
     height: int = 620,
+    ready_token: str = "",
     key: str | None = None,
 ) -> dict[str, Any] | None:
     """Draw the click map and return its current value.
@@ -64,6 +65,10 @@ def clickmap(
         A new value zooms the map to the edited footprint once.
     height : int
         Height of the map in pixels.
+    ready_token : str
+        When given, the map asks the server for ``ready.txt?t=<token>`` once it
+        has drawn (or could not draw) its data, so a waiting run can go on
+        (:mod:`ui.map_ready`).
     key : str, optional
         Streamlit widget key; keep it stable so the map (and its zoom) persists.
 
@@ -80,5 +85,6 @@ def clickmap(
         data_file=str(data_file), assign=tuple(int(a) for a in assign), names=tuple(str(n) for n in names),
         colours=tuple(str(c) for c in colours), editing=int(editing), pieces=tuple(int(p) for p in pieces),
         highlight_unassigned=bool(highlight_unassigned), caption=str(caption), message=str(message),
-        brush=str(brush), paint=bool(paint), zoom_token=str(zoom_token), height=int(height), key=key, default=None,
+        brush=str(brush), paint=bool(paint), zoom_token=str(zoom_token), height=int(height),
+        ready_token=str(ready_token), key=key, default=None,
     )

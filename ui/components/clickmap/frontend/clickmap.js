@@ -17,7 +17,7 @@
     pieces: {}, highlight: true, caption: "", height: 0, pending: null,
     seq: 0, events: [], flash: -1, hover: -1, paint: false, zoomToken: null,
     info: null, legend: null, captionBox: null, messageBox: null, live: null,
-    down: null, preview: {}, previewMode: null, arrived: null, queued: null
+    down: null, preview: {}, previewMode: null, arrived: null, queued: null, readyToken: "", readySent: false
   };
   // read by the browser tests and the start-up benchmark
   var probe = window.__clickmap = {
@@ -49,8 +49,19 @@
     post("streamlit:setFrameHeight", { height: document.body.scrollHeight || h });
   }
 
+  // A new session's first Sketch run waits for this before it loads the engine (ui/map_ready.py): sent once,
+  // to the server (never from the HTTP cache), when the map needs nothing more from it (Leaflet and the data
+  // have arrived; the drawing is done here) or cannot be drawn.
+  function saidReady() {
+    if (!S.readyToken || S.readySent) { return; }
+    S.readySent = true;
+    fetch("ready.txt?t=" + encodeURIComponent(S.readyToken), { cache: "no-store", credentials: "same-origin" })
+      .catch(function () { /* the server then waits its bounded time */ });
+  }
+
   function problem(text) {
     probe.error = text;
+    saidReady();
     if (!domReady) { document.addEventListener("DOMContentLoaded", function () { problem(text); }); return; }
     var box = document.getElementById("problem");
     box.textContent = text;
@@ -586,6 +597,7 @@
         if (S.loadingFile !== file) { return; }
         S.arrived = function () {
           if (S.loadingFile !== file) { return; }
+          saidReady();  // Leaflet and the data are here: the rest is drawing, in this frame
           S.dataFile = file;
           S.data = data;
           build(data);
@@ -637,6 +649,7 @@
     probe.renders += 1;
     probe.lastRenderAt = now();
     S.pending = args;
+    if (args.ready_token) { S.readyToken = String(args.ready_token); }
     if (args.data_file && args.data_file !== S.dataFile && args.data_file !== S.loadingFile) {
       load(args.data_file);
     }
