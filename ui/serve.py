@@ -102,7 +102,7 @@ def watch_map_ready() -> bool:
 
     Streamlit's ASGI app, once uvicorn has loaded it, is wrapped by
     :func:`ui.map_ready.watch`, so a new session's first Sketch run can wait for
-    its map to be drawn before it imports the engine.  Without uvicorn nothing is
+    its map to have Leaflet and its data before it imports the engine.  Without uvicorn nothing is
     wrapped, :func:`ui.map_ready.watching` stays ``None`` and no page waits.
     """
     try:

@@ -11,8 +11,8 @@ the tools and the map from it (:func:`blank_view`) *before* it imports the
 engine: the browser fetches and draws the shapes while the engine loads.
 
 Under ``make run`` the first run then waits, at most :data:`MAP_READY_WAIT_S`,
-until the browser says it has drawn the map (:mod:`ui.map_ready`), so the
-engine's imports do not slow the server's answers to the browser meanwhile.
+until the map's frame says it has Leaflet and the shapes (:mod:`ui.map_ready`),
+so the engine's imports do not slow the server's answers to the browser.
 
 The page then builds the same :class:`SketchView` from the engine, as on every
 run, and compares: when the kept record was stale (other data, other code), it
@@ -36,7 +36,7 @@ __all__ = ["MapStart", "SketchView", "start_file", "read_start", "keep_start", "
 START_VERSION = 1
 #: Height of the Sketch map in pixels.
 MAP_HEIGHT = 620
-#: Longest a new session's first run waits for the browser to draw its map before it loads the engine (seconds;
+#: Longest a new session's first run waits for its map's signal before it loads the engine (seconds;
 #: only under ``make run``, whose server notes the map's signal: :mod:`ui.map_ready`).  The signal came 0.8-1.2 s
 #: after the map was sent in timelines of cold starts on a busy 2-core machine; a map that never sends it (a
 #: closed tab, a broken frame) delays that session's first tallies by this much.

@@ -29,8 +29,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.components.clickmap import clickmap
 from ui import map_ready
+from ui.components.clickmap import clickmap
 from ui.sketch_start import (
     MAP_READY_WAIT_S, MapStart, SketchView, blank_view, keep_start, map_args, map_caption, read_start, ready_token,
     start_file,
@@ -544,7 +544,7 @@ notes_slot = st.container()  # below the map: nothing inserted here moves it
 st.session_state.setdefault(HIGHLIGHT_KEY, True)
 st.session_state.setdefault(PAINT_KEY, False)
 early, start_path, kept_start = early_view()
-if early is not None:  # a new session: the map goes to the browser now, the engine loads once it is drawn
+if early is not None:  # a new session: the map goes to the browser now, the engine once it has what it needs
     signals = map_ready.watching()
     token = ready_token(st.session_state, signals)
     draw_main(early, tools_slot, map_slot, token)
