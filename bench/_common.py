@@ -85,9 +85,13 @@ def returning_browser(browser):
     """``(context, port, blocked)``: a browser context that keeps its HTTP cache between app starts on one port.
 
     As a planner's browser does with ``make run`` (always port 8501): Streamlit
-    serves its frontend and the Sketch map data as immutable files, so a browser
-    that opened the app before reads them from its cache.  Non-local requests are
-    refused as in :func:`offline_context`.
+    serves its frontend as immutable files, so a browser that opened the app
+    before reads them from its cache.  The click map's own files (its frame,
+    Leaflet, the map data) come from Streamlit's component route with
+    ``Cache-Control: public`` and no lifetime or validator, so they are fetched
+    again at each start (checked here: 14 requests on a returning start of
+    Sketch, 113 on the first).  Non-local requests are refused as in
+    :func:`offline_context`.
     """
     from tests.browser_helpers import free_port
 

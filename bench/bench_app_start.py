@@ -23,8 +23,9 @@ Run as ``.venv/bin/python bench/bench_app_start.py`` from the repository root
    start, so an empty HTTP cache: every one of Streamlit's ~100 JavaScript
    files is fetched and compiled), and for a **returning browser** (one
    context on one port, as ``make run``'s 8501, keeping the HTTP cache its
-   earlier starts filled: Streamlit's frontend and the Sketch map data are
-   served as immutable files).  A planner who runs the app every day is the
+   earlier starts filled: Streamlit's frontend is served as immutable files;
+   the click map's frame, Leaflet and data are fetched again, see
+   ``_common.returning_browser``).  A planner who runs the app every day is the
    second case; the first is a browser that has never opened it.
 
    Beside each of ours, in turn, the same start of **Streamlit's floor**
