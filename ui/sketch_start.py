@@ -37,9 +37,9 @@ START_VERSION = 1
 #: Height of the Sketch map in pixels.
 MAP_HEIGHT = 620
 #: Longest a new session's first run waits for its map's signal before it loads the engine (seconds;
-#: only under ``make run``, whose server notes the map's signal: :mod:`ui.map_ready`).  The signal came 0.8-1.2 s
-#: after the map was sent in timelines of cold starts on a busy 2-core machine; a map that never sends it (a
-#: closed tab, a broken frame) delays that session's first tallies by this much.
+#: only under ``make run``, whose server notes the map's signal: :mod:`ui.map_ready`).  Leaflet and the data were
+#: in the frame 0.6-1.2 s after the map was sent, in four timelines of cold starts on a busy 2-core machine; a map
+#: that never sends it (a closed tab, a broken frame) delays that session's first tallies by this much.
 MAP_READY_WAIT_S = 2.0
 #: Session key: this session has sent its map with a token once (a later run never waits again).
 WAITED_KEY = "sketch_map_ready_waited"

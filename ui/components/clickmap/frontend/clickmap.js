@@ -173,7 +173,13 @@
     }
     unitRing[geoms.length] = q;
     ringOff[nRings] = k;
-    return { xy: xy, ringOff: ringOff, unitRing: unitRing, box: box };
+    var all = [Infinity, Infinity, -Infinity, -Infinity];  // every unit's box together (zoom 0)
+    for (u = 0; u < geoms.length; u++) {
+      if (box[4 * u] === Infinity) { continue; }
+      all[0] = Math.min(all[0], box[4 * u]); all[1] = Math.min(all[1], box[4 * u + 1]);
+      all[2] = Math.max(all[2], box[4 * u + 2]); all[3] = Math.max(all[3], box[4 * u + 3]);
+    }
+    return { xy: xy, ringOff: ringOff, unitRing: unitRing, box: box, all: all };
   }
 
   var UnitsPath = null;  // made once Leaflet has loaded (this script runs before it)
@@ -186,15 +192,9 @@
         var map = this._map;
         this._scale = map.getZoomScale(map.getZoom(), 0);
         this._origin = map.getPixelOrigin();
-        var b = this._flat.box, s = this._scale, o = this._origin;
-        var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-        for (var u = 0; u < this._n; u++) {
-          if (b[4 * u] === Infinity) { continue; }
-          x0 = Math.min(x0, b[4 * u]); y0 = Math.min(y0, b[4 * u + 1]);
-          x1 = Math.max(x1, b[4 * u + 2]); y1 = Math.max(y1, b[4 * u + 3]);
-        }
-        this._pxBounds = x0 === Infinity ? null
-          : L.bounds([x0 * s - o.x - 4, y0 * s - o.y - 4], [x1 * s - o.x + 4, y1 * s - o.y + 4]);
+        var a = this._flat.all, s = this._scale, o = this._origin;
+        this._pxBounds = a[0] === Infinity ? null
+          : L.bounds([a[0] * s - o.x - 4, a[1] * s - o.y - 4], [a[2] * s - o.x + 4, a[3] * s - o.y + 4]);
       },
       _update: function () {},
       _empty: function () { return !this._pxBounds; },
